@@ -1,0 +1,315 @@
+// Agent-mode developers (MODEL.md section 4): Bass awareness on a network, logit choice
+// with switching cost, network influence and a rationing penalty, the self-host outside
+// option, and intensive-margin usage. State is structure-of-arrays; the turn loops
+// allocate nothing.
+
+#include "agents/agent_demand.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+namespace pricewar {
+
+void DemandTotals::reset(std::size_t offers, std::size_t vendors) {
+    for (auto* v : {&requested_mtok, &served_mtok, &paid_mtok, &free_mtok, &developers, &spend})
+        v->assign(offers, 0.0);
+    vendor_requested_mtok.assign(vendors, 0.0);
+    vendor_developers.assign(vendors, 0.0);
+    unaware = aware_inactive = on_offers = outside = outside_mtok = consumer_surplus = switches = 0.0;
+}
+
+AgentDemand::AgentDemand(const Scenario& sc, std::uint64_t seed)
+    : spec_(sc.developers),
+      kappa_(sc.market.kappa),
+      log_ref_(std::log(sc.market.p_ref + sc.market.kappa)),
+      rationing_penalty_(sc.market.rationing_penalty),
+      traits_(draw_traits(sc.developers, sc.developers.count, seed)),
+      awareness_rng_(seed, Stream::awareness),
+      choice_rng_(seed, Stream::choice) {
+    const auto n = static_cast<std::size_t>(spec_.count);
+    const auto* net = find_network(spec_.network);
+    if (net == nullptr) throw std::invalid_argument("unknown network '" + spec_.network + "'");
+    graph_ = net->build(spec_.count, resolve_params(net->params, spec_.network_params),
+                        derive_seed(seed, static_cast<std::uint64_t>(Stream::network)));
+    choice_.assign(n, kUnaware);
+    last_vendor_.assign(n, -1);
+    joined_.assign(n, 0);
+    quota_.assign(n, 0.0f);
+    usage_.assign(n, 0.0f);
+    // Initially aware developers: the first ones in a random order of the population.
+    Rng init(seed, Stream::awareness, 1);
+    const auto initial = static_cast<std::size_t>(std::llround(spec_.initial_aware * static_cast<double>(n)));
+    for (std::size_t i = 0; i < n && i < initial; ++i)
+        choice_[i] = kNewAware;
+    for (std::size_t i = n; i > 1; --i) {  // Fisher-Yates keeps exactly `initial` aware
+        const auto j = static_cast<std::size_t>(init() % i);
+        std::swap(choice_[i - 1], choice_[j]);
+    }
+    const auto sample = spec_.count <= 0 ? 0 : sc.output.surplus_sample;
+    surplus_stride_ = sample <= 0 || sample >= spec_.count ? 1 : static_cast<std::size_t>(spec_.count / sample);
+    const auto offers = sc.offer_index().size();
+    if (offers + 1 > kMaxOptions) throw std::invalid_argument("too many offers for agent mode");
+    if (sc.vendors.size() + 1 > kMaxVendors) throw std::invalid_argument("too many vendors for agent mode");
+}
+
+std::size_t AgentDemand::state_bytes() const {
+    const std::size_t n = choice_.size();
+    return n * (traits_.bytes_per_developer() + sizeof(std::int16_t) * 2 + sizeof(std::uint64_t) + 2 * sizeof(float)) +
+           graph_.offsets.size() * sizeof(std::int64_t) + graph_.targets.size() * sizeof(std::int32_t);
+}
+
+void AgentDemand::prepare(const OfferBoard& board) {
+    const std::size_t m = board.price.size();
+    opt_.count = m;
+    opt_.min_threshold = kInf;
+    for (std::size_t o = 0; o < m; ++o) {
+        const double p = board.price[o];
+        opt_.threshold[o] = board.available[o] ? p + kappa_ : kInf;
+        opt_.price_term[o] = spec_.price_utility == PriceUtility::log ? std::log(p + kappa_) : p;
+        opt_.log_rel[o] = std::log(p + kappa_) - log_ref_;
+        opt_.quality[o] = board.quality[o];
+        opt_.vendor[o] = board.vendor[o];
+        opt_.penalty[o] = board.vendor_rationed[board.vendor[o]] ? rationing_penalty_ : 0.0;
+        opt_.price[o] = p;
+        opt_.min_threshold = std::min(opt_.min_threshold, opt_.threshold[o]);
+    }
+    // The outside option sits after the offers, with pseudo-vendor id = number of vendors.
+    const double p0 = board.outside_price;
+    const bool has_outside = std::isfinite(p0);
+    opt_.threshold[m] = has_outside ? p0 + kappa_ : kInf;
+    opt_.price_term[m] = has_outside ? (spec_.price_utility == PriceUtility::log ? std::log(p0 + kappa_) : p0) : 0.0;
+    opt_.log_rel[m] = has_outside ? std::log(p0 + kappa_) - log_ref_ : 0.0;
+    opt_.quality[m] = board.outside_quality;
+    opt_.vendor[m] = board.vendors;
+    opt_.penalty[m] = 0.0;
+    opt_.price[m] = has_outside ? p0 : 0.0;
+    opt_.min_threshold = std::min(opt_.min_threshold, opt_.threshold[m]);
+}
+
+double AgentDemand::usage(std::size_t d, std::size_t option) const {
+    double q = traits_.base_usage[d] * std::exp(-static_cast<double>(traits_.elasticity[d]) * opt_.log_rel[option]);
+    const double p = opt_.price[option];
+    if (p > 0.0 && std::isfinite(traits_.budget[d])) q = std::min(q, traits_.budget[d] / p);
+    return q;
+}
+
+void AgentDemand::choose(int /*turn*/, const OfferBoard& board, DemandTotals& totals) {
+    const std::size_t n = choice_.size();
+    const std::size_t m = board.price.size();
+    const std::size_t outside = m;
+    const int outside_vendor = board.vendors;
+    const double w = spec_.weight;
+    prepare(board);
+
+    // Pass 1: awareness (Bass diffusion), synchronous on last turn's active states.
+    const bool networked = graph_.edges() > 0;
+    double active = 0.0;
+    for (std::size_t d = 0; d < n; ++d)
+        active += choice_[d] >= kOutside ? 1.0 : 0.0;  // on an offer or self-hosting
+    const double market_active_share = n > 0 ? active / static_cast<double>(n) : 0.0;
+    for (std::size_t d = 0; d < n; ++d) {
+        if (choice_[d] != kUnaware) continue;
+        double neighbour_share = market_active_share;
+        if (networked) {
+            const auto b = graph_.offsets[d], e = graph_.offsets[d + 1];
+            if (e > b) {
+                int on = 0;
+                for (auto k = b; k < e; ++k)
+                    on += choice_[graph_.targets[k]] >= kOutside ? 1 : 0;
+                neighbour_share = static_cast<double>(on) / static_cast<double>(e - b);
+            } else {
+                neighbour_share = 0.0;
+            }
+        }
+        const double hazard = spec_.p_innovation + spec_.p_imitation * neighbour_share;
+        if (awareness_rng_.uniform() < hazard) choice_[d] = kNewAware;
+    }
+
+    // Pass 2: choice and requested usage.
+    std::array<double, kMaxOptions> u{};
+    std::array<int, kMaxVendors> neighbours_on{};
+    const double mu = spec_.noise_scale;
+    const double gamma = spec_.network_weight;
+    for (std::size_t d = 0; d < n; ++d) {
+        int c = choice_[d];
+        if (c == kUnaware) {
+            totals.unaware += w;
+            usage_[d] = 0.0f;
+            continue;
+        }
+        const double value = traits_.value[d];
+        bool decide = false;
+        if (c == kNewAware) {
+            decide = true;
+        } else if (c == kInactive) {
+            decide = value >= opt_.min_threshold;
+        } else {
+            const auto opt = static_cast<std::size_t>(c == kOutside ? outside : static_cast<std::size_t>(c));
+            decide = value < opt_.threshold[opt] || opt_.penalty[opt] > 0.0 ||
+                     choice_rng_.uniform() < traits_.reevaluate_prob[d];
+        }
+        const bool sampled_for_surplus = d % surplus_stride_ == 0;
+        if (decide || sampled_for_surplus) {
+            const int current_vendor = c >= 0 ? opt_.vendor[c] : (c == kOutside ? outside_vendor : last_vendor_[d]);
+            int degree = 0;
+            if (gamma > 0.0 && networked) {
+                std::fill_n(neighbours_on.begin(), board.vendors + 1, 0);
+                const auto b = graph_.offsets[d], e = graph_.offsets[d + 1];
+                degree = static_cast<int>(e - b);
+                for (auto k = b; k < e; ++k) {
+                    const int nc = choice_[graph_.targets[k]];
+                    if (nc >= 0)
+                        ++neighbours_on[opt_.vendor[nc]];
+                    else if (nc == kOutside)
+                        ++neighbours_on[outside_vendor];
+                }
+            }
+            const double beta = traits_.quality_weight[d], alpha = traits_.price_weight[d],
+                         s = traits_.switching_cost[d];
+            double best = -kInf;
+            double surplus_best = -kInf;
+            for (std::size_t o = 0; o <= m; ++o) {
+                if (value < opt_.threshold[o]) {
+                    u[o] = -kInf;
+                    continue;
+                }
+                const double base = beta * opt_.quality[o] - alpha * opt_.price_term[o] - opt_.penalty[o];
+                surplus_best = std::max(surplus_best, base);
+                double x = base;
+                const int v = opt_.vendor[o];
+                if (degree > 0) x += gamma * neighbours_on[v] / degree;
+                if (current_vendor >= 0 && v != current_vendor) x -= s;
+                u[o] = x / mu;
+                best = std::max(best, u[o]);
+            }
+            if (sampled_for_surplus && surplus_best > -kInf) {
+                double sum = 0.0;
+                for (std::size_t o = 0; o <= m; ++o)
+                    if (value >= opt_.threshold[o])
+                        sum += std::exp(
+                            (beta * opt_.quality[o] - alpha * opt_.price_term[o] - opt_.penalty[o] - surplus_best) /
+                            mu);
+                totals.consumer_surplus +=
+                    w * static_cast<double>(surplus_stride_) * (surplus_best + mu * std::log(sum));
+            }
+            if (decide) {
+                if (best == -kInf) {
+                    c = kInactive;
+                } else {
+                    double sum = 0.0;
+                    for (std::size_t o = 0; o <= m; ++o) {
+                        u[o] = u[o] == -kInf ? 0.0 : std::exp(u[o] - best);
+                        sum += u[o];
+                    }
+                    double target = choice_rng_.uniform() * sum;
+                    std::size_t pick = m;
+                    for (std::size_t o = 0; o <= m; ++o) {
+                        if (u[o] <= 0.0) continue;
+                        pick = o;
+                        target -= u[o];
+                        if (target < 0.0) break;
+                    }
+                    const int new_vendor = opt_.vendor[pick];
+                    if (current_vendor >= 0 && new_vendor != current_vendor) totals.switches += w;
+                    if (new_vendor != current_vendor && pick != outside) {
+                        const std::uint64_t bit = std::uint64_t{1} << new_vendor;
+                        quota_[d] = (joined_[d] & bit) != 0 ? 0.0f : static_cast<float>(board.free_quota[pick]);
+                        joined_[d] |= bit;
+                    }
+                    c = pick == outside ? kOutside : static_cast<int>(pick);
+                    last_vendor_[d] = static_cast<std::int16_t>(new_vendor);
+                }
+                choice_[d] = static_cast<std::int16_t>(c);
+            }
+        }
+        if (c == kInactive) {
+            totals.aware_inactive += w;
+            usage_[d] = 0.0f;
+            continue;
+        }
+        const std::size_t opt = c == kOutside ? outside : static_cast<std::size_t>(c);
+        // Stored in single precision; totals use the stored value so that served tokens
+        // (fraction x stored usage) add up exactly to the rationed capacity.
+        usage_[d] = static_cast<float>(usage(d, opt));
+        const double q = usage_[d];
+        if (c == kOutside) {
+            totals.outside += w;
+            totals.outside_mtok += w * q;
+        } else {
+            totals.on_offers += w;
+            totals.requested_mtok[opt] += w * q;
+            totals.developers[opt] += w;
+            totals.vendor_requested_mtok[opt_.vendor[opt]] += w * q;
+            totals.vendor_developers[opt_.vendor[opt]] += w;
+        }
+    }
+}
+
+void AgentDemand::serve(const OfferBoard& board, std::span<const double> fraction, DemandTotals& totals) {
+    const std::size_t n = choice_.size();
+    const double w = spec_.weight;
+    for (std::size_t d = 0; d < n; ++d) {
+        const int c = choice_[d];
+        if (c < 0) continue;
+        const double served = fraction[board.vendor[c]] * usage_[d];
+        const double free = std::min<double>(served, quota_[d]);
+        quota_[d] = static_cast<float>(quota_[d] - free);
+        const double paid = served - free;
+        totals.served_mtok[c] += w * served;
+        totals.free_mtok[c] += w * free;
+        totals.paid_mtok[c] += w * paid;
+        totals.spend[c] += w * paid * board.price[c];
+    }
+}
+
+void AgentDemand::release_vendor(int vendor, const OfferBoard& board) {
+    for (auto& c : choice_)
+        if (c >= 0 && board.vendor[c] == vendor) c = kInactive;  // last_vendor_ keeps the exited vendor
+}
+
+DemandForecast AgentDemand::forecast(const OfferBoard& board, int offer, double price) const {
+    // Expected demand of the current aware population (logit probabilities, no noise draw),
+    // on a deterministic sample of at most ~4000 developers, scaled to the population.
+    OfferBoard b = board;
+    b.price[static_cast<std::size_t>(offer)] = price;
+    const std::size_t n = choice_.size();
+    const std::size_t stride = std::max<std::size_t>(1, n / 4000);
+    const std::size_t m = b.price.size();
+    const double mu = spec_.noise_scale;
+    const bool log_utility = spec_.price_utility == PriceUtility::log;
+    auto term = [&](double p) { return log_utility ? std::log(p + kappa_) : p; };
+    DemandForecast out;
+    for (std::size_t d = 0; d < n; d += stride) {
+        if (choice_[d] == kUnaware) continue;
+        const double value = traits_.value[d];
+        double best = -kInf, chosen_u = -kInf;
+        std::array<double, kMaxOptions> u{};
+        for (std::size_t o = 0; o <= m; ++o) {
+            const bool is_outside = o == m;
+            const double p = is_outside ? b.outside_price : b.price[o];
+            const bool ok = is_outside ? std::isfinite(p) : b.available[o] != 0;
+            if (!ok || value < p + kappa_) {
+                u[o] = -kInf;
+                continue;
+            }
+            const double q = is_outside ? b.outside_quality : b.quality[o];
+            u[o] = (traits_.quality_weight[d] * q - traits_.price_weight[d] * term(p)) / mu;
+            best = std::max(best, u[o]);
+        }
+        if (best == -kInf || u[static_cast<std::size_t>(offer)] == -kInf) continue;
+        chosen_u = u[static_cast<std::size_t>(offer)];
+        double sum = 0.0;
+        for (std::size_t o = 0; o <= m; ++o)
+            if (u[o] > -kInf) sum += std::exp(u[o] - best);
+        const double prob = std::exp(chosen_u - best) / sum;
+        const double q = traits_.base_usage[d] *
+                         std::exp(-static_cast<double>(traits_.elasticity[d]) * (std::log(price + kappa_) - log_ref_));
+        const double scale = spec_.weight * static_cast<double>(stride);
+        out.developers += scale * prob;
+        out.tokens_mtok += scale * prob * q;
+    }
+    return out;
+}
+
+}  // namespace pricewar

@@ -1,0 +1,64 @@
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "agents/demand_model.hpp"
+#include "agents/developer_traits.hpp"
+#include "agents/network.hpp"
+
+namespace pricewar {
+
+class AgentDemand final : public DemandModel {
+public:
+    static constexpr std::size_t kMaxOptions = 257;  // 256 offers + the outside option
+    static constexpr std::size_t kMaxVendors = 65;   // 64 vendors + the outside pseudo-vendor
+
+    // Encoding of a developer's state in choice_ (>= 0: index of the offer it uses).
+    static constexpr std::int16_t kOutside = -1;   // self-hosting
+    static constexpr std::int16_t kInactive = -2;  // aware, no viable option (waiting)
+    static constexpr std::int16_t kUnaware = -3;
+    static constexpr std::int16_t kNewAware = -4;  // became aware this turn: must choose
+
+    AgentDemand(const Scenario& scenario, std::uint64_t seed);
+
+    void choose(int turn, const OfferBoard& board, DemandTotals& totals) override;
+    void serve(const OfferBoard& board, std::span<const double> served_fraction, DemandTotals& totals) override;
+    void release_vendor(int vendor, const OfferBoard& board) override;
+    [[nodiscard]] DemandForecast forecast(const OfferBoard& board, int offer, double price) const override;
+    [[nodiscard]] std::size_t state_bytes() const override;
+
+    // Read access for tests.
+    [[nodiscard]] const std::vector<std::int16_t>& choices() const { return choice_; }
+    [[nodiscard]] const CsrGraph& graph() const { return graph_; }
+
+private:
+    // Per-turn option table: the offers, then the outside option.
+    struct Options {
+        std::size_t count = 0;  // offers (outside is at index count)
+        double min_threshold = kInf;
+        std::array<double, kMaxOptions> threshold{}, price_term{}, log_rel{}, quality{}, penalty{}, price{};
+        std::array<int, kMaxOptions> vendor{};
+    };
+    void prepare(const OfferBoard& board);
+    [[nodiscard]] double usage(std::size_t developer, std::size_t option) const;
+
+    DeveloperSpec spec_;
+    double kappa_;
+    double log_ref_;
+    double rationing_penalty_;
+    DeveloperTraits traits_;
+    CsrGraph graph_;
+    std::vector<std::int16_t> choice_;
+    std::vector<std::int16_t> last_vendor_;  // vendor of the last provider (-1 none)
+    std::vector<std::uint64_t> joined_;      // vendors whose free quota was granted
+    std::vector<float> quota_;               // free Mtok left at the current vendor
+    std::vector<float> usage_;               // requested Mtok this turn (scratch)
+    std::size_t surplus_stride_ = 1;
+    Rng awareness_rng_;
+    Rng choice_rng_;
+    Options opt_;
+};
+
+}  // namespace pricewar

@@ -1,0 +1,141 @@
+// Developer network generators. Boost.Graph's generators produce the edges; the result is
+// symmetrised, de-duplicated and stored as compressed sparse rows for the hot loops.
+
+#include "agents/network.hpp"
+
+#include <algorithm>
+#include <boost/graph/adjacency_list.hpp>
+#include <boost/graph/erdos_renyi_generator.hpp>
+#include <boost/graph/small_world_generator.hpp>
+#include <boost/random/mersenne_twister.hpp>
+#include <boost/random/uniform_int_distribution.hpp>
+#include <utility>
+
+namespace pricewar {
+namespace {
+
+using EdgeList = std::vector<std::pair<std::int32_t, std::int32_t>>;
+
+CsrGraph to_csr(std::int64_t n, EdgeList& edges) {
+    // Symmetrise, drop self-loops and duplicates.
+    const std::size_t m = edges.size();
+    edges.reserve(2 * m);
+    for (std::size_t i = 0; i < m; ++i)
+        edges.emplace_back(edges[i].second, edges[i].first);
+    std::erase_if(edges, [](const auto& e) { return e.first == e.second; });
+    std::sort(edges.begin(), edges.end());
+    edges.erase(std::unique(edges.begin(), edges.end()), edges.end());
+    CsrGraph g;
+    g.offsets.assign(static_cast<std::size_t>(n) + 1, 0);
+    for (const auto& e : edges)
+        ++g.offsets[static_cast<std::size_t>(e.first) + 1];
+    for (std::int64_t i = 0; i < n; ++i)
+        g.offsets[i + 1] += g.offsets[i];
+    g.targets.resize(edges.size());
+    for (std::size_t i = 0; i < edges.size(); ++i)
+        g.targets[i] = edges[i].second;
+    return g;
+}
+
+using BoostGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS>;
+
+CsrGraph build_none(std::int64_t n, const ParamValues&, std::uint64_t) {
+    CsrGraph g;
+    g.offsets.assign(static_cast<std::size_t>(n) + 1, 0);
+    return g;
+}
+
+CsrGraph build_small_world(std::int64_t n, const ParamValues& p, std::uint64_t seed) {
+    auto k = static_cast<std::int64_t>(p.get("k"));
+    k = std::min<std::int64_t>(k, std::max<std::int64_t>(0, n - 1));
+    k -= k % 2;  // Watts-Strogatz ring lattice needs an even neighbour count
+    EdgeList edges;
+    if (n < 3 || k == 0) return to_csr(n, edges);
+    boost::random::mt19937 gen(static_cast<std::uint32_t>(seed ^ (seed >> 32)));
+    using Gen = boost::small_world_iterator<boost::random::mt19937, BoostGraph>;
+    edges.reserve(static_cast<std::size_t>(n * k / 2));
+    for (Gen it(gen, static_cast<std::size_t>(n), static_cast<std::size_t>(k), p.get("rewire")), end; it != end; ++it)
+        edges.emplace_back(static_cast<std::int32_t>(it->first), static_cast<std::int32_t>(it->second));
+    return to_csr(n, edges);
+}
+
+CsrGraph build_erdos_renyi(std::int64_t n, const ParamValues& p, std::uint64_t seed) {
+    EdgeList edges;
+    if (n < 2) return to_csr(n, edges);
+    const double prob = std::min(1.0, p.get("mean_degree") / static_cast<double>(n - 1));
+    boost::random::mt19937 gen(static_cast<std::uint32_t>(seed ^ (seed >> 32)));
+    using Gen = boost::sorted_erdos_renyi_iterator<boost::random::mt19937, BoostGraph>;
+    for (Gen it(gen, static_cast<std::size_t>(n), prob, false), end; it != end; ++it)
+        edges.emplace_back(static_cast<std::int32_t>(it->first), static_cast<std::int32_t>(it->second));
+    return to_csr(n, edges);
+}
+
+// Barabasi-Albert preferential attachment: each new node links to m existing nodes chosen
+// with probability proportional to degree (sampling from the list of edge endpoints).
+CsrGraph build_scale_free(std::int64_t n, const ParamValues& p, std::uint64_t seed) {
+    const auto m = static_cast<std::int64_t>(p.get("m"));
+    EdgeList edges;
+    if (n < 2 || m < 1) return to_csr(n, edges);
+    boost::random::mt19937 gen(static_cast<std::uint32_t>(seed ^ (seed >> 32)));
+    std::vector<std::int32_t> endpoints;
+    endpoints.reserve(static_cast<std::size_t>(2 * n * m));
+    const std::int64_t core = std::min(n, m + 1);
+    for (std::int64_t i = 0; i < core; ++i)
+        for (std::int64_t j = i + 1; j < core; ++j) {
+            edges.emplace_back(static_cast<std::int32_t>(i), static_cast<std::int32_t>(j));
+            endpoints.push_back(static_cast<std::int32_t>(i));
+            endpoints.push_back(static_cast<std::int32_t>(j));
+        }
+    std::vector<std::int32_t> picked;
+    for (std::int64_t v = core; v < n; ++v) {
+        picked.clear();
+        boost::random::uniform_int_distribution<std::size_t> pick(0, endpoints.size() - 1);
+        for (int tries = 0; static_cast<std::int64_t>(picked.size()) < m && tries < 50 * m; ++tries) {
+            const std::int32_t t = endpoints[pick(gen)];
+            if (std::find(picked.begin(), picked.end(), t) == picked.end()) picked.push_back(t);
+        }
+        for (const auto t : picked) {
+            edges.emplace_back(static_cast<std::int32_t>(v), t);
+            endpoints.push_back(static_cast<std::int32_t>(v));
+            endpoints.push_back(t);
+        }
+    }
+    return to_csr(n, edges);
+}
+
+}  // namespace
+
+const std::vector<NetworkInfo>& network_registry() {
+    static const std::vector<NetworkInfo> registry = {
+        {"small_world",
+         "Watts-Strogatz ring lattice with random rewiring",
+         {{"k", 6, 0, 1000, "neighbours per developer in the ring lattice (even)", true},
+          {"rewire", 0.1, 0, 1, "probability of rewiring each lattice edge", false}},
+         build_small_world},
+        {"scale_free",
+         "Barabasi-Albert preferential attachment",
+         {{"m", 3, 1, 1000, "links each new developer makes", true}},
+         build_scale_free},
+        {"erdos_renyi",
+         "Erdos-Renyi random graph G(n, p) with p = mean_degree / (n - 1)",
+         {{"mean_degree", 6, 0, 1000, "expected neighbours per developer", false}},
+         build_erdos_renyi},
+        {"none", "No network: imitation works through the market-wide share of active developers", {}, build_none},
+    };
+    return registry;
+}
+
+const NetworkInfo* find_network(std::string_view name) {
+    const auto& reg = network_registry();
+    const auto it = std::find_if(reg.begin(), reg.end(), [&](const NetworkInfo& s) { return s.name == name; });
+    return it == reg.end() ? nullptr : &*it;
+}
+
+std::vector<std::string> network_names() {
+    std::vector<std::string> out;
+    for (const auto& s : network_registry())
+        out.push_back(s.name);
+    return out;
+}
+
+}  // namespace pricewar

@@ -1,0 +1,330 @@
+// One run of the model. The turn loop (MODEL.md section 6) is Simulation::step(); each
+// step is a member function below, in turn order.
+
+#include "sim/engine/engine.hpp"
+
+#include <fmt/format.h>
+#include <algorithm>
+#include <cmath>
+
+namespace pricewar {
+
+namespace {
+Scenario with_seed(Scenario s, std::uint64_t seed) {
+    s.seed = seed;
+    return s;
+}
+}  // namespace
+
+Simulation::Simulation(Scenario scenario, std::uint64_t seed)
+    : sc_(with_seed(std::move(scenario), seed)),
+      seed_(seed),
+      offer_index_(sc_.offer_index()),
+      gpu_supply_(sc_.market.gpu_supply),
+      vc_climate_(sc_.market.vc_climate),
+      recorder_(sc_) {
+    for (std::size_t i = 0; i < offer_index_.size(); ++i) {
+        const auto [v, o] = offer_index_[i];
+        const auto& spec = sc_.vendors[static_cast<std::size_t>(v)].offers[static_cast<std::size_t>(o)];
+        OfferState s;
+        s.vendor = v;
+        s.quality = spec.quality;
+        s.active = spec.active;
+        s.unit_cost = spec.unit_cost;
+        s.price_in = spec.price_in;
+        s.price_out = spec.price_out;
+        s.price = blended_price(spec.price_in, spec.price_out, sc_.market.output_share);
+        s.list_price = s.price;
+        if (s.price > 0.0) {
+            s.in_per_blend = spec.price_in / s.price;
+            s.out_per_blend = spec.price_out / s.price;
+        }
+        offers_.push_back(s);
+        const auto* info = find_strategy(spec.strategy.name);
+        if (info == nullptr) throw std::invalid_argument("unknown strategy '" + spec.strategy.name + "'");
+        strategies_.push_back(info->make(resolve_params(info->params, spec.strategy.params)));
+        strategy_rngs_.emplace_back(seed_, Stream::strategy_base, i);
+    }
+    for (const auto& v : sc_.vendors) {
+        VendorState s;
+        s.entered = v.present;
+        s.cash = v.cash;
+        s.gpus = v.gpus;
+        vendors_.push_back(s);
+    }
+    demand_ = make_demand_model(sc_, seed_);
+    oracle_ = [this](int offer, double price) { return demand_->forecast(board_, offer, price); };
+    served_fraction_.assign(sc_.vendors.size(), 1.0);
+    offer_views_.resize(offers_.size());
+    vendor_views_.resize(vendors_.size());
+    board_.vendor_rationed.assign(vendors_.size(), 0);
+    totals_.reset(offers_.size(), vendors_.size());
+}
+
+Simulation::~Simulation() = default;
+
+bool Simulation::offer_available(std::size_t o) const {
+    const auto& s = offers_[o];
+    return s.active && vendors_[static_cast<std::size_t>(s.vendor)].active();
+}
+
+void Simulation::set_offer_price(OfferState& s, double blended) {
+    s.price = std::max(0.0, blended);
+    s.price_in = s.price * s.in_per_blend;
+    s.price_out = s.price * s.out_per_blend;
+}
+
+bool Simulation::step() {
+    if (turn_ >= sc_.turns) return false;
+    const int t = turn_;
+    apply_events(t);  // 1. timeline
+    deliver_gpus(t);
+    update_costs(t);
+    if (t > 0) set_prices(t);  // 2. vendors price, simultaneously
+    build_board();
+    totals_.reset(offers_.size(), vendors_.size());
+    demand_->choose(t, board_, totals_);  // 3. awareness and choice; 4a. usage requested
+    clear_market();                       // 4b. capacity rationing
+    demand_->serve(board_, served_fraction_, totals_);
+    settle_books(t);  // 5. books, funding, exits, GPUs
+    check_finite(t);
+    recorder_.record_turn(t, offers_, vendors_, sc_.vendors, totals_, served_fraction_);  // 6. record
+    ++turn_;
+    return true;
+}
+
+RunRecord Simulation::run() {
+    while (step()) {
+    }
+    return finish();
+}
+
+RunRecord Simulation::finish() {
+    recorder_.finish(turn_, vendors_);
+    return recorder_.take();
+}
+
+void Simulation::apply_events(int t) {
+    const auto& names = recorder_.record().offer_names;
+    while (next_event_ < sc_.events.size() && sc_.events[next_event_].turn <= t) {
+        const Event& e = sc_.events[next_event_++];
+        RecordedEvent rec{t, to_string(e.kind), e.vendor >= 0 ? sc_.vendors[static_cast<std::size_t>(e.vendor)].id : "",
+                          e.offer >= 0 ? names[static_cast<std::size_t>(e.offer)] : "", e.note};
+        switch (e.kind) {
+            case Event::Kind::price:
+            case Event::Kind::launch: {
+                auto& s = offers_[static_cast<std::size_t>(e.offer)];
+                if (e.kind == Event::Kind::launch) s.active = true;
+                const double in = e.price_in.value_or(s.price_in);
+                const double out = e.price_out.value_or(s.price_out);
+                s.price_in = in;
+                s.price_out = out;
+                s.price = blended_price(in, out, sc_.market.output_share);
+                s.list_price = s.price;
+                if (s.price > 0.0) {
+                    s.in_per_blend = in / s.price;
+                    s.out_per_blend = out / s.price;
+                }
+                break;
+            }
+            case Event::Kind::withdraw:
+                offers_[static_cast<std::size_t>(e.offer)].active = false;
+                break;
+            case Event::Kind::quality:
+                offers_[static_cast<std::size_t>(e.offer)].quality = *e.quality;
+                break;
+            case Event::Kind::cost_shock:
+                for (auto& s : offers_)
+                    if (e.vendor < 0 || s.vendor == e.vendor) s.cost_factor *= *e.factor;
+                break;
+            case Event::Kind::gpu_supply:
+                gpu_supply_ = *e.value;
+                break;
+            case Event::Kind::vc_climate:
+                vc_climate_ = *e.value;
+                break;
+            case Event::Kind::vendor_entry:
+                vendors_[static_cast<std::size_t>(e.vendor)].entered = true;
+                break;
+        }
+        recorder_.add_event(std::move(rec));
+    }
+}
+
+void Simulation::deliver_gpus(int t) {
+    // GPUs ordered earlier arrive before this turn's demand, capped by the market supply.
+    gpu_market_.deliver(
+        t, gpu_supply_, [&](int v, double n) { vendors_[static_cast<std::size_t>(v)].gpus += n; },
+        [&](int v, double n) { vendors_[static_cast<std::size_t>(v)].gpus_on_order += n; },
+        [&](int v) { return vendors_[static_cast<std::size_t>(v)].alive; });
+}
+
+void Simulation::update_costs(int t) {
+    const double years = t * sc_.turn_days / 365.0;
+    for (std::size_t i = 0; i < offers_.size(); ++i) {
+        const auto [v, o] = offer_index_[i];
+        const auto& vendor = sc_.vendors[static_cast<std::size_t>(v)];
+        const double decline = vendor.cost_decline.value_or(sc_.market.cost_decline);
+        const double c0 = vendor.offers[static_cast<std::size_t>(o)].unit_cost;
+        offers_[i].unit_cost = c0 * std::pow(1.0 - decline, years) * offers_[i].cost_factor;
+    }
+}
+
+void Simulation::set_prices(int t) {
+    // Everyone sees the same snapshot of last turn, so moves are simultaneous.
+    const auto& hist = recorder_.price_history();
+    const auto& vshare = recorder_.record().vendor_series[Recorder::kTokenShare];
+    const auto& oshare = recorder_.record().offer_series[Recorder::kTokens];
+    double last_total = 0.0;
+    for (std::size_t o = 0; o < offers_.size(); ++o)
+        last_total += oshare.at(static_cast<std::size_t>(t - 1), o);
+    for (std::size_t o = 0; o < offers_.size(); ++o) {
+        const auto& s = offers_[o];
+        offer_views_[o] = {
+            s.vendor,          s.quality,
+            s.price,           s.list_price,
+            s.unit_cost,       last_total > 0.0 ? oshare.at(static_cast<std::size_t>(t - 1), o) / last_total : 0.0,
+            offer_available(o)};
+    }
+    for (std::size_t v = 0; v < vendors_.size(); ++v) {
+        const auto& s = vendors_[v];
+        const auto& spec = sc_.vendors[v];
+        vendor_views_[v] = {spec.kind,
+                            s.active(),
+                            s.cash,
+                            vshare.at(static_cast<std::size_t>(t - 1), v),
+                            s.cumulative_ai_profit,
+                            spec.loss_budget,
+                            -s.cumulative_ai_profit > spec.loss_budget,
+                            cross_subsidy(spec, 1.0),
+                            totals_.vendor_developers[v]};
+    }
+    std::vector<double>& next = next_price_;  // new prices apply only after every vendor moved
+    next.resize(offers_.size());
+    for (std::size_t o = 0; o < offers_.size(); ++o) {
+        next[o] = offers_[o].price;
+        if (!offer_available(o)) continue;
+        PricingContext ctx{t, static_cast<int>(o), offer_views_, vendor_views_, &hist, &oracle_, &strategy_rngs_[o]};
+        next[o] = strategies_[o]->price(ctx);
+        if (!std::isfinite(next[o]))
+            throw NumericalError(fmt::format("turn {}: offer {}: strategy '{}' set a non-finite price", t,
+                                             recorder_.record().offer_names[o],
+                                             sc_.vendors[static_cast<std::size_t>(offers_[o].vendor)]
+                                                 .offers[static_cast<std::size_t>(offer_index_[o].second)]
+                                                 .strategy.name));
+    }
+    for (std::size_t o = 0; o < offers_.size(); ++o)
+        if (next[o] != offers_[o].price) set_offer_price(offers_[o], next[o]);
+}
+
+void Simulation::build_board() {
+    const std::size_t O = offers_.size();
+    board_.price.resize(O);
+    board_.quality.resize(O);
+    board_.free_quota.resize(O);
+    board_.vendor.resize(O);
+    board_.available.resize(O);
+    for (std::size_t o = 0; o < O; ++o) {
+        const auto [v, k] = offer_index_[o];
+        board_.price[o] = offers_[o].price;
+        board_.quality[o] = offers_[o].quality;
+        board_.free_quota[o] =
+            sc_.vendors[static_cast<std::size_t>(v)].offers[static_cast<std::size_t>(k)].free_quota_mtok;
+        board_.vendor[o] = offers_[o].vendor;
+        board_.available[o] = offer_available(o) ? 1 : 0;
+    }
+    for (std::size_t v = 0; v < vendors_.size(); ++v)
+        board_.vendor_rationed[v] = vendors_[v].rationed ? 1 : 0;
+    board_.vendors = static_cast<int>(vendors_.size());
+    board_.outside_price = sc_.market.outside.cost;
+    board_.outside_quality = sc_.market.outside.quality;
+}
+
+void Simulation::clear_market() {
+    // Each vendor serves all its developers the same fraction of their requests.
+    for (std::size_t v = 0; v < vendors_.size(); ++v) {
+        const double requested = totals_.vendor_requested_mtok[v];
+        const double cap = capacity_mtok(vendors_[v], sc_.vendors[v]);
+        served_fraction_[v] = requested > cap ? (requested > 0.0 ? cap / requested : 1.0) : 1.0;
+        vendors_[v].rationed = served_fraction_[v] < 1.0;
+    }
+}
+
+void Simulation::settle_books(int t) {
+    double total_served = 0.0;
+    for (const double x : totals_.served_mtok)
+        total_served += x;
+    for (std::size_t v = 0; v < vendors_.size(); ++v) {
+        auto& s = vendors_[v];
+        const auto& spec = sc_.vendors[v];
+        VendorFlows f;
+        double served = 0.0;
+        for (std::size_t o = 0; o < offers_.size(); ++o) {
+            if (offers_[o].vendor != static_cast<int>(v)) continue;
+            f.revenue += totals_.spend[o];
+            f.inference_cost += totals_.served_mtok[o] * offers_[o].unit_cost;
+            served += totals_.served_mtok[o];
+        }
+        if (!s.active()) {
+            s.flows = VendorFlows{};
+            s.token_share = 0.0;
+            continue;
+        }
+        f.gpu_opex = s.gpus * spec.gpu_opex;
+        f.fixed_cost = spec.fixed_cost;
+        f.cross_subsidy = cross_subsidy(spec, totals_.vendor_developers[v]);
+        s.token_share = total_served > 0.0 ? served / total_served : 0.0;
+        f.funding = funding_round(spec, s, t, vc_climate_);
+        // Share growth is measured between funding opportunities, the first from turn 0.
+        if (t == 0 || (spec.funding_interval > 0 && t % spec.funding_interval == 0))
+            s.share_at_last_round = s.token_share;
+        const double cash_before_capex = s.cash + f.cash_change();
+        const double order = gpus_to_order(spec, s, totals_.vendor_requested_mtok[v], cash_before_capex);
+        f.capex = order * spec.gpu_price;
+        if (order > 0.0) {
+            gpu_market_.place(static_cast<int>(v), t, spec.gpu_lead_turns, order);
+            s.gpus_on_order += order;
+        }
+        s.cash += f.cash_change();
+        s.flows = f;
+        s.cumulative_profit += f.profit();
+        s.cumulative_ai_profit += f.profit() - f.cross_subsidy;
+        s.peak_loss = std::max(s.peak_loss, -s.cumulative_profit);
+        // Exit is absorbing: only startups exit, when cash is negative after funding.
+        if (spec.kind == VendorKind::startup && s.cash < 0.0) {
+            s.alive = false;
+            s.exit_turn = t;
+            s.rationed = false;
+            demand_->release_vendor(static_cast<int>(v), board_);
+            recorder_.add_event({t, "exit", spec.id, "", fmt::format("{} exits with cash {:.4g}", spec.name, s.cash)});
+        }
+    }
+}
+
+void Simulation::check_finite(int t) const {
+    const auto& names = recorder_.record().offer_names;
+    for (std::size_t o = 0; o < offers_.size(); ++o) {
+        const auto& s = offers_[o];
+        if (!std::isfinite(s.price) || !std::isfinite(s.unit_cost) || !std::isfinite(totals_.served_mtok[o]) ||
+            !std::isfinite(totals_.spend[o]))
+            throw NumericalError(
+                fmt::format("turn {}: offer {}: price, cost, tokens or revenue became NaN or infinite "
+                            "(price {}, unit cost {}, tokens {}, revenue {})",
+                            t, names[o], s.price, s.unit_cost, totals_.served_mtok[o], totals_.spend[o]));
+    }
+    for (std::size_t v = 0; v < vendors_.size(); ++v) {
+        const auto& s = vendors_[v];
+        if (!std::isfinite(s.cash) || !std::isfinite(s.gpus) || !std::isfinite(s.cumulative_profit))
+            throw NumericalError(
+                fmt::format("turn {}: vendor {}: cash, GPUs or profit became NaN or infinite "
+                            "(cash {}, gpus {}, cumulative profit {})",
+                            t, sc_.vendors[v].id, s.cash, s.gpus, s.cumulative_profit));
+    }
+}
+
+RunRecord run_scenario(const Scenario& scenario, std::uint64_t seed) {
+    Simulation sim(scenario, seed);
+    return sim.run();
+}
+
+}  // namespace pricewar

@@ -1,0 +1,84 @@
+#pragma once
+// Decides what a run records each turn (MODEL.md section 7); sim/output decides how it is
+// written. Tables are allocated once for the whole horizon.
+
+#include <vector>
+
+#include "agents/demand_model.hpp"
+#include "agents/vendor.hpp"
+#include "sim/model/run_record.hpp"
+#include "sim/model/scenario.hpp"
+
+namespace pricewar {
+
+struct OfferState;
+
+class Recorder {
+public:
+    explicit Recorder(const Scenario& scenario);
+
+    void record_turn(int turn, const std::vector<OfferState>& offers, const std::vector<VendorState>& vendors,
+                     const std::vector<VendorSpec>& specs, const DemandTotals& demand,
+                     const std::vector<double>& served_fraction);
+    // Fills the per-run summary from the recorded turns; `turns_run` may be < horizon.
+    void finish(int turns_run, const std::vector<VendorState>& vendors);
+    void add_event(RecordedEvent event) { record_.events.push_back(std::move(event)); }
+
+    [[nodiscard]] const RunRecord& record() const { return record_; }
+    RunRecord take() { return std::move(record_); }
+    // Blended price history [turn, offer], read by pricing strategies.
+    [[nodiscard]] const Table& price_history() const { return record_.offer_series[kPrice]; }
+
+    enum OfferSeries {
+        kPrice,
+        kPriceIn,
+        kPriceOut,
+        kUnitCost,
+        kTokens,
+        kOfferDevelopers,
+        kRevenue,
+        kGrossMargin,
+        kOfferCount
+    };
+    enum VendorSeries {
+        kCash,
+        kVendorRevenue,
+        kInferenceCost,
+        kGpuOpex,
+        kFixedCost,
+        kCapex,
+        kCrossSubsidy,
+        kFunding,
+        kProfit,
+        kGpus,
+        kCapacity,
+        kUtilisation,
+        kRationedShare,
+        kAlive,
+        kVendorTokens,
+        kVendorDevelopers,
+        kTokenShare,
+        kVendorCount
+    };
+    enum MarketSeries {
+        kTotalTokens,
+        kTotalSpend,
+        kAvgPrice,
+        kHhi,
+        kActiveDevelopers,
+        kAwareDevelopers,
+        kConsumerSurplus,
+        kOutsideShare,
+        kUnservedTokens,
+        kOutsideTokens,
+        kSwitches,
+        kTokenPriceElasticity,
+        kMarketCount
+    };
+
+private:
+    RunRecord record_;
+    int vendors_ = 0;
+};
+
+}  // namespace pricewar

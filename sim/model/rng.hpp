@@ -1,0 +1,79 @@
+#pragma once
+// Random streams. Every stochastic component draws from its own numbered stream derived
+// from (run seed, stream id), so adding a component never shifts another's draws, and a
+// sweep's run i derives its seed from (master seed, i) alone.
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+namespace pricewar {
+
+inline constexpr std::uint64_t splitmix64(std::uint64_t x) {
+    x += 0x9E3779B97F4A7C15ULL;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+    return x ^ (x >> 31);
+}
+
+// Seed of stream `id` (or of sweep run `id`) under `seed`.
+inline constexpr std::uint64_t derive_seed(std::uint64_t seed, std::uint64_t id) {
+    return splitmix64(splitmix64(seed) ^ splitmix64(id + 0x632BE59BD9B4E019ULL));
+}
+
+enum class Stream : std::uint64_t {
+    developer_traits = 1,
+    network = 2,
+    awareness = 3,
+    choice = 4,
+    surplus_sample = 5,
+    strategy_base = 1000,  // + flattened offer index
+};
+
+// xoshiro256++: small, fast, good statistical quality; satisfies UniformRandomBitGenerator
+// so Boost.Random distributions accept it.
+class Rng {
+public:
+    using result_type = std::uint64_t;
+
+    explicit Rng(std::uint64_t seed = 1) { reseed(seed); }
+    Rng(std::uint64_t seed, Stream stream, std::uint64_t offset = 0) {
+        reseed(derive_seed(seed, static_cast<std::uint64_t>(stream) + offset));
+    }
+
+    void reseed(std::uint64_t seed) {
+        std::uint64_t x = seed;
+        for (auto& s : state_) {
+            x += 0x9E3779B97F4A7C15ULL;
+            s = splitmix64(x);
+        }
+    }
+
+    static constexpr result_type min() { return 0; }
+    static constexpr result_type max() { return std::numeric_limits<result_type>::max(); }
+
+    result_type operator()() {
+        const std::uint64_t result = rotl(state_[0] + state_[3], 23) + state_[0];
+        const std::uint64_t t = state_[1] << 17;
+        state_[2] ^= state_[0];
+        state_[3] ^= state_[1];
+        state_[1] ^= state_[2];
+        state_[0] ^= state_[3];
+        state_[2] ^= t;
+        state_[3] = rotl(state_[3], 45);
+        return result;
+    }
+
+    // Uniform on [0, 1) with 53 random bits.
+    double uniform() { return static_cast<double>((*this)() >> 11) * 0x1.0p-53; }
+    // Uniform on (0, 1): safe under log().
+    double uniform_open() { return (static_cast<double>((*this)() >> 11) + 0.5) * 0x1.0p-53; }
+    // Standard Gumbel draw.
+    double gumbel() { return -std::log(-std::log(uniform_open())); }
+
+private:
+    static constexpr std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+    std::uint64_t state_[4]{};
+};
+
+}  // namespace pricewar

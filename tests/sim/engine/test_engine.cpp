@@ -1,0 +1,290 @@
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "sim/engine/engine.hpp"
+#include "tests/fixtures.hpp"
+
+using namespace pricewar;
+using pricewar::testing::small_market;
+using pricewar::testing::strategy;
+
+namespace {
+
+const Table& series(const std::vector<Table>& group, const std::string& name) {
+    for (const auto& t : group)
+        if (t.name == name) return t;
+    FAIL("no series " << name);
+    return group.front();
+}
+
+double vendor_token_share(const RunRecord& r, std::size_t v, std::size_t from, std::size_t to) {
+    const auto& tok = series(r.vendor_series, "tokens");
+    double mine = 0, all = 0;
+    for (std::size_t t = from; t < to; ++t)
+        for (std::size_t w = 0; w < tok.cols; ++w) {
+            all += tok.at(t, w);
+            if (w == v) mine += tok.at(t, w);
+        }
+    return mine / all;
+}
+
+}  // namespace
+
+TEST_CASE("cash identity holds every turn for every vendor") {
+    auto sc = small_market();
+    sc.vendors[1].funding_interval = 5;
+    sc.vendors[1].round_size = 1e6;
+    sc.vendors[1].investor_hurdle = 0.0;
+    sc.vendors[0].offers[0].strategy = strategy("penetration", {{"undercut", 0.2}});
+    Simulation sim(sc, 7);
+    std::vector<double> cash;
+    for (const auto& v : sim.vendors())
+        cash.push_back(v.cash);
+    while (sim.step()) {
+        for (std::size_t v = 0; v < sim.vendors().size(); ++v) {
+            const auto& s = sim.vendors()[v];
+            const auto& f = s.flows;
+            const double expected =
+                f.revenue + f.cross_subsidy + f.funding - f.inference_cost - f.gpu_opex - f.fixed_cost - f.capex;
+            CHECK(s.cash - cash[v] == doctest::Approx(expected).epsilon(1e-12).scale(std::abs(cash[v])));
+            cash[v] = s.cash;
+        }
+    }
+}
+
+TEST_CASE("developers are conserved: unaware + inactive + on offers + self-hosting = population") {
+    auto sc = small_market(2500);
+    sc.developers.weight = 3.0;
+    Simulation sim(sc, 11);
+    while (sim.step()) {
+        const auto& d = sim.last_demand();
+        CHECK(d.unaware + d.aware_inactive + d.on_offers + d.outside == doctest::Approx(2500 * 3.0));
+        double on = 0;
+        for (const double x : d.developers)
+            on += x;
+        CHECK(on == doctest::Approx(d.on_offers));
+    }
+}
+
+TEST_CASE("a run is a pure function of scenario and seed") {
+    const auto sc = small_market();
+    const auto a = run_scenario(sc, 42);
+    const auto b = run_scenario(sc, 42);
+    const auto c = run_scenario(sc, 43);
+    bool all_equal = true, any_diff = false;
+    for (std::size_t i = 0; i < a.vendor_series.size(); ++i) {
+        all_equal = all_equal && a.vendor_series[i].values.size() == b.vendor_series[i].values.size();
+        for (std::size_t k = 0; k < a.vendor_series[i].values.size(); ++k) {
+            const double x = a.vendor_series[i].values[k], y = b.vendor_series[i].values[k];
+            all_equal = all_equal && (x == y || (std::isnan(x) && std::isnan(y)));
+            const double z = c.vendor_series[i].values[k];
+            any_diff = any_diff || !(x == z || (std::isnan(x) && std::isnan(z)));
+        }
+    }
+    CHECK(all_equal);
+    CHECK(any_diff);
+}
+
+TEST_CASE("ceteris paribus, a vendor raising its price loses share") {
+    auto sc = small_market(4000, 20);
+    sc.developers.initial_aware = 1.0;
+    const auto base = run_scenario(sc, 5);
+    sc.vendors[1].offers[0].price_in *= 1.5;
+    sc.vendors[1].offers[0].price_out *= 1.5;
+    sc.vendors[1].offers[1].price_in *= 1.5;
+    sc.vendors[1].offers[1].price_out *= 1.5;
+    const auto dear = run_scenario(sc, 5);
+    const double s0 = vendor_token_share(base, 1, 5, 20);
+    const double s1 = vendor_token_share(dear, 1, 5, 20);
+    MESSAGE("startup token share " << s0 << " at list prices, " << s1 << " at +50%");
+    CHECK(s1 < s0);
+}
+
+TEST_CASE("Jevons: with elasticity > 1 total spend rises when every price falls; with < 1 it falls") {
+    for (const double eps : {1.6, 0.4}) {
+        auto sc = small_market(3000, 12);
+        sc.developers.initial_aware = 1.0;
+        sc.developers.elasticity = Distribution::constant(eps);
+        sc.developers.value = Distribution::constant(1e6);  // no extensive margin: isolate the intensive one
+        sc.market.outside.cost = kInf;
+        for (auto& v : sc.vendors) {
+            v.gpus = 1e9;
+            for (auto& o : v.offers)
+                o.free_quota_mtok = 0;
+        }
+        const auto base = run_scenario(sc, 9);
+        for (auto& v : sc.vendors)
+            for (auto& o : v.offers) {
+                o.price_in *= 0.5;
+                o.price_out *= 0.5;
+            }
+        const auto cheap = run_scenario(sc, 9);
+        const auto& s0 = series(base.market_series, "total_spend");
+        const auto& s1 = series(cheap.market_series, "total_spend");
+        const auto& q0 = series(base.market_series, "total_tokens");
+        const auto& q1 = series(cheap.market_series, "total_tokens");
+        MESSAGE("elasticity " << eps << ": spend " << s0.at(11, 0) << " -> " << s1.at(11, 0) << ", tokens "
+                              << q0.at(11, 0) << " -> " << q1.at(11, 0));
+        CHECK(q1.at(11, 0) > q0.at(11, 0));
+        if (eps > 1)
+            CHECK(s1.at(11, 0) > s0.at(11, 0));
+        else
+            CHECK(s1.at(11, 0) < s0.at(11, 0));
+    }
+}
+
+TEST_CASE("an exiting vendor keeps no developers and serves no tokens afterwards") {
+    auto sc = small_market(3000, 40);
+    sc.vendors[1].cash = 2e4;  // runs out within a few turns
+    sc.vendors[1].fixed_cost = 1e4;
+    Simulation sim(sc, 3);
+    const auto r = sim.run();
+    REQUIRE(r.exit_turn[1] >= 0);
+    const auto& devs = series(r.vendor_series, "developers");
+    const auto& tok = series(r.vendor_series, "tokens");
+    const auto& alive = series(r.vendor_series, "alive");
+    for (std::size_t t = static_cast<std::size_t>(r.exit_turn[1]) + 1; t < 40; ++t) {
+        CHECK(devs.at(t, 1) == 0.0);
+        CHECK(tok.at(t, 1) == 0.0);
+        CHECK(alive.at(t, 1) == 0.0);
+    }
+    // Its developers moved elsewhere: the market keeps serving.
+    CHECK(series(r.market_series, "total_tokens").at(39, 0) > 0.0);
+}
+
+TEST_CASE("capacity is never exceeded, and shortage rations and triggers GPU orders") {
+    auto sc = small_market(4000, 30);
+    sc.developers.initial_aware = 1.0;
+    for (auto& v : sc.vendors) {
+        v.gpus = 2;
+        v.tokens_per_gpu = 500;
+        v.gpu_lead_turns = 3;
+        v.gpu_price = 1.0;
+    }
+    sc.market.gpu_supply = 5;
+    const auto r = run_scenario(sc, 1);
+    const auto& tok = series(r.vendor_series, "tokens");
+    const auto& cap = series(r.vendor_series, "capacity");
+    const auto& rationed = series(r.vendor_series, "rationed_share");
+    const auto& gpus = series(r.vendor_series, "gpus");
+    bool any_rationed = false;
+    for (std::size_t t = 0; t < 30; ++t)
+        for (std::size_t v = 0; v < 3; ++v) {
+            CHECK(tok.at(t, v) <= cap.at(t, v) * (1 + 1e-12));
+            any_rationed = any_rationed || rationed.at(t, v) > 0;
+        }
+    CHECK(any_rationed);
+    // Deliveries are capped market-wide at 5 GPUs per turn.
+    for (std::size_t t = 1; t < 30; ++t) {
+        double delivered = 0;
+        for (std::size_t v = 0; v < 3; ++v)
+            delivered += gpus.at(t, v) - gpus.at(t - 1, v);
+        CHECK(delivered <= 5.0 + 1e-9);
+    }
+    CHECK(gpus.at(29, 0) > 2.0);
+}
+
+TEST_CASE("cloud cross-subsidy equals attach revenue x margin x developers") {
+    const auto r = run_scenario(small_market(), 4);
+    const auto& cs = series(r.vendor_series, "cross_subsidy");
+    const auto& devs = series(r.vendor_series, "developers");
+    for (std::size_t t = 0; t < 30; ++t) {
+        CHECK(cs.at(t, 0) == doctest::Approx(100 * 0.3 * devs.at(t, 0)));
+        CHECK(cs.at(t, 1) == 0.0);
+    }
+}
+
+TEST_CASE("unit cost falls at the yearly decline rate and cost shocks multiply it") {
+    auto sc = small_market(500, 60);
+    sc.market.cost_decline = 0.5;
+    Event shock;
+    shock.turn = 30;
+    shock.kind = Event::Kind::cost_shock;
+    shock.vendor = 1;
+    shock.factor = 0.5;
+    sc.events.push_back(shock);
+    const auto r = run_scenario(sc, 2);
+    const auto& c = series(r.offer_series, "unit_cost");
+    CHECK(c.at(0, 0) == doctest::Approx(1.0));
+    CHECK(c.at(52, 0) == doctest::Approx(std::pow(0.5, 52 * 7 / 365.0)));
+    CHECK(c.at(52, 2) == doctest::Approx(0.5 * std::pow(0.5, 52 * 7 / 365.0)));
+    CHECK(c.at(29, 2) == doctest::Approx(std::pow(0.5, 29 * 7 / 365.0)));
+}
+
+TEST_CASE("funding rounds are scaled by the VC climate and need the hurdle") {
+    auto sc = small_market(1000, 27);
+    auto& s = sc.vendors[1];
+    s.funding_interval = 13;
+    s.round_size = 1e6;
+    s.investor_hurdle = 0.0;
+    sc.market.vc_climate = 0.5;
+    auto r = run_scenario(sc, 1);
+    const auto& f = series(r.vendor_series, "funding");
+    CHECK(f.at(13, 1) == doctest::Approx(5e5));
+    CHECK(f.at(26, 1) == doctest::Approx(5e5));
+    CHECK(f.at(12, 1) == 0.0);
+    s.investor_hurdle = 2.0;  // unreachable share and growth
+    r = run_scenario(sc, 1);
+    CHECK(series(r.vendor_series, "funding").at(13, 1) == 0.0);
+}
+
+TEST_CASE("free quota is consumed before paid tokens") {
+    auto sc = small_market(2000, 10);
+    sc.developers.initial_aware = 1.0;
+    sc.developers.reevaluate_prob = Distribution::constant(0.0);  // one choice each: one grant each
+    for (auto& v : sc.vendors)
+        for (auto& o : v.offers)
+            o.free_quota_mtok = 1e9;  // never exhausted
+    const auto r = run_scenario(sc, 8);
+    const auto& rev = series(r.offer_series, "revenue");
+    const auto& tok = series(r.offer_series, "tokens");
+    double tokens = 0;
+    for (std::size_t t = 0; t < 10; ++t)
+        for (std::size_t o = 0; o < rev.cols; ++o) {
+            CHECK(rev.at(t, o) == 0.0);
+            tokens += tok.at(t, o);
+        }
+    CHECK(tokens > 0);
+}
+
+TEST_CASE("a free offer records a NaN gross margin, not 0") {
+    auto sc = small_market(500, 3);
+    sc.vendors[0].offers[0].price_in = 0;
+    sc.vendors[0].offers[0].price_out = 0;
+    const auto r = run_scenario(sc, 1);
+    CHECK(std::isnan(series(r.offer_series, "gross_margin").at(0, 0)));
+    CHECK(series(r.offer_series, "gross_margin").at(0, 1) == doctest::Approx((12.0 - 4.0) / 12.0));
+}
+
+TEST_CASE("timeline events: price, withdraw, launch, quality") {
+    auto sc = small_market(800, 12);
+    sc.vendors[2].offers[1].active = false;
+    auto ev = [](int turn, Event::Kind k, int offer) {
+        Event e;
+        e.turn = turn;
+        e.kind = k;
+        e.offer = offer;
+        return e;
+    };
+    auto price = ev(2, Event::Kind::price, 0);
+    price.price_in = 1.0;
+    price.price_out = 3.0;
+    auto launch = ev(4, Event::Kind::launch, 5);
+    auto withdraw = ev(6, Event::Kind::withdraw, 3);
+    auto quality = ev(8, Event::Kind::quality, 1);
+    quality.quality = 1.4;
+    sc.events = {price, launch, withdraw, quality};
+    Simulation sim(sc, 1);
+    const auto r = sim.run();
+    const auto& p = series(r.offer_series, "price");
+    CHECK(p.at(1, 0) == doctest::Approx(2.0));
+    CHECK(p.at(2, 0) == doctest::Approx(0.75 * 1.0 + 0.25 * 3.0));
+    const auto& devs = series(r.offer_series, "developers");
+    CHECK(devs.at(3, 5) == 0.0);
+    CHECK(devs.at(11, 5) > 0.0);
+    CHECK(devs.at(7, 3) == 0.0);
+    CHECK(sim.offers()[1].quality == doctest::Approx(1.4));
+    CHECK(r.events.size() >= 4);
+}
