@@ -5,6 +5,8 @@
 
 #include "agents/agent_demand.hpp"
 
+#include "agents/logit_forecast.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -90,6 +92,13 @@ void AgentDemand::prepare(const OfferBoard& board) {
 double AgentDemand::usage(std::size_t d, std::size_t option) const {
     double q = traits_.base_usage[d] * std::exp(-static_cast<double>(traits_.elasticity[d]) * opt_.log_rel[option]);
     const double p = opt_.price[option];
+    if (p > 0.0 && std::isfinite(traits_.budget[d])) q = std::min(q, traits_.budget[d] / p);
+    return q;
+}
+
+double AgentDemand::usage_at(std::size_t d, double p) const {
+    double q = traits_.base_usage[d] *
+               std::exp(-static_cast<double>(traits_.elasticity[d]) * (std::log(p + kappa_) - log_ref_));
     if (p > 0.0 && std::isfinite(traits_.budget[d])) q = std::min(q, traits_.budget[d] / p);
     return q;
 }
@@ -268,48 +277,28 @@ void AgentDemand::release_vendor(int vendor, const OfferBoard& board) {
         if (c >= 0 && board.vendor[c] == vendor) c = kInactive;  // last_vendor_ keeps the exited vendor
 }
 
-DemandForecast AgentDemand::forecast(const OfferBoard& board, int offer, double price) const {
-    // Expected demand of the current aware population (logit probabilities, no noise draw),
-    // on a deterministic sample of at most ~4000 developers, scaled to the population.
-    OfferBoard b = board;
-    b.price[static_cast<std::size_t>(offer)] = price;
+void AgentDemand::forecast(const OfferBoard& board, int offer, double price, std::vector<DemandForecast>& out) const {
+    // The aware population on a deterministic sample of at most ~4000 developers, scaled up.
+    out.assign(board.price.size(), DemandForecast{});
+    std::vector<double> prices = board.price, scratch;
+    prices[static_cast<std::size_t>(offer)] = price;
+    const LogitMenu menu{prices,
+                         board.quality,
+                         board.available,
+                         board.outside_price,
+                         board.outside_quality,
+                         kappa_,
+                         spec_.noise_scale,
+                         spec_.price_utility == PriceUtility::log};
     const std::size_t n = choice_.size();
     const std::size_t stride = std::max<std::size_t>(1, n / 4000);
-    const std::size_t m = b.price.size();
-    const double mu = spec_.noise_scale;
-    const bool log_utility = spec_.price_utility == PriceUtility::log;
-    auto term = [&](double p) { return log_utility ? std::log(p + kappa_) : p; };
-    DemandForecast out;
+    const double mass = spec_.weight * static_cast<double>(stride);
     for (std::size_t d = 0; d < n; d += stride) {
         if (choice_[d] == kUnaware) continue;
-        const double value = traits_.value[d];
-        double best = -kInf, chosen_u = -kInf;
-        std::array<double, kMaxOptions> u{};
-        for (std::size_t o = 0; o <= m; ++o) {
-            const bool is_outside = o == m;
-            const double p = is_outside ? b.outside_price : b.price[o];
-            const bool ok = is_outside ? std::isfinite(p) : b.available[o] != 0;
-            if (!ok || value < p + kappa_) {
-                u[o] = -kInf;
-                continue;
-            }
-            const double q = is_outside ? b.outside_quality : b.quality[o];
-            u[o] = (traits_.quality_weight[d] * q - traits_.price_weight[d] * term(p)) / mu;
-            best = std::max(best, u[o]);
-        }
-        if (best == -kInf || u[static_cast<std::size_t>(offer)] == -kInf) continue;
-        chosen_u = u[static_cast<std::size_t>(offer)];
-        double sum = 0.0;
-        for (std::size_t o = 0; o <= m; ++o)
-            if (u[o] > -kInf) sum += std::exp(u[o] - best);
-        const double prob = std::exp(chosen_u - best) / sum;
-        const double q = traits_.base_usage[d] *
-                         std::exp(-static_cast<double>(traits_.elasticity[d]) * (std::log(price + kappa_) - log_ref_));
-        const double scale = spec_.weight * static_cast<double>(stride);
-        out.developers += scale * prob;
-        out.tokens_mtok += scale * prob * q;
+        add_logit_demand(
+            menu, mass, traits_.value[d], traits_.quality_weight[d], traits_.price_weight[d],
+            [&](double p) { return usage_at(d, p); }, scratch, out);
     }
-    return out;
 }
 
 }  // namespace pricewar

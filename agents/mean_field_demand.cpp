@@ -7,6 +7,8 @@
 
 #include "agents/mean_field_demand.hpp"
 
+#include "agents/logit_forecast.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -261,40 +263,28 @@ void MeanFieldDemand::release_vendor(int vendor, const OfferBoard& board) {
     }
 }
 
-DemandForecast MeanFieldDemand::forecast(const OfferBoard& board, int offer, double price) const {
-    // Static logit demand of all aware developers at the hypothetical price (no inertia,
-    // no switching cost): the demand a myopic best response maximises against.
-    std::vector<double> p;
-    std::vector<std::uint8_t> open;
-    std::vector<int> vendor;
-    std::vector<double> quality;
-    option_prices(board, p, open, vendor, quality);
-    p[static_cast<std::size_t>(offer)] = price;
-    const double mu = spec_.noise_scale;
-    DemandForecast out;
-    std::vector<double> u(options_);
+void MeanFieldDemand::forecast(const OfferBoard& board, int offer, double price,
+                               std::vector<DemandForecast>& out) const {
+    out.assign(board.price.size(), DemandForecast{});
+    std::vector<double> prices = board.price, scratch;
+    prices[static_cast<std::size_t>(offer)] = price;
+    const LogitMenu menu{prices,
+                         board.quality,
+                         board.available,
+                         board.outside_price,
+                         board.outside_quality,
+                         kappa_,
+                         spec_.noise_scale,
+                         spec_.price_utility == PriceUtility::log};
     for (std::size_t k = 0; k < types_; ++k) {
         double aware = inactive_[k] + new_aware_[k];
         for (std::size_t o = 0; o < options_; ++o)
             aware += on_[k * options_ + o];
         if (aware <= 0.0) continue;
-        double best = -kInf;
-        for (std::size_t o = 0; o < options_; ++o) {
-            const bool viable = open[o] && traits_.value[k] >= p[o] + kappa_;
-            u[o] = viable ? (traits_.quality_weight[k] * quality[o] - traits_.price_weight[k] * price_term(p[o])) / mu
-                          : -kInf;
-            best = std::max(best, u[o]);
-        }
-        const auto i = static_cast<std::size_t>(offer);
-        if (best == -kInf || u[i] == -kInf) continue;
-        double sum = 0.0;
-        for (std::size_t o = 0; o < options_; ++o)
-            if (u[o] > -kInf) sum += std::exp(u[o] - best);
-        const double prob = std::exp(u[i] - best) / sum;
-        out.developers += aware * prob;
-        out.tokens_mtok += aware * prob * usage(k, price);
+        add_logit_demand(
+            menu, aware, traits_.value[k], traits_.quality_weight[k], traits_.price_weight[k],
+            [&](double p) { return usage(k, p); }, scratch, out);
     }
-    return out;
 }
 
 }  // namespace pricewar

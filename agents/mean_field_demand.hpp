@@ -15,7 +15,8 @@ public:
     void choose(int turn, const OfferBoard& board, DemandTotals& totals) override;
     void serve(const OfferBoard& board, std::span<const double> served_fraction, DemandTotals& totals) override;
     void release_vendor(int vendor, const OfferBoard& board) override;
-    [[nodiscard]] DemandForecast forecast(const OfferBoard& board, int offer, double price) const override;
+    void forecast(const OfferBoard& board, int offer, double price,
+                  std::vector<DemandForecast>& per_offer) const override;
     [[nodiscard]] std::size_t state_bytes() const override;
 
 private:

@@ -40,13 +40,14 @@ struct VendorView {
     double developers = 0.0;
 };
 
-// Expected demand for one offer at a hypothetical own price, rivals at last turn's prices
-// (mean-field logit over the developer population). Used by best-response pricing.
+// Expected demand of every offer when one offer's price is changed to a hypothetical value,
+// the others at last turn's prices (static logit over the aware developers). Used by
+// best-response pricing.
 struct DemandForecast {
     double tokens_mtok = 0.0;
     double developers = 0.0;
 };
-using DemandOracle = std::function<DemandForecast(int offer, double price)>;
+using DemandOracle = std::function<void(int offer, double price, std::vector<DemandForecast>& per_offer)>;
 
 struct PricingContext {
     int turn = 0;   // the turn being priced

@@ -1,6 +1,7 @@
 #include <algorithm>
 
 #include "agents/strategies/basic.hpp"
+#include "agents/strategies/learning.hpp"
 #include "agents/strategy.hpp"
 
 namespace pricewar {
@@ -8,6 +9,7 @@ namespace pricewar {
 const std::vector<StrategyInfo>& strategy_registry() {
     static const std::vector<StrategyInfo> registry = [] {
         std::vector<StrategyInfo> all = strategies::basic_strategies();
+        all.push_back(strategies::best_response_strategy());
         return all;
     }();
     return registry;

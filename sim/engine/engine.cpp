@@ -53,7 +53,9 @@ Simulation::Simulation(Scenario scenario, std::uint64_t seed)
         vendors_.push_back(s);
     }
     demand_ = make_demand_model(sc_, seed_);
-    oracle_ = [this](int offer, double price) { return demand_->forecast(board_, offer, price); };
+    oracle_ = [this](int offer, double price, std::vector<DemandForecast>& out) {
+        demand_->forecast(board_, offer, price, out);
+    };
     served_fraction_.assign(sc_.vendors.size(), 1.0);
     offer_views_.resize(offers_.size());
     vendor_views_.resize(vendors_.size());

@@ -133,15 +133,16 @@ TEST_CASE("profit gain on a hand-built greedy cycle") {
     const std::vector<double> second{p_lo, p_mid};
     const double pi0 = 0.5 * (profits(market, first)[0] + profits(market, second)[0]);
     const double pi1 = 0.5 * (profits(market, first)[1] + profits(market, second)[1]);
-    CHECK(out.mean_profit[0] == doctest::Approx(pi0).epsilon(1e-14));
-    CHECK(out.mean_profit[1] == doctest::Approx(pi1).epsilon(1e-14));
-    CHECK(out.mean_price[0] == doctest::Approx(0.5 * (p_lo + p_mid)).epsilon(1e-14));
+    CHECK(out.mean_profit[0] == doctest::Approx(pi0).epsilon(1e-12));
+    CHECK(out.mean_profit[1] == doctest::Approx(pi1).epsilon(1e-12));
+    CHECK(out.mean_price[0] == doctest::Approx(0.5 * (p_lo + p_mid)).epsilon(1e-12));
     const double d0 = (pi0 - pin[0]) / (pim[0] - pin[0]);
     const double d1 = (pi1 - pin[1]) / (pim[1] - pin[1]);
     CHECK(out.profit_gain[0] == doctest::Approx(d0).epsilon(1e-12));
     CHECK(out.profit_gain[1] == doctest::Approx(d1).epsilon(1e-12));
     CHECK(out.mean_profit_gain == doctest::Approx(0.5 * (d0 + d1)).epsilon(1e-12));
     CHECK(out.profit_gain[0] == doctest::Approx(out.profit_gain[1]).epsilon(1e-12)); // symmetric cycle
+    CHECK(out.industry_profit_gain == doctest::Approx(out.mean_profit_gain).epsilon(1e-12));
 
     // Every other state leads to (2,2), the monopoly point, which is not a fixed point here.
     const auto from_elsewhere = greedy_limit_cycle(greedy, 2, 3, 1, idx(1, 1));
@@ -230,6 +231,18 @@ TEST_CASE("sessions with three agents and with memory 2 run and report consisten
         CHECK(r.converged);
         REQUIRE_FALSE(r.limit_cycle.empty());
         CHECK(std::isfinite(r.profit_gain));
+    }
+    SUBCASE("asymmetric costs") {
+        QLearningConfig config;
+        config.beta = 2e-5;
+        config.market.cost = {1.0, 0.9};
+        const SessionResult r = run_q_learning_session(config, 6);
+        CHECK(r.converged);
+        REQUIRE(r.price_grid.size() == 2);
+        CHECK(r.price_grid[0] != r.price_grid[1]);
+        CHECK(r.nash_profit_per_agent[1] > r.nash_profit_per_agent[0]);
+        CHECK(std::isfinite(r.industry_profit_gain));
+        CHECK(r.industry_profit_gain < 1.5);
     }
     SUBCASE("a session cut short by max_periods reports non-convergence") {
         QLearningConfig config;

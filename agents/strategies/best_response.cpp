@@ -1,0 +1,115 @@
+// best_response: myopic profit maximisation against rivals' last prices, with the demand
+// the developer side forecasts (static logit), counting cross-subsidy. Iterated by all
+// vendors it converges to the Bertrand-Nash prices; with objective = 1 every offer
+// maximises the joint profit of all vendors, which gives the collusive (monopoly) prices.
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+
+#include "agents/strategies/common.hpp"
+#include "agents/strategies/learning.hpp"
+
+namespace pricewar::strategies {
+namespace {
+
+class BestResponse final : public PricingStrategy {
+public:
+    explicit BestResponse(const ParamValues& p)
+        : joint_(p.get("objective") >= 0.5),
+          max_price_(p.get("max_price")),
+          min_price_(p.get("min_price")),
+          margin_floor_(p.get("margin_floor")),
+          grid_(static_cast<int>(p.get("grid_points"))),
+          damping_(p.get("damping")),
+          restore_margin_(p.get("restore_margin")) {}
+
+    double price(const PricingContext& ctx) override {
+        const auto& self = ctx.offers[ctx.offer];
+        if (ctx.demand == nullptr) return self.price;
+        const double lo = std::max(
+            {min_price_, margin_floor_price(self.unit_cost, margin_floor_), budget_floor(ctx, restore_margin_)});
+        double scale = std::max({self.price, self.unit_cost, 1e-9});
+        for (const auto& o : ctx.offers)
+            if (o.available) scale = std::max(scale, o.price);
+        const double hi = std::max(lo, std::min(max_price_, 10.0 * scale));
+        auto objective = [&](double p) { return profit(ctx, p); };
+        // Coarse grid, then golden-section search in the best cell's neighbourhood.
+        double best_p = lo, best_v = objective(lo);
+        const double step = (hi - lo) / grid_;
+        for (int i = 1; i <= grid_; ++i) {
+            const double p = lo + step * i;
+            const double v = objective(p);
+            if (v > best_v) {
+                best_v = v;
+                best_p = p;
+            }
+        }
+        double a = std::max(lo, best_p - step), b = std::min(hi, best_p + step);
+        const double g = (std::sqrt(5.0) - 1.0) / 2.0;
+        double x1 = b - g * (b - a), x2 = a + g * (b - a);
+        double f1 = objective(x1), f2 = objective(x2);
+        for (int it = 0; it < 200 && b - a > 1e-12 * std::max(1.0, b); ++it) {
+            if (f1 < f2) {
+                a = x1;
+                x1 = x2;
+                f1 = f2;
+                x2 = a + g * (b - a);
+                f2 = objective(x2);
+            } else {
+                b = x2;
+                x2 = x1;
+                f2 = f1;
+                x1 = b - g * (b - a);
+                f1 = objective(x1);
+            }
+        }
+        const double refined = 0.5 * (a + b);
+        const double p = objective(refined) >= best_v ? refined : best_p;
+        return damping_ * self.price + (1.0 - damping_) * p;
+    }
+
+private:
+    double profit(const PricingContext& ctx, double p) {
+        (*ctx.demand)(ctx.offer, p, forecast_);
+        const int me = ctx.offers[ctx.offer].vendor;
+        double total = 0.0;
+        std::vector<double>& devs = vendor_devs_;
+        devs.assign(ctx.vendors.size(), 0.0);
+        for (std::size_t o = 0; o < ctx.offers.size(); ++o) {
+            const auto& offer = ctx.offers[o];
+            if (!joint_ && offer.vendor != me) continue;
+            const double price = static_cast<int>(o) == ctx.offer ? p : offer.price;
+            total += (price - offer.unit_cost) * forecast_[o].tokens_mtok;
+            devs[static_cast<std::size_t>(offer.vendor)] += forecast_[o].developers;
+        }
+        for (std::size_t v = 0; v < ctx.vendors.size(); ++v)
+            total += ctx.vendors[v].cross_subsidy_per_developer * devs[v];
+        return total;
+    }
+
+    bool joint_;
+    double max_price_, min_price_, margin_floor_;
+    int grid_;
+    double damping_, restore_margin_;
+    std::vector<DemandForecast> forecast_;
+    std::vector<double> vendor_devs_;
+};
+
+}  // namespace
+
+StrategyInfo best_response_strategy() {
+    return {"best_response",
+            "Myopic profit maximisation against rivals' last prices using the forecast (static logit) demand, "
+            "counting cross-subsidy; objective = 1 maximises the joint profit of all vendors (collusive benchmark).",
+            {{"objective", 0, 0, 1, "0 = own vendor's profit (Bertrand-Nash), 1 = joint profit (monopoly)", true},
+             {"max_price", 1e6, 0, 1e12, "highest price searched, CNY per Mtok", false},
+             {"min_price", 0, 0, 1e12, "lowest price searched, CNY per Mtok", false},
+             {"margin_floor", -1e6, -1e6, 0.99, "lowest gross margin (negative: below cost allowed)", false},
+             {"grid_points", 200, 4, 100000, "coarse grid before the golden-section refinement", true},
+             {"damping", 0, 0, 0.99, "weight on last turn's price (0 = jump to the best response)", false},
+             {"restore_margin", 0, -1e6, 0.99, "margin floor once the loss budget is exhausted", false}},
+            [](const ParamValues& v) -> std::unique_ptr<PricingStrategy> { return std::make_unique<BestResponse>(v); }};
+}
+
+}  // namespace pricewar::strategies

@@ -1,0 +1,113 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "sim/engine/engine.hpp"
+#include "tests/fixtures.hpp"
+
+using namespace pricewar;
+using pricewar::testing::offer;
+using pricewar::testing::strategy;
+using pricewar::testing::vendor;
+
+namespace {
+
+// The symmetric logit duopoly of the algorithmic-pricing literature: a_i = 2, c_i = 1,
+// a_0 = 0, mu = 0.25, fixed usage. In mean-field mode with one developer type this is
+// exactly q_i = e^{(a_i - p_i)/mu} / (sum_j e^{(a_j - p_j)/mu} + e^{a_0/mu}).
+Scenario logit_duopoly(const StrategySpec& s, int turns) {
+    Scenario sc;
+    sc.name = "logit-duopoly";
+    sc.turns = turns;
+    sc.market.kappa = 0.0;
+    sc.market.cost_decline = 0.0;
+    sc.market.outside = {"outside good", 0.0, 0.0};
+    auto& d = sc.developers;
+    d.mode = DemandMode::mean_field;
+    d.mean_field_types = 1;
+    d.count = 1;
+    d.price_utility = PriceUtility::linear;
+    d.noise_scale = 0.25;
+    d.network = "none";
+    d.initial_aware = 1.0;
+    d.value = Distribution::constant(kInf);
+    d.base_usage = Distribution::constant(1.0);
+    d.elasticity = Distribution::constant(0.0);
+    d.quality_weight = Distribution::constant(1.0);
+    d.price_weight = Distribution::constant(1.0);
+    d.switching_cost = Distribution::constant(0.0);
+    d.reevaluate_prob = Distribution::constant(1.0);
+    for (const char* id : {"one", "two"}) {
+        auto v = vendor(id, VendorKind::foreign, 0.0, {offer("m", "pro", 2.0, 1.8, 1.0, s)});
+        v.fixed_cost = 0;
+        v.gpu_opex = 0;
+        sc.vendors.push_back(v);
+    }
+    return sc;
+}
+
+double logit_share(double p_own, double p_other) {
+    const double e1 = std::exp((2 - p_own) / 0.25), e2 = std::exp((2 - p_other) / 0.25);
+    return e1 / (e1 + e2 + 1.0);
+}
+
+}  // namespace
+
+TEST_CASE("mean-field mode gives exactly the logit demand of the algorithmic-pricing literature") {
+    auto sc = logit_duopoly(strategy("static"), 3);
+    sc.vendors[1].offers[0].price_in = sc.vendors[1].offers[0].price_out = 1.5;
+    const auto r = run_scenario(sc, 1);
+    const auto& tokens = r.offer_series[4];
+    REQUIRE(tokens.name == "tokens");
+    CHECK(tokens.at(2, 0) == doctest::Approx(logit_share(1.8, 1.5)).epsilon(1e-12));
+    CHECK(tokens.at(2, 1) == doctest::Approx(logit_share(1.5, 1.8)).epsilon(1e-12));
+}
+
+TEST_CASE("best_response converges to the Bertrand-Nash price 1.47293 of the logit duopoly") {
+    const auto r = run_scenario(logit_duopoly(strategy("best_response"), 40), 1);
+    const auto& price = r.offer_series[0];
+    MESSAGE("best-response prices at turn 39: " << price.at(39, 0) << ", " << price.at(39, 1));
+    CHECK(price.at(39, 0) == doctest::Approx(1.47293).epsilon(1e-4 / 1.47293));
+    CHECK(price.at(39, 1) == doctest::Approx(1.47293).epsilon(1e-4 / 1.47293));
+}
+
+TEST_CASE("joint-profit maximisation gives the monopoly price 1.92498") {
+    const auto r = run_scenario(logit_duopoly(strategy("best_response", {{"objective", 1}}), 60), 1);
+    const auto& price = r.offer_series[0];
+    MESSAGE("joint-profit prices at turn 59: " << price.at(59, 0) << ", " << price.at(59, 1));
+    CHECK(price.at(59, 0) == doctest::Approx(1.92498).epsilon(1e-4 / 1.92498));
+    CHECK(price.at(59, 1) == doctest::Approx(1.92498).epsilon(1e-4 / 1.92498));
+}
+
+TEST_CASE("agent mode converges to mean-field shares as the population grows (error ~ 1/sqrt(N))") {
+    auto make = [](DemandMode mode, std::int64_t n) {
+        auto sc = logit_duopoly(strategy("static"), 12);
+        sc.vendors[1].offers[0].price_in = sc.vendors[1].offers[0].price_out = 1.6;
+        sc.developers.mode = mode;
+        sc.developers.count = n;
+        return sc;
+    };
+    const auto mf = run_scenario(make(DemandMode::mean_field, 1), 1);
+    double previous = kInf;
+    for (const std::int64_t n : {1000, 10000, 100000}) {
+        double sq = 0;
+        int cells = 0;
+        for (std::uint64_t seed = 1; seed <= 4; ++seed) {
+            const auto ag = run_scenario(make(DemandMode::agent, n), seed);
+            for (std::size_t t = 1; t < 12; ++t)
+                for (std::size_t o = 0; o < 2; ++o) {
+                    const double share = ag.offer_series[5].at(t, o) / static_cast<double>(n);
+                    const double diff = share - mf.offer_series[5].at(t, o);
+                    sq += diff * diff;
+                    ++cells;
+                }
+        }
+        const double rms = std::sqrt(sq / cells);
+        const double binomial_sd = std::sqrt(0.35 * 0.65 / static_cast<double>(n));
+        MESSAGE("N = " << n << ": RMS share error " << rms << ", binomial sd " << binomial_sd << ", ratio "
+                       << rms / binomial_sd);
+        CHECK(rms < 2.0 * binomial_sd);
+        CHECK(rms < previous);
+        previous = rms;
+    }
+}
