@@ -1,0 +1,50 @@
+"""Analysis of pricewar simulation output (HDF5 run, batch and sweep files).
+
+Submodules:
+    io           -- load_run, load_sweep, load
+    survival     -- Kaplan-Meier estimator, log-rank test, survival tables
+    sensitivity  -- survival against swept parameters, Sobol indices
+    plots        -- matplotlib figures (Agg canvas, no display needed)
+    report       -- command line: python3 -m pricewar_analysis.report IN.h5 -o DIR
+
+The package imports its submodules lazily so that a missing third-party module
+is reported by the caller that needs it (see report.main).
+"""
+
+import importlib
+
+__version__ = "1.0.0"
+
+_LAZY = {
+    "load_run": "io",
+    "load_sweep": "io",
+    "load": "io",
+    "file_format": "io",
+    "RunData": "io",
+    "SweepData": "io",
+    "PricewarFormatError": "io",
+    "kaplan_meier": "survival",
+    "KaplanMeier": "survival",
+    "logrank_test": "survival",
+    "LogRankResult": "survival",
+    "median_survival": "survival",
+    "survival_table": "survival",
+    "km_by_group": "survival",
+    "survival_vs_parameter": "sensitivity",
+    "sobol_indices": "sensitivity",
+    "sobol_matrices": "sensitivity",
+    "sobol_from_sweep": "sensitivity",
+    "run_survival_share": "sensitivity",
+    "wilson_interval": "sensitivity",
+}
+
+__all__ = sorted(_LAZY) + ["io", "survival", "sensitivity", "plots", "report"]
+
+
+def __getattr__(name):
+    if name in ("io", "survival", "sensitivity", "plots", "report"):
+        return importlib.import_module(f"{__name__}.{name}")
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)

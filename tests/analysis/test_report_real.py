@@ -1,0 +1,137 @@
+"""End-to-end: files written by the pricewar binary, read by the loaders and the report.
+
+Environment:
+    PRICEWAR_BIN         path of the pricewar executable (required)
+    PRICEWAR_SWEEP_TOML  sweep file for the sweep test (optional; by default the first of
+                         scenarios/sweeps/*.toml, scenarios/*sweep*.toml)
+
+Run from anywhere:
+    PRICEWAR_BIN=build/pricewar PYTHONPATH=analysis \
+        python3 -m unittest discover -s tests/analysis -p test_report_real.py
+"""
+
+import glob
+import os
+import subprocess
+import tempfile
+import unittest
+
+import numpy as np
+
+from pricewar_analysis import io
+from test_report import ReportChecks, run_report
+
+PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TIMEOUT = 1800
+
+
+class RealFiles(ReportChecks):
+
+    def setUp(self):
+        path = os.environ.get("PRICEWAR_BIN", "")
+        if not path:
+            self.fail("PRICEWAR_BIN is not set: set it to the pricewar executable, e.g. "
+                      "PRICEWAR_BIN=build/pricewar")
+        path = os.path.abspath(path)
+        if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+            self.fail(f"PRICEWAR_BIN={path} is not an executable file")
+        self.bin = path
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+
+    def pricewar(self, *args):
+        proc = subprocess.run([self.bin, *args], cwd=PROJECT_ROOT, capture_output=True,
+                              text=True, timeout=TIMEOUT)
+        self.assertEqual(proc.returncode, 0,
+                         f"pricewar {' '.join(args)} exited {proc.returncode}\n"
+                         f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
+        return proc
+
+    def test_run(self):
+        out = os.path.join(self.tmp.name, "run.h5")
+        self.pricewar("run", os.path.join("scenarios", "default.toml"), "-o", out,
+                      "--turns", "20")
+        self.assertEqual(io.file_format(out), io.FORMAT_RUN)
+        run = io.load_run(out)
+        self.assertEqual(run.turns, 20)
+        self.assertIn(len(run.market), (20, 21))
+        self.assertGreater(len(run.vendors), 0)
+        self.assertGreater(len(run.offers), 0)
+        self.assertTrue(set(run.vendors["kind"]) <= {"cloud", "startup", "foreign"})
+        exit_turn = run.vendor_summary["exit_turn"]
+        self.assertTrue(((exit_turn == -1) | ((exit_turn >= 0) & (exit_turn <= 20))).all())
+        share = run.vendor_summary["final_share"]
+        self.assertTrue(((share >= -1e-12) & (share <= 1 + 1e-12)).all())
+        self.assertLessEqual(float(share.sum()), 1 + 1e-9)
+        self.check_cash_identity(run)
+
+        outdir = os.path.join(self.tmp.name, "run_report")
+        code, _, err = run_report(out, "-o", outdir)
+        self.assertEqual(code, 0, err)
+        self.assert_figures(outdir, ["prices.png", "shares.png", "jevons.png", "cash.png",
+                                     "utilisation.png", "market.png"])
+
+    def check_cash_identity(self, run):
+        """Delta cash = revenue + cross-subsidy + funding - inference - GPU opex - fixed - capex."""
+        needed = ("cash", "revenue", "cross_subsidy", "funding", "inference_cost", "gpu_opex",
+                  "fixed_cost", "capex", "alive")
+        vs = run.vendor_series
+        if not all(c in vs for c in needed):
+            self.fail(f"vendor series lacks some of {needed}")
+        for vendor, sub in vs.groupby("vendor"):
+            sub = sub.sort_values("turn")
+            flows = (sub["revenue"] + sub["cross_subsidy"] + sub["funding"]
+                     - sub["inference_cost"] - sub["gpu_opex"] - sub["fixed_cost"]
+                     - sub["capex"]).to_numpy()
+            cash = sub["cash"].to_numpy()
+            alive = sub["alive"].to_numpy()
+            both = alive[1:] & alive[:-1]
+            scale = max(1.0, float(np.nanmax(np.abs(cash))))
+            np.testing.assert_allclose(np.diff(cash)[both], flows[1:][both], rtol=0,
+                                       atol=1e-6 * scale, err_msg=f"cash identity, {vendor}")
+
+    def test_batch(self):
+        out = os.path.join(self.tmp.name, "batch.h5")
+        self.pricewar("batch", os.path.join("scenarios", "default.toml"), "-o", out,
+                      "--replicates", "3", "--jobs", "2")
+        sweep = io.load_sweep(out)
+        self.assertEqual(len(sweep.runs), 3)
+        self.assertEqual(sorted(sweep.runs["replicate"]), [0, 1, 2])
+        self.assertEqual(sweep.runs["seed"].nunique(), 3)
+        outdir = os.path.join(self.tmp.name, "batch_report")
+        code, _, err = run_report(out, "-o", outdir)
+        self.assertEqual(code, 0, err)
+        self.assert_figures(outdir, ["km_kind.png"])
+
+    def test_sweep(self):
+        toml = os.environ.get("PRICEWAR_SWEEP_TOML")
+        if not toml:
+            found = sorted(glob.glob(os.path.join(PROJECT_ROOT, "scenarios", "sweeps",
+                                                  "*.toml")) +
+                           glob.glob(os.path.join(PROJECT_ROOT, "scenarios", "*sweep*.toml")))
+            if not found:
+                self.fail("no sweep file: set PRICEWAR_SWEEP_TOML or add "
+                          "scenarios/sweeps/*.toml")
+            toml = found[0]
+        out = os.path.join(self.tmp.name, "sweep.h5")
+        self.pricewar("sweep", toml, "-o", out, "--jobs", "2")
+        sweep = io.load_sweep(out)
+        self.assertGreater(len(sweep.runs), 0)
+        self.assertGreater(len(sweep.parameters), 0)
+        for name in sweep.parameters:
+            self.assertIn(name, sweep.runs.columns)
+        self.assertEqual(sweep.status_counts["failed"], 0,
+                         sweep.runs.loc[sweep.runs.status != 0, "error"].tolist())
+        outdir = os.path.join(self.tmp.name, "sweep_report")
+        code, _, err = run_report(out, "-o", outdir, "--n-boot", "200")
+        self.assertEqual(code, 0, err)
+        expected = ["km_kind.png"]
+        if (sweep.vendor_summary["kind"] == "startup").any():
+            expected.append("survival_vs_parameters.png")
+        if sweep.is_sobol:
+            expected.append("sobol_startup_survival_share.png")
+        self.assert_figures(outdir, expected)
+
+
+if __name__ == "__main__":
+    unittest.main()
