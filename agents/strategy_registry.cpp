@@ -10,6 +10,7 @@ const std::vector<StrategyInfo>& strategy_registry() {
     static const std::vector<StrategyInfo> registry = [] {
         std::vector<StrategyInfo> all = strategies::basic_strategies();
         all.push_back(strategies::best_response_strategy());
+        all.push_back(strategies::q_learning_strategy());
         return all;
     }();
     return registry;

@@ -98,6 +98,25 @@ private:
 
 }  // namespace
 
+StrategyInfo q_learning_strategy() {
+    // Declared here so scenario files are validated and list-strategies documents it; the
+    // learning itself runs in the repeated-game kernel (agents/learning), never in the
+    // market turn loop, hence no strategy object.
+    return {"q_learning",
+            "Tabular Q-learning over a price grid, state = last period's prices, epsilon-greedy with "
+            "epsilon_t = exp(-beta t) (Calvano et al. 2020). Every offer of the scenario must use it: the scenario "
+            "is then a repeated logit pricing game, one period per turn.",
+            {{"alpha", 0.15, 0.0, 1.0, "learning rate", false},
+             {"beta", 4e-6, 0.0, 1.0, "exploration decay per period", false},
+             {"delta", 0.95, 0.0, 0.9999, "discount factor", false},
+             {"grid_size", 15, 2, 1000, "prices m on the grid", true},
+             {"xi", 0.1, 0.0, 10.0, "grid extends xi (p^M - p^N) beyond the Nash and monopoly prices", false},
+             {"memory", 1, 1, 4, "periods of past prices in the state", true},
+             {"convergence_window", 100000, 1, 1e12, "periods with unchanged greedy strategies for convergence", true},
+             {"max_periods", 1e9, 1, 1e13, "periods before giving up", true}},
+            [](const ParamValues&) -> std::unique_ptr<PricingStrategy> { return nullptr; }};
+}
+
 StrategyInfo best_response_strategy() {
     return {"best_response",
             "Myopic profit maximisation against rivals' last prices using the forecast (static logit) demand, "

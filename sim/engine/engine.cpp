@@ -3,6 +3,8 @@
 
 #include "sim/engine/engine.hpp"
 
+#include "sim/engine/repeated_game.hpp"
+
 #include <fmt/format.h>
 #include <algorithm>
 #include <cmath>
@@ -43,6 +45,10 @@ Simulation::Simulation(Scenario scenario, std::uint64_t seed)
         const auto* info = find_strategy(spec.strategy.name);
         if (info == nullptr) throw std::invalid_argument("unknown strategy '" + spec.strategy.name + "'");
         strategies_.push_back(info->make(resolve_params(info->params, spec.strategy.params)));
+        if (!strategies_.back())
+            throw std::invalid_argument("strategy '" + spec.strategy.name +
+                                        "' prices only in a repeated-game scenario, where every offer uses it "
+                                        "(docs/model.md section 9)");
         strategy_rngs_.emplace_back(seed_, Stream::strategy_base, i);
     }
     for (const auto& v : sc_.vendors) {
@@ -325,6 +331,7 @@ void Simulation::check_finite(int t) const {
 }
 
 RunRecord run_scenario(const Scenario& scenario, std::uint64_t seed) {
+    if (is_repeated_game(scenario)) return run_repeated_game(scenario, seed);
     Simulation sim(scenario, seed);
     return sim.run();
 }

@@ -111,3 +111,20 @@ TEST_CASE("agent mode converges to mean-field shares as the population grows (er
         previous = rms;
     }
 }
+
+TEST_CASE("a scenario where every offer uses q_learning runs as the Calvano et al. repeated game") {
+    auto sc = logit_duopoly(strategy("q_learning"), 10);
+    const auto r = run_scenario(sc, 12345);
+    MESSAGE("profit gain " << r.market_summary_value("profit_gain") << ", converged after "
+                           << r.market_summary_value("convergence_period") << " periods, cycle length "
+                           << r.market_summary_value("cycle_length"));
+    CHECK(r.market_summary_value("converged") == 1.0);
+    CHECK(r.market_summary_value("nash_profit") == doctest::Approx(0.2229267).epsilon(1e-6));
+    CHECK(r.market_summary_value("monopoly_profit") == doctest::Approx(0.3374905).epsilon(1e-6));
+    const double gain = r.market_summary_value("profit_gain");
+    CHECK(gain > -0.5);
+    CHECK(gain < 1.2);
+    // Mixing q_learning with a market strategy is rejected, naming the reason.
+    sc.vendors[1].offers[0].strategy = strategy("static");
+    CHECK_THROWS_WITH_AS(run_scenario(sc, 1), doctest::Contains("repeated-game"), std::invalid_argument);
+}

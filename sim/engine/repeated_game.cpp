@@ -1,0 +1,135 @@
+#include "sim/engine/repeated_game.hpp"
+
+#include <fmt/format.h>
+#include <cmath>
+#include <stdexcept>
+
+#include "sim/engine/recorder.hpp"
+
+namespace pricewar {
+
+bool is_repeated_game(const Scenario& sc) {
+    bool any = false;
+    for (const auto& v : sc.vendors)
+        for (const auto& o : v.offers) {
+            if (o.strategy.name != "q_learning") return false;
+            any = true;
+        }
+    return any;
+}
+
+namespace {
+void require(bool ok, const std::string& key, const std::string& what) {
+    if (!ok)
+        throw std::invalid_argument(
+            fmt::format("{}: a q_learning scenario is a repeated logit pricing game and needs {}", key, what));
+}
+bool constant(const Distribution& d) {
+    return d.kind == Distribution::Kind::constant;
+}
+}  // namespace
+
+learning::QLearningConfig repeated_game_config(const Scenario& sc) {
+    const auto& d = sc.developers;
+    require(d.price_utility == PriceUtility::linear, "developers.price_utility", "\"linear\"");
+    require(
+        constant(d.quality_weight) && constant(d.price_weight) && constant(d.elasticity) && constant(d.switching_cost),
+        "developers", "constant quality_weight, price_weight, elasticity and switching_cost");
+    require(d.elasticity.a == 0.0, "developers.elasticity", "0 (fixed usage)");
+    require(d.switching_cost.a == 0.0, "developers.switching_cost", "0");
+    require(d.price_weight.a > 0.0, "developers.price_weight", "a positive value");
+    require(std::isfinite(sc.market.outside.cost), "market.outside.cost", "a finite outside option");
+    const double beta = d.quality_weight.a, alpha = d.price_weight.a;
+    learning::QLearningConfig cfg;
+    cfg.market.quality.clear();
+    cfg.market.cost.clear();
+    // U_i = beta q_i - alpha p_i + mu e_i  <=>  shares e^{(a_i - p_i)/mu'} with
+    // a_i = beta q_i / alpha and mu' = mu / alpha; the outside good has a_0 = beta q_0 / alpha - c_0.
+    cfg.market.mu = d.noise_scale / alpha;
+    cfg.market.outside_quality = beta * sc.market.outside.quality / alpha - sc.market.outside.cost;
+    const StrategySpec* first = nullptr;
+    for (const auto& v : sc.vendors)
+        for (const auto& o : v.offers) {
+            cfg.market.quality.push_back(beta * o.quality / alpha);
+            cfg.market.cost.push_back(o.unit_cost);
+            if (first == nullptr) first = &o.strategy;
+            require(o.strategy.params == first->params, "vendors." + v.id + ".offers." + o.id + ".strategy",
+                    "the same learning parameters on every offer");
+        }
+    const auto& p = first->params;
+    cfg.n_agents = static_cast<int>(cfg.market.quality.size());
+    cfg.grid_size = static_cast<int>(p.at("grid_size"));
+    cfg.xi = p.at("xi");
+    cfg.alpha = p.at("alpha");
+    cfg.beta = p.at("beta");
+    cfg.delta = p.at("delta");
+    cfg.memory = static_cast<int>(p.at("memory"));
+    cfg.convergence_window = static_cast<long long>(p.at("convergence_window"));
+    cfg.max_periods = static_cast<long long>(p.at("max_periods"));
+    learning::validate(cfg);
+    return cfg;
+}
+
+RunRecord run_repeated_game(const Scenario& scenario, std::uint64_t seed) {
+    const auto cfg = repeated_game_config(scenario);
+    const auto result = learning::run_q_learning_session(cfg, seed);
+    Scenario sc = scenario;
+    sc.seed = seed;
+    sc.turns = std::max<int>(1, static_cast<int>(result.limit_cycle.size()));
+    Recorder recorder(sc);
+    RunRecord r = recorder.take();
+    const std::size_t n = cfg.market.quality.size();
+    std::vector<double> price(n);
+    for (std::size_t t = 0; t < result.limit_cycle.size(); ++t) {
+        for (std::size_t i = 0; i < n; ++i)
+            price[i] = result.price_grid[i][static_cast<std::size_t>(result.limit_cycle[t][i])];
+        const auto shares = learning::shares(cfg.market, price);
+        for (std::size_t i = 0; i < n; ++i) {
+            const double mass = static_cast<double>(sc.developers.count) * sc.developers.weight;
+            r.offer_series[Recorder::kPrice].at(t, i) = price[i];
+            r.offer_series[Recorder::kPriceIn].at(t, i) = price[i];
+            r.offer_series[Recorder::kPriceOut].at(t, i) = price[i];
+            r.offer_series[Recorder::kUnitCost].at(t, i) = cfg.market.cost[i];
+            r.offer_series[Recorder::kTokens].at(t, i) = mass * shares[i];
+            r.offer_series[Recorder::kOfferDevelopers].at(t, i) = mass * shares[i];
+            r.offer_series[Recorder::kRevenue].at(t, i) = mass * shares[i] * price[i];
+            r.offer_series[Recorder::kGrossMargin].at(t, i) = (price[i] - cfg.market.cost[i]) / price[i];
+        }
+    }
+    const std::size_t V = sc.vendors.size();
+    r.exit_turn.assign(V, -1);
+    r.final_share.assign(V, 0.0);
+    r.cumulative_profit.assign(V, 0.0);
+    r.peak_loss.assign(V, 0.0);
+    // Per vendor: mean profit per period and mean token share over the limit cycle.
+    const auto& tokens = r.offer_series[Recorder::kTokens];
+    double all_tokens = 0.0;
+    for (const double x : tokens.values)
+        all_tokens += x;
+    std::size_t i = 0;
+    for (std::size_t v = 0; v < V; ++v)
+        for (std::size_t k = 0; k < sc.vendors[v].offers.size(); ++k, ++i) {
+            r.cumulative_profit[v] += result.cycle_profit_mean[i];
+            for (std::size_t t = 0; t < tokens.rows; ++t)
+                r.final_share[v] += all_tokens > 0.0 ? tokens.at(t, i) / all_tokens : 0.0;
+        }
+    r.market_summary = {
+        {"profit_gain", "1", result.profit_gain},
+        {"industry_profit_gain", "1", result.industry_profit_gain},
+        {"converged", "1", result.converged ? 1.0 : 0.0},
+        {"convergence_period", "periods", static_cast<double>(result.periods)},
+        {"cycle_length", "periods", static_cast<double>(result.limit_cycle.size())},
+        {"mean_cycle_price", sc.currency + "/Mtok",
+         [&] {
+             double s = 0;
+             for (const double p : result.cycle_prices_mean)
+                 s += p;
+             return s / static_cast<double>(n);
+         }()},
+        {"nash_profit", sc.currency + "/period", result.nash_profit},
+        {"monopoly_profit", sc.currency + "/period", result.monopoly_profit},
+    };
+    return r;
+}
+
+}  // namespace pricewar
