@@ -13,7 +13,7 @@ double gpus_to_order(const VendorSpec& v, const VendorState& s, double requested
     double order = std::ceil(requested_mtok / per_gpu - installed);
     order = std::min(order, v.max_gpu_order);
     if (v.kind == VendorKind::startup && v.gpu_price > 0.0)
-        order = std::min(order, std::floor(std::max(0.0, cash_available) / v.gpu_price));
+        order = std::min(order, std::floor(0.5 * std::max(0.0, cash_available) / v.gpu_price));  // half kept as runway
     return std::max(0.0, order);
 }
 

@@ -46,7 +46,7 @@ inline double cross_subsidy(const VendorSpec& v, double active_developers) {
 }
 
 // GPUs to order: enough that requested tokens run at the target utilisation, counting
-// GPUs installed and on order; startups spend at most the cash they have.
+// GPUs installed and on order; startups spend at most half the cash they have (the rest is runway).
 double gpus_to_order(const VendorSpec& v, const VendorState& s, double requested_mtok, double cash_available);
 
 // Funding at a scheduled round (every funding_interval turns, startups only): round_size

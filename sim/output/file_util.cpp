@@ -1,0 +1,72 @@
+#include "sim/output/file_util.hpp"
+
+#include "sim/output/output_error.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace pricewar::detail {
+
+std::string errno_text(int error_number) { return std::strerror(error_number); }
+
+void FileDescriptor::reset() noexcept {
+    if (fd_ >= 0) {
+        (void)::close(fd_);
+        fd_ = -1;
+    }
+}
+
+std::string parent_dir(const std::string& path) {
+    const auto slash = path.find_last_of('/');
+    if (slash == std::string::npos) return ".";
+    if (slash == 0) return "/";
+    return path.substr(0, slash);
+}
+
+void sync_dir(const std::string& dir) noexcept {
+    FileDescriptor fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (fd.valid()) (void)::fsync(fd.get());
+}
+
+namespace {
+std::string temp_name_for(const std::string& final_path) {
+    static std::atomic<unsigned long> counter{0};
+    const auto slash = final_path.find_last_of('/');
+    const std::string dir = slash == std::string::npos ? std::string() : final_path.substr(0, slash + 1);
+    const std::string base = slash == std::string::npos ? final_path : final_path.substr(slash + 1);
+    return fmt::format("{}.{}.tmp-{}-{}", dir, base, static_cast<long>(::getpid()), counter.fetch_add(1));
+}
+}  // namespace
+
+AtomicOutput::AtomicOutput(std::string final_path)
+    : final_path_(std::move(final_path)), temp_path_(temp_name_for(final_path_)) {}
+
+AtomicOutput::~AtomicOutput() {
+    if (!committed_) (void)::unlink(temp_path_.c_str());
+}
+
+void AtomicOutput::commit() {
+    {
+        FileDescriptor fd(::open(temp_path_.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!fd.valid())
+            throw OutputError(fmt::format("cannot write '{}': cannot reopen the temporary file '{}': {}",
+                                          final_path_, temp_path_, errno_text(errno)));
+        if (::fsync(fd.get()) != 0)
+            throw OutputError(
+                fmt::format("cannot write '{}': cannot flush data to disk: {}", final_path_, errno_text(errno)));
+    }
+    if (::rename(temp_path_.c_str(), final_path_.c_str()) != 0)
+        throw OutputError(fmt::format("cannot write '{}': cannot move the temporary file '{}' into place: {}",
+                                      final_path_, temp_path_, errno_text(errno)));
+    committed_ = true;
+    sync_dir(parent_dir(final_path_));
+}
+
+}  // namespace pricewar::detail

@@ -1,0 +1,523 @@
+#include "sim/output/h5.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <numeric>
+
+namespace pricewar::h5 {
+
+namespace {
+
+#ifndef H5_HAVE_THREADSAFE
+std::recursive_mutex& library_mutex() {
+    static std::recursive_mutex mutex;
+    return mutex;
+}
+#endif
+
+// "file write failed: time = ..., errno = 28, error message = 'No space left on device', ..."
+// becomes "No space left on device (file write failed)"; other messages pass unchanged.
+std::string shorten(const std::string& desc) {
+    static constexpr std::string_view key = "error message = '";
+    const auto at = desc.find(key);
+    if (at == std::string::npos) return desc;
+    const auto begin = at + key.size();
+    const auto end = desc.find('\'', begin);
+    if (end == std::string::npos) return desc;
+    std::string reason = desc.substr(begin, end - begin);
+    const auto colon = desc.find(':');
+    if (colon != std::string::npos && colon < at) reason += " (" + desc.substr(0, colon) + ")";
+    return reason;
+}
+
+std::string object_name(hid_t obj) {
+    const ssize_t length = H5Iget_name(obj, nullptr, 0);
+    if (length <= 0) return "(unnamed object)";
+    std::string name(static_cast<std::size_t>(length), '\0');
+    if (H5Iget_name(obj, name.data(), name.size() + 1) < 0) return "(unnamed object)";
+    return name;
+}
+
+[[noreturn]] void fail_on(hid_t obj, std::string_view verb, std::string_view detail = {}) {
+    // Any HDF5 call clears the error stack, so take the text before asking for the name.
+    const std::string text = take_error_text();
+    std::string what(verb);
+    what += ' ';
+    what += object_name(obj);
+    if (!detail.empty()) {
+        what += ' ';
+        what += detail;
+    }
+    throw Error(what + ": " + text);
+}
+
+hsize_t product(const std::vector<hsize_t>& dims) {
+    return std::accumulate(dims.begin(), dims.end(), hsize_t{1}, std::multiplies<>());
+}
+
+Handle file_access_list() {
+    Handle fapl(check(H5Pcreate(H5P_FILE_ACCESS), "cannot create a file access property list"));
+    check_status(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_V18), "cannot set the file format");
+    // Closing a file with objects still open is a bug here: make H5Fclose fail rather than
+    // silently keep the file open (and unflushed).
+    check_status(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_SEMI), "cannot set the close degree");
+#if H5_VERSION_GE(1, 10, 7) && !(H5_VERS_MAJOR == 1 && H5_VERS_MINOR == 12 && H5_VERS_RELEASE < 1)
+    // Lock where the file system supports it; do not fail where it does not (NFS).
+    check_status(H5Pset_file_locking(fapl.get(), true, true), "cannot set file locking");
+#endif
+    return fapl;
+}
+
+Handle dataspace(const std::vector<hsize_t>& dims) {
+    if (dims.empty()) return Handle(check(H5Screate(H5S_SCALAR), "cannot create a dataspace"));
+    return Handle(
+        check(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), "cannot create a dataspace"));
+}
+
+hsize_t element_count(hid_t space) {
+    const hssize_t n = H5Sget_simple_extent_npoints(space);
+    if (n < 0) fail("cannot read a dataspace");
+    return static_cast<hsize_t>(n);
+}
+
+// Reads n strings of file type `file_type` (variable or fixed length) through `read`, which
+// performs the H5Aread/H5Dread into the buffer with the given memory type.
+std::vector<std::string> read_string_values(hid_t file_type, hid_t space, hsize_t n,
+                                            const std::function<herr_t(hid_t, void*)>& read) {
+    if (H5Tget_class(file_type) != H5T_STRING) throw Error("expected a string, found another type");
+    std::vector<std::string> out;
+    out.reserve(n);
+    if (n == 0) return out;
+    const htri_t variable = H5Tis_variable_str(file_type);
+    if (variable < 0) fail("cannot inspect a string type");
+    const H5T_cset_t cset = H5Tget_cset(file_type);
+    if (variable > 0) {
+        Handle memtype(check(H5Tcopy(H5T_C_S1), "cannot copy a string type"));
+        check_status(H5Tset_size(memtype.get(), H5T_VARIABLE), "cannot size a string type");
+        check_status(H5Tset_cset(memtype.get(), cset), "cannot set a character set");
+        std::vector<char*> raw(n, nullptr);
+        if (read(memtype.get(), raw.data()) < 0) fail("cannot read strings");
+        for (const char* s : raw) out.emplace_back(s ? s : "");
+        // The library allocated each string; give them back.
+#if H5_VERSION_GE(1, 12, 0)
+        (void)H5Treclaim(memtype.get(), space, H5P_DEFAULT, raw.data());
+#else
+        (void)H5Dvlen_reclaim(memtype.get(), space, H5P_DEFAULT, raw.data());
+#endif
+        return out;
+    }
+    const std::size_t size = H5Tget_size(file_type);
+    if (size == 0) fail("cannot size a string type");
+    Handle memtype(check(H5Tcopy(H5T_C_S1), "cannot copy a string type"));
+    check_status(H5Tset_size(memtype.get(), size), "cannot size a string type");
+    check_status(H5Tset_cset(memtype.get(), cset), "cannot set a character set");
+    check_status(H5Tset_strpad(memtype.get(), H5T_STR_NULLPAD), "cannot set string padding");
+    std::vector<char> buffer(size * n, '\0');
+    if (read(memtype.get(), buffer.data()) < 0) fail("cannot read strings");
+    const H5T_str_t pad = H5Tget_strpad(file_type);
+    for (hsize_t i = 0; i < n; ++i) {
+        const char* begin = buffer.data() + i * size;
+        std::size_t len = strnlen(begin, size);
+        if (pad == H5T_STR_SPACEPAD)
+            while (len > 0 && begin[len - 1] == ' ') --len;
+        out.emplace_back(begin, len);
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string take_error_text() {
+    struct Walk {
+        std::string outer;
+        std::string inner;
+        bool first = true;
+    } walk;
+    (void)H5Ewalk2(
+        H5E_DEFAULT, H5E_WALK_DOWNWARD,
+        [](unsigned, const H5E_error2_t* err, void* data) -> herr_t {
+            auto& w = *static_cast<Walk*>(data);
+            const std::string desc = (err != nullptr && err->desc != nullptr) ? err->desc : "";
+            if (w.first) w.outer = desc;
+            w.first = false;
+            if (!desc.empty()) w.inner = desc;
+            return 0;
+        },
+        &walk);
+    (void)H5Eclear2(H5E_DEFAULT);
+    if (!walk.inner.empty()) return shorten(walk.inner);
+    if (!walk.outer.empty()) return shorten(walk.outer);
+    return "HDF5 library error";
+}
+
+void fail(std::string_view what) {
+    const std::string text = take_error_text();
+    throw Error(std::string(what) + ": " + text);
+}
+
+Session::Session()
+#ifndef H5_HAVE_THREADSAFE
+    : lock_(library_mutex())
+#endif
+{
+    (void)H5Eget_auto2(H5E_DEFAULT, &old_func_, &old_data_);
+    (void)H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+}
+
+Session::~Session() { (void)H5Eset_auto2(H5E_DEFAULT, old_func_, old_data_); }
+
+herr_t Handle::close() noexcept {
+    if (id_ < 0) return 0;
+    const hid_t id = std::exchange(id_, H5I_INVALID_HID);
+    switch (H5Iget_type(id)) {
+        case H5I_FILE: return H5Fclose(id);
+        case H5I_GROUP: return H5Gclose(id);
+        case H5I_DATASET: return H5Dclose(id);
+        case H5I_DATASPACE: return H5Sclose(id);
+        case H5I_DATATYPE: return H5Tclose(id);
+        case H5I_ATTR: return H5Aclose(id);
+        case H5I_GENPROP_LST: return H5Pclose(id);
+        default: return H5Idec_ref(id) < 0 ? -1 : 0;
+    }
+}
+
+Handle string_type() {
+    Handle type(check(H5Tcopy(H5T_C_S1), "cannot copy a string type"));
+    check_status(H5Tset_size(type.get(), H5T_VARIABLE), "cannot size a string type");
+    check_status(H5Tset_cset(type.get(), H5T_CSET_UTF8), "cannot set UTF-8");
+    return type;
+}
+
+Handle create_file(const std::string& path) {
+    Handle fcpl(check(H5Pcreate(H5P_FILE_CREATE), "cannot create a file creation property list"));
+    check_status(H5Pset_link_creation_order(fcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
+                 "cannot track creation order");
+    check_status(H5Pset_obj_track_times(fcpl.get(), false), "cannot disable time stamps");
+    Handle fapl = file_access_list();
+    return Handle(check(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()), "cannot create the file"));
+}
+
+Handle open_file_read(const std::string& path) {
+    Handle fapl = file_access_list();
+    const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get());
+    if (id < 0) {
+        const std::string text = take_error_text();
+        if (text.find("file signature not found") != std::string::npos) throw Error("not an HDF5 file");
+        throw Error("cannot open the file: " + text);
+    }
+    return Handle(id);
+}
+
+void close_file(Handle& file) {
+    if (file.close() < 0) fail("cannot finish writing the file");
+}
+
+Handle create_group(hid_t loc, const std::string& name) {
+    Handle gcpl(check(H5Pcreate(H5P_GROUP_CREATE), "cannot create a group creation property list"));
+    check_status(H5Pset_link_creation_order(gcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
+                 "cannot track creation order");
+    check_status(H5Pset_obj_track_times(gcpl.get(), false), "cannot disable time stamps");
+    const hid_t id = H5Gcreate2(loc, name.c_str(), H5P_DEFAULT, gcpl.get(), H5P_DEFAULT);
+    if (id < 0) fail_on(loc, "cannot create group", "'" + name + "' in");
+    return Handle(id);
+}
+
+Handle open_group(hid_t loc, const std::string& name) {
+    const hid_t id = H5Gopen2(loc, name.c_str(), H5P_DEFAULT);
+    if (id < 0) fail_on(loc, "missing group", "'" + name + "' in");
+    return Handle(id);
+}
+
+bool has_link(hid_t loc, const std::string& name) {
+    const htri_t exists = H5Lexists(loc, name.c_str(), H5P_DEFAULT);
+    if (exists < 0) fail_on(loc, "cannot look up", "'" + name + "' in");
+    return exists > 0;
+}
+
+std::vector<std::string> member_names(hid_t group) {
+    Handle gcpl(check(H5Gget_create_plist(group), "cannot read group properties"));
+    unsigned flags = 0;
+    check_status(H5Pget_link_creation_order(gcpl.get(), &flags), "cannot read group properties");
+    const H5_index_t index = (flags & H5P_CRT_ORDER_INDEXED) != 0 ? H5_INDEX_CRT_ORDER : H5_INDEX_NAME;
+    H5G_info_t info{};
+    if (H5Gget_info(group, &info) < 0) fail_on(group, "cannot list group");
+    std::vector<std::string> names;
+    names.reserve(info.nlinks);
+    for (hsize_t i = 0; i < info.nlinks; ++i) {
+        const ssize_t length = H5Lget_name_by_idx(group, ".", index, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
+        if (length < 0) fail_on(group, "cannot list group");
+        std::string name(static_cast<std::size_t>(length), '\0');
+        if (H5Lget_name_by_idx(group, ".", index, H5_ITER_INC, i, name.data(), name.size() + 1, H5P_DEFAULT) < 0)
+            fail_on(group, "cannot list group");
+        names.push_back(std::move(name));
+    }
+    return names;
+}
+
+bool has_attr(hid_t obj, const std::string& name) {
+    const htri_t exists = H5Aexists(obj, name.c_str());
+    if (exists < 0) fail_on(obj, "cannot look up attribute", "'" + name + "' of");
+    return exists > 0;
+}
+
+void set_attr(hid_t obj, const std::string& name, const char* value) { set_attr(obj, name, std::string(value)); }
+
+void set_attr(hid_t obj, const std::string& name, const std::string& value) {
+    Handle type = string_type();
+    Handle space = dataspace({});
+    const hid_t id = H5Acreate2(obj, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT);
+    if (id < 0) fail_on(obj, "cannot create attribute", "'" + name + "' of");
+    Handle attr(id);
+    const char* text = value.c_str();
+    if (H5Awrite(attr.get(), type.get(), &text) < 0) fail_on(obj, "cannot write attribute", "'" + name + "' of");
+}
+
+void set_attr(hid_t obj, const std::string& name, const std::vector<std::string>& values) {
+    Handle type = string_type();
+    Handle space = dataspace({values.size()});
+    const hid_t id = H5Acreate2(obj, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT);
+    if (id < 0) fail_on(obj, "cannot create attribute", "'" + name + "' of");
+    Handle attr(id);
+    if (values.empty()) return;
+    std::vector<const char*> texts;
+    texts.reserve(values.size());
+    for (const auto& v : values) texts.push_back(v.c_str());
+    if (H5Awrite(attr.get(), type.get(), texts.data()) < 0)
+        fail_on(obj, "cannot write attribute", "'" + name + "' of");
+}
+
+template <class T>
+void set_attr(hid_t obj, const std::string& name, T value) {
+    Handle space = dataspace({});
+    const hid_t id = H5Acreate2(obj, name.c_str(), Type<T>::file(), space.get(), H5P_DEFAULT, H5P_DEFAULT);
+    if (id < 0) fail_on(obj, "cannot create attribute", "'" + name + "' of");
+    Handle attr(id);
+    if (H5Awrite(attr.get(), Type<T>::memory(), &value) < 0)
+        fail_on(obj, "cannot write attribute", "'" + name + "' of");
+}
+template void set_attr<double>(hid_t, const std::string&, double);
+template void set_attr<std::int32_t>(hid_t, const std::string&, std::int32_t);
+template void set_attr<std::int64_t>(hid_t, const std::string&, std::int64_t);
+template void set_attr<std::uint64_t>(hid_t, const std::string&, std::uint64_t);
+
+namespace {
+Handle open_attr(hid_t obj, const std::string& name) {
+    if (!has_attr(obj, name)) throw Error("missing attribute '" + name + "' of " + object_name(obj));
+    const hid_t id = H5Aopen(obj, name.c_str(), H5P_DEFAULT);
+    if (id < 0) fail_on(obj, "cannot open attribute", "'" + name + "' of");
+    return Handle(id);
+}
+}  // namespace
+
+std::vector<std::string> attr_strings(hid_t obj, const std::string& name) {
+    Handle attr = open_attr(obj, name);
+    Handle type(check(H5Aget_type(attr.get()), "cannot read an attribute type"));
+    Handle space(check(H5Aget_space(attr.get()), "cannot read an attribute dataspace"));
+    const hsize_t n = element_count(space.get());
+    try {
+        return read_string_values(type.get(), space.get(), n, [&](hid_t memtype, void* buffer) {
+            return H5Aread(attr.get(), memtype, buffer);
+        });
+    } catch (const Error& e) {
+        throw Error("attribute '" + name + "' of " + object_name(obj) + ": " + e.what());
+    }
+}
+
+std::string attr_string(hid_t obj, const std::string& name) {
+    auto values = attr_strings(obj, name);
+    if (values.size() != 1)
+        throw Error("attribute '" + name + "' of " + object_name(obj) + " should hold one string, holds " +
+                    std::to_string(values.size()));
+    return std::move(values.front());
+}
+
+template <class T>
+T attr_value(hid_t obj, const std::string& name) {
+    Handle attr = open_attr(obj, name);
+    Handle space(check(H5Aget_space(attr.get()), "cannot read an attribute dataspace"));
+    if (element_count(space.get()) != 1)
+        throw Error("attribute '" + name + "' of " + object_name(obj) + " should hold one value");
+    T value{};
+    if (H5Aread(attr.get(), Type<T>::memory(), &value) < 0)
+        fail_on(obj, "cannot read attribute", "'" + name + "' of");
+    return value;
+}
+template double attr_value<double>(hid_t, const std::string&);
+template std::int32_t attr_value<std::int32_t>(hid_t, const std::string&);
+template std::int64_t attr_value<std::int64_t>(hid_t, const std::string&);
+template std::uint64_t attr_value<std::uint64_t>(hid_t, const std::string&);
+
+Handle create_dataset(hid_t loc, const std::string& name, hid_t file_type, const std::vector<hsize_t>& dims,
+                      const DatasetOptions& options) {
+    Handle space = dataspace(dims);
+    Handle dcpl(check(H5Pcreate(H5P_DATASET_CREATE), "cannot create a dataset creation property list"));
+    check_status(H5Pset_obj_track_times(dcpl.get(), false), "cannot disable time stamps");
+    const H5T_class_t type_class = H5Tget_class(file_type);
+    const bool variable = type_class == H5T_STRING && H5Tis_variable_str(file_type) > 0;
+    if (type_class == H5T_FLOAT) {
+        const double nan = std::numeric_limits<double>::quiet_NaN();
+        check_status(H5Pset_fill_value(dcpl.get(), H5T_NATIVE_DOUBLE, &nan), "cannot set a fill value");
+    }
+    if (!dims.empty() && product(dims) > 0) {
+        std::vector<hsize_t> chunk(dims.size());
+        for (std::size_t i = 0; i < dims.size(); ++i) {
+            const hsize_t hint = i < options.chunk.size() ? options.chunk[i] : dims[i];
+            chunk[i] = std::clamp<hsize_t>(hint, 1, dims[i]);
+        }
+        // A chunk must stay below 4 GiB; keep them far smaller so reads stay cheap.
+        const std::size_t element = variable ? sizeof(hvl_t) : H5Tget_size(file_type);
+        constexpr hsize_t max_chunk_bytes = hsize_t{1} << 26;
+        for (std::size_t i = 0; i < chunk.size() && product(chunk) * element > max_chunk_bytes; ++i)
+            while (chunk[i] > 1 && product(chunk) * element > max_chunk_bytes) chunk[i] = (chunk[i] + 1) / 2;
+        check_status(H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data()), "cannot set chunking");
+        if (options.compress && !variable && H5Zfilter_avail(H5Z_FILTER_DEFLATE) > 0) {
+            check_status(H5Pset_shuffle(dcpl.get()), "cannot set the shuffle filter");
+            check_status(H5Pset_deflate(dcpl.get(), 4), "cannot set the deflate filter");
+        }
+        if (!variable) check_status(H5Pset_fletcher32(dcpl.get()), "cannot set checksums");
+    }
+    const hid_t id = H5Dcreate2(loc, name.c_str(), file_type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT);
+    if (id < 0) fail_on(loc, "cannot create dataset", "'" + name + "' in");
+    return Handle(id);
+}
+
+Handle create_string_dataset(hid_t loc, const std::string& name, hsize_t length, const DatasetOptions& options) {
+    Handle type = string_type();
+    return create_dataset(loc, name, type.get(), {length}, options);
+}
+
+Handle open_dataset(hid_t loc, const std::string& name) {
+    const hid_t id = H5Dopen2(loc, name.c_str(), H5P_DEFAULT);
+    if (id < 0) fail_on(loc, "missing dataset", "'" + name + "' in");
+    return Handle(id);
+}
+
+std::vector<hsize_t> shape(hid_t dataset) {
+    Handle space(H5Dget_space(dataset));
+    if (!space.valid()) fail_on(dataset, "cannot read the shape of");
+    const int rank = H5Sget_simple_extent_ndims(space.get());
+    if (rank < 0) fail_on(dataset, "cannot read the shape of");
+    std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
+    if (rank > 0 && H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr) < 0)
+        fail_on(dataset, "cannot read the shape of");
+    return dims;
+}
+
+namespace {
+hsize_t dataset_points(hid_t dataset) {
+    Handle space(H5Dget_space(dataset));
+    if (!space.valid()) fail_on(dataset, "cannot read the shape of");
+    return element_count(space.get());
+}
+
+// File-space selection and matching memory space for a block.
+std::pair<Handle, Handle> block_spaces(hid_t dataset, const std::vector<hsize_t>& start,
+                                       const std::vector<hsize_t>& count) {
+    Handle file_space(H5Dget_space(dataset));
+    if (!file_space.valid()) fail_on(dataset, "cannot read the shape of");
+    const int rank = H5Sget_simple_extent_ndims(file_space.get());
+    if (rank < 0 || static_cast<std::size_t>(rank) != start.size() || start.size() != count.size())
+        throw Error("block rank does not match dataset " + object_name(dataset));
+    if (H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr) < 0)
+        fail_on(dataset, "cannot select a block of");
+    Handle memory_space = dataspace(count);
+    return {std::move(file_space), std::move(memory_space)};
+}
+}  // namespace
+
+template <class T>
+void write_all(hid_t dataset, std::span<const T> values) {
+    if (values.size() != dataset_points(dataset))
+        throw Error("size mismatch writing " + object_name(dataset) + ": " + std::to_string(values.size()) +
+                    " values for " + std::to_string(dataset_points(dataset)) + " elements");
+    if (values.empty()) return;
+    if (H5Dwrite(dataset, Type<T>::memory(), H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0)
+        fail_on(dataset, "cannot write");
+}
+
+template <class T>
+void write_block(hid_t dataset, const std::vector<hsize_t>& start, const std::vector<hsize_t>& count,
+                 std::span<const T> values) {
+    if (values.size() != product(count)) throw Error("block size mismatch writing " + object_name(dataset));
+    if (values.empty()) return;
+    auto [file_space, memory_space] = block_spaces(dataset, start, count);
+    if (H5Dwrite(dataset, Type<T>::memory(), memory_space.get(), file_space.get(), H5P_DEFAULT, values.data()) < 0)
+        fail_on(dataset, "cannot write");
+}
+
+void write_strings_block(hid_t dataset, hsize_t first, std::span<const std::string> values) {
+    if (values.empty()) return;
+    auto [file_space, memory_space] = block_spaces(dataset, {first}, {values.size()});
+    std::vector<const char*> texts;
+    texts.reserve(values.size());
+    for (const auto& v : values) texts.push_back(v.c_str());
+    Handle type = string_type();
+    if (H5Dwrite(dataset, type.get(), memory_space.get(), file_space.get(), H5P_DEFAULT, texts.data()) < 0)
+        fail_on(dataset, "cannot write");
+}
+
+template <class T>
+std::vector<T> read_all(hid_t dataset) {
+    std::vector<T> values(dataset_points(dataset));
+    if (values.empty()) return values;
+    if (H5Dread(dataset, Type<T>::memory(), H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0)
+        fail_on(dataset, "cannot read");
+    return values;
+}
+
+template <class T>
+void read_block(hid_t dataset, const std::vector<hsize_t>& start, const std::vector<hsize_t>& count,
+                std::span<T> out) {
+    if (out.size() != product(count)) throw Error("block size mismatch reading " + object_name(dataset));
+    if (out.empty()) return;
+    auto [file_space, memory_space] = block_spaces(dataset, start, count);
+    if (H5Dread(dataset, Type<T>::memory(), memory_space.get(), file_space.get(), H5P_DEFAULT, out.data()) < 0)
+        fail_on(dataset, "cannot read");
+}
+
+std::vector<std::string> read_strings(hid_t dataset) {
+    Handle type(H5Dget_type(dataset));
+    if (!type.valid()) fail_on(dataset, "cannot read the type of");
+    Handle space(H5Dget_space(dataset));
+    if (!space.valid()) fail_on(dataset, "cannot read the shape of");
+    const hsize_t n = element_count(space.get());
+    try {
+        return read_string_values(type.get(), space.get(), n, [&](hid_t memtype, void* buffer) {
+            return H5Dread(dataset, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer);
+        });
+    } catch (const Error& e) {
+        throw Error(object_name(dataset) + ": " + e.what());
+    }
+}
+
+template <class T>
+void write_dataset(hid_t loc, const std::string& name, const std::vector<hsize_t>& dims, std::span<const T> values,
+                   const std::string& units, const DatasetOptions& options) {
+    Handle dataset = create_dataset(loc, name, Type<T>::file(), dims, options);
+    write_all<T>(dataset.get(), values);
+    if (!units.empty()) set_attr(dataset.get(), "units", units);
+}
+
+void write_string_dataset(hid_t loc, const std::string& name, const std::vector<std::string>& values) {
+    Handle dataset = create_string_dataset(loc, name, values.size());
+    write_strings_block(dataset.get(), 0, values);
+}
+
+#define PRICEWAR_H5_INSTANTIATE(T)                                                                                 \
+    template void write_all<T>(hid_t, std::span<const T>);                                                        \
+    template void write_block<T>(hid_t, const std::vector<hsize_t>&, const std::vector<hsize_t>&,                 \
+                                 std::span<const T>);                                                             \
+    template std::vector<T> read_all<T>(hid_t);                                                                   \
+    template void read_block<T>(hid_t, const std::vector<hsize_t>&, const std::vector<hsize_t>&, std::span<T>);  \
+    template void write_dataset<T>(hid_t, const std::string&, const std::vector<hsize_t>&, std::span<const T>,    \
+                                   const std::string&, const DatasetOptions&);
+PRICEWAR_H5_INSTANTIATE(double)
+PRICEWAR_H5_INSTANTIATE(std::int32_t)
+PRICEWAR_H5_INSTANTIATE(std::int64_t)
+PRICEWAR_H5_INSTANTIATE(std::uint64_t)
+#undef PRICEWAR_H5_INSTANTIATE
+
+}  // namespace pricewar::h5

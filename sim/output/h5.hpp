@@ -1,0 +1,168 @@
+#pragma once
+// Thin RAII layer over the HDF5 C API used by the run and sweep writers. Internal to
+// sim/output: failures throw h5::Error (without the file name); the public functions
+// catch it and rethrow OutputError naming the file.
+
+#include <hdf5.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace pricewar::h5 {
+
+class Error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// HDF5's error stack of the calling thread as one line, then cleared.
+std::string take_error_text();
+
+// Throws Error("what: <HDF5's most specific message>").
+[[noreturn]] void fail(std::string_view what);
+inline hid_t check(hid_t id, std::string_view what) {
+    if (id < 0) fail(what);
+    return id;
+}
+inline void check_status(herr_t status, std::string_view what) {
+    if (status < 0) fail(what);
+}
+
+// While alive: HDF5 prints nothing on errors (the previous handler is restored afterwards),
+// and on HDF5 builds without their own thread safety all HDF5 calls of this library are
+// serialised. Every public entry point holds one.
+class Session {
+public:
+    Session();
+    ~Session();
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
+
+private:
+#ifndef H5_HAVE_THREADSAFE
+    std::unique_lock<std::recursive_mutex> lock_;
+#endif
+    H5E_auto2_t old_func_ = nullptr;
+    void* old_data_ = nullptr;
+};
+
+// One owned HDF5 identifier of any kind, closed with the matching H5?close.
+class Handle {
+public:
+    Handle() = default;
+    explicit Handle(hid_t id) : id_(id) {}
+    Handle(const Handle&) = delete;
+    Handle& operator=(const Handle&) = delete;
+    Handle(Handle&& other) noexcept : id_(std::exchange(other.id_, H5I_INVALID_HID)) {}
+    Handle& operator=(Handle&& other) noexcept {
+        if (this != &other) {
+            reset();
+            id_ = std::exchange(other.id_, H5I_INVALID_HID);
+        }
+        return *this;
+    }
+    ~Handle() { reset(); }
+
+    [[nodiscard]] hid_t get() const { return id_; }
+    [[nodiscard]] bool valid() const { return id_ >= 0; }
+    // Closes now and reports the status (a file's close is where buffered data hits the disk).
+    herr_t close() noexcept;
+    void reset() noexcept { (void)close(); }
+
+private:
+    hid_t id_ = H5I_INVALID_HID;
+};
+
+// Element types: the in-memory type and the portable type stored in files.
+template <class T>
+struct Type;
+template <>
+struct Type<double> {
+    static hid_t memory() { return H5T_NATIVE_DOUBLE; }
+    static hid_t file() { return H5T_IEEE_F64LE; }
+};
+template <>
+struct Type<std::int32_t> {
+    static hid_t memory() { return H5T_NATIVE_INT32; }
+    static hid_t file() { return H5T_STD_I32LE; }
+};
+template <>
+struct Type<std::int64_t> {
+    static hid_t memory() { return H5T_NATIVE_INT64; }
+    static hid_t file() { return H5T_STD_I64LE; }
+};
+template <>
+struct Type<std::uint64_t> {
+    static hid_t memory() { return H5T_NATIVE_UINT64; }
+    static hid_t file() { return H5T_STD_U64LE; }
+};
+
+// Variable-length UTF-8 string type.
+Handle string_type();
+
+// Files. create_file truncates; both set the 1.8 object format (creation-order tracking,
+// checksummed object headers) and no modification times, so equal input gives equal bytes.
+Handle create_file(const std::string& path);
+Handle open_file_read(const std::string& path);
+void close_file(Handle& file);
+
+// Groups: created with link creation order tracked, so members list in the order written.
+Handle create_group(hid_t loc, const std::string& name);
+Handle open_group(hid_t loc, const std::string& name);
+bool has_link(hid_t loc, const std::string& name);
+// Member names in creation order where tracked, else in name order.
+std::vector<std::string> member_names(hid_t group);
+
+// Attributes.
+bool has_attr(hid_t obj, const std::string& name);
+void set_attr(hid_t obj, const std::string& name, const std::string& value);
+void set_attr(hid_t obj, const std::string& name, const char* value);
+void set_attr(hid_t obj, const std::string& name, const std::vector<std::string>& values);
+template <class T>
+void set_attr(hid_t obj, const std::string& name, T value);
+std::string attr_string(hid_t obj, const std::string& name);
+std::vector<std::string> attr_strings(hid_t obj, const std::string& name);
+template <class T>
+T attr_value(hid_t obj, const std::string& name);
+
+// Datasets. dims empty = scalar (0-d). A dataset with elements is chunked (chunk = the hint
+// clamped to the shape, or the whole shape); numeric chunked datasets carry Fletcher-32
+// checksums, so a damaged chunk fails to read instead of returning wrong numbers.
+struct DatasetOptions {
+    std::vector<hsize_t> chunk;  // empty: one chunk for the whole dataset
+    bool compress = false;       // shuffle + deflate where the library has deflate
+};
+Handle create_dataset(hid_t loc, const std::string& name, hid_t file_type, const std::vector<hsize_t>& dims,
+                      const DatasetOptions& options = {});
+Handle create_string_dataset(hid_t loc, const std::string& name, hsize_t length, const DatasetOptions& options = {});
+Handle open_dataset(hid_t loc, const std::string& name);
+std::vector<hsize_t> shape(hid_t dataset);
+
+// Whole-dataset and hyperslab (block) I/O; start/count have one entry per dimension.
+template <class T>
+void write_all(hid_t dataset, std::span<const T> values);
+template <class T>
+void write_block(hid_t dataset, const std::vector<hsize_t>& start, const std::vector<hsize_t>& count,
+                 std::span<const T> values);
+void write_strings_block(hid_t dataset, hsize_t first, std::span<const std::string> values);
+template <class T>
+std::vector<T> read_all(hid_t dataset);
+template <class T>
+void read_block(hid_t dataset, const std::vector<hsize_t>& start, const std::vector<hsize_t>& count,
+                std::span<T> out);
+std::vector<std::string> read_strings(hid_t dataset);
+
+// Convenience: create + write + units attribute (units empty: no attribute).
+template <class T>
+void write_dataset(hid_t loc, const std::string& name, const std::vector<hsize_t>& dims, std::span<const T> values,
+                   const std::string& units, const DatasetOptions& options = {});
+void write_string_dataset(hid_t loc, const std::string& name, const std::vector<std::string>& values);
+
+}  // namespace pricewar::h5

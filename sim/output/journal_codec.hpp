@@ -1,0 +1,64 @@
+#pragma once
+// Binary format of the sweep journal (docs/hdf5-layout.md, "Sweep journal"). Internal.
+//
+//   file   := magic(8 bytes "PWJRNL\0\1") record*
+//   record := "PWRC" length(u32 LE) crc32(u32 LE) payload(length bytes)
+// crc32 (IEEE 802.3, as zlib) covers the 4 length bytes and the payload. The first record's
+// payload is the header ('H'), every later one a run row ('R'). All integers little-endian.
+
+#include "sim/output/sweep_file.hpp"
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace pricewar::journal {
+
+inline constexpr std::array<std::byte, 8> file_magic{std::byte{'P'}, std::byte{'W'}, std::byte{'J'},
+                                                     std::byte{'R'}, std::byte{'N'}, std::byte{'L'},
+                                                     std::byte{0},   std::byte{1}};
+inline constexpr std::array<std::byte, 4> record_magic{std::byte{'P'}, std::byte{'W'}, std::byte{'R'},
+                                                       std::byte{'C'}};
+inline constexpr std::size_t frame_bytes = 12;  // magic + length + crc
+inline constexpr std::uint32_t max_payload_bytes = std::uint32_t{1} << 30;
+inline constexpr std::uint32_t format_version = 1;
+
+std::uint32_t crc32(std::span<const std::byte> data, std::uint32_t crc = 0);
+
+// A payload whose checksum holds but whose contents cannot be decoded.
+class DecodeError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+std::vector<std::byte> encode_header(const SweepHeader& header);
+// Series are stored only when with_series and row.series is set.
+std::vector<std::byte> encode_row(const RunRow& row, bool with_series);
+SweepHeader decode_header(std::span<const std::byte> payload);
+RunRow decode_row(std::span<const std::byte> payload);
+
+// The record (frame + payload) for a payload.
+std::vector<std::byte> frame(std::span<const std::byte> payload);
+
+struct ScanResult {
+    bool has_header = false;  // false: the process died while creating the journal
+    SweepHeader header;
+    std::uint64_t clean_end = 0;  // end of the last intact record
+    std::uint64_t file_size = 0;  // clean_end < file_size: a torn last record
+};
+
+// Reads the journal behind fd from the start, calling on_row(offset, payload) for every
+// intact run record. Throws OutputError naming `path` (and the byte offset) on a foreign
+// file, a damaged record followed by intact ones, or an undecodable header.
+ScanResult scan(int fd, const std::string& path,
+                const std::function<void(std::uint64_t offset, std::span<const std::byte> payload)>& on_row);
+
+// Reads the payload of the intact record at `offset` (as found by scan) into `payload`.
+void read_record(int fd, const std::string& path, std::uint64_t offset, std::vector<std::byte>& payload);
+
+}  // namespace pricewar::journal

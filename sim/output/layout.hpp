@@ -1,0 +1,33 @@
+#pragma once
+// Names and fixed units shared by the run and sweep layouts (docs/hdf5-layout.md). Internal.
+
+#include <hdf5.h>
+
+#include <string>
+
+namespace pricewar::layout {
+
+inline constexpr const char* run_format = "pricewar-run";
+inline constexpr const char* sweep_format = "pricewar-sweep";
+
+inline constexpr const char* turn_units = "turn";
+inline constexpr const char* share_units = "1";
+inline constexpr const char* seconds_units = "s";
+
+inline constexpr const char* run_exit_turn_description =
+    "turn at which the vendor exited; -1: alive at the horizon (censored)";
+inline constexpr const char* sweep_exit_turn_description =
+    "turn at which the vendor exited; -1: alive at the horizon (censored); -2: vendor not in this run";
+
+// Units attribute value: an empty unit means a dimensionless number.
+inline std::string units_or_one(const std::string& units) { return units.empty() ? "1" : units; }
+
+// Why `name` cannot be an HDF5 link name here ("" when it can): empty, ".", or holding '/'.
+std::string name_problem(const std::string& name);
+
+// Checks the root attributes `format` (== expected; any pricewar format when expected is
+// empty) and `format_version` (<= newest_supported). Throws h5::Error with a reader-facing
+// message ("not a pricewar file", "a pricewar-sweep file, not a pricewar-run file", ...).
+void check_format(hid_t file, const std::string& expected, int newest_supported);
+
+}  // namespace pricewar::layout

@@ -1,0 +1,296 @@
+#include "sim/output/run_file.hpp"
+
+#include "sim/output/file_util.hpp"
+#include "sim/output/h5.hpp"
+#include "sim/output/layout.hpp"
+
+#include <cstdint>
+#include <set>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace pricewar {
+
+namespace {
+
+using h5::Handle;
+
+// Problems with the record itself (not with the file system).
+class InvalidRecord : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+void require_size(std::size_t actual, std::size_t expected, const char* what, const char* per) {
+    if (actual != expected)
+        throw InvalidRecord(fmt::format("{} has {} entries for {} {}", what, actual, expected, per));
+}
+
+void validate_tables(const std::vector<Table>& tables, const char* group, std::size_t cols, bool market) {
+    std::set<std::string> seen;
+    for (const auto& t : tables) {
+        if (const auto problem = layout::name_problem(t.name); !problem.empty())
+            throw InvalidRecord(fmt::format("series/{} table name '{}' {}", group, t.name, problem));
+        if (!seen.insert(t.name).second)
+            throw InvalidRecord(fmt::format("series/{} has two tables named '{}'", group, t.name));
+        if (t.values.size() != t.rows * t.cols)
+            throw InvalidRecord(fmt::format("series/{}/{} holds {} values for {} x {}", group, t.name,
+                                            t.values.size(), t.rows, t.cols));
+        if (market ? t.cols != 1 : t.cols != cols)
+            throw InvalidRecord(fmt::format("series/{}/{} has {} columns, expected {}", group, t.name, t.cols,
+                                            market ? std::size_t{1} : cols));
+    }
+}
+
+void validate(const RunRecord& r) {
+    const std::size_t vendors = r.vendor_names.size();
+    const std::size_t offers = r.offer_names.size();
+    require_size(r.vendor_kinds.size(), vendors, "vendor_kinds", "vendors");
+    require_size(r.offer_tiers.size(), offers, "offer_tiers", "offers");
+    require_size(r.offer_vendor.size(), offers, "offer_vendor", "offers");
+    for (std::size_t i = 0; i < offers; ++i)
+        if (r.offer_vendor[i] < 0 || static_cast<std::size_t>(r.offer_vendor[i]) >= vendors)
+            throw InvalidRecord(fmt::format("offer '{}' refers to vendor index {} of {} vendors", r.offer_names[i],
+                                            r.offer_vendor[i], vendors));
+    validate_tables(r.offer_series, "offer", offers, false);
+    validate_tables(r.vendor_series, "vendor", vendors, false);
+    validate_tables(r.market_series, "market", 1, true);
+    require_size(r.exit_turn.size(), vendors, "exit_turn", "vendors");
+    require_size(r.final_share.size(), vendors, "final_share", "vendors");
+    require_size(r.cumulative_profit.size(), vendors, "cumulative_profit", "vendors");
+    require_size(r.peak_loss.size(), vendors, "peak_loss", "vendors");
+    std::set<std::string> seen;
+    for (const auto& s : r.market_summary) {
+        if (const auto problem = layout::name_problem(s.name); !problem.empty())
+            throw InvalidRecord(fmt::format("market summary name '{}' {}", s.name, problem));
+        if (!seen.insert(s.name).second)
+            throw InvalidRecord(fmt::format("two market summary values are named '{}'", s.name));
+    }
+}
+
+template <class To, class From>
+std::vector<To> convert(const std::vector<From>& values) {
+    return std::vector<To>(values.begin(), values.end());
+}
+
+void write_tables(hid_t group, const std::vector<Table>& tables, bool market) {
+    for (const auto& t : tables) {
+        const std::vector<hsize_t> dims = market ? std::vector<hsize_t>{t.rows} : std::vector<hsize_t>{t.rows, t.cols};
+        h5::write_dataset<double>(group, t.name, dims, t.values, layout::units_or_one(t.units));
+    }
+}
+
+void write_contents(hid_t file, const RunRecord& r, const std::string& version) {
+    h5::set_attr(file, "format", layout::run_format);
+    h5::set_attr<std::int32_t>(file, "format_version", run_format_version);
+    h5::set_attr(file, "pricewar_version", version);
+    h5::set_attr<std::uint64_t>(file, "seed", r.seed);
+    h5::set_attr<std::int32_t>(file, "turns", r.turns);
+    h5::set_attr<double>(file, "turn_days", r.turn_days);
+    h5::set_attr(file, "currency", r.currency);
+    h5::set_attr(file, "scenario_name", r.scenario_name);
+    {
+        Handle scenario = h5::create_group(file, "scenario");
+        h5::set_attr(scenario.get(), "toml", r.scenario_toml);
+        h5::set_attr(scenario.get(), "resolved", r.resolved_toml);
+    }
+    {
+        Handle vendors = h5::create_group(file, "vendors");
+        h5::write_string_dataset(vendors.get(), "name", r.vendor_names);
+        h5::write_string_dataset(vendors.get(), "kind", r.vendor_kinds);
+    }
+    {
+        Handle offers = h5::create_group(file, "offers");
+        h5::write_string_dataset(offers.get(), "name", r.offer_names);
+        h5::write_string_dataset(offers.get(), "tier", r.offer_tiers);
+        const auto vendor_index = convert<std::int32_t>(r.offer_vendor);
+        h5::write_dataset<std::int32_t>(offers.get(), "vendor", {vendor_index.size()}, vendor_index, "");
+    }
+    {
+        Handle series = h5::create_group(file, "series");
+        Handle offer = h5::create_group(series.get(), "offer");
+        write_tables(offer.get(), r.offer_series, false);
+        Handle vendor = h5::create_group(series.get(), "vendor");
+        write_tables(vendor.get(), r.vendor_series, false);
+        Handle market = h5::create_group(series.get(), "market");
+        write_tables(market.get(), r.market_series, true);
+    }
+    {
+        Handle summary = h5::create_group(file, "summary");
+        Handle vendor = h5::create_group(summary.get(), "vendor");
+        const std::vector<hsize_t> dims{r.vendor_names.size()};
+        const auto exit_turn = convert<std::int32_t>(r.exit_turn);
+        h5::write_dataset<std::int32_t>(vendor.get(), "exit_turn", dims, exit_turn, layout::turn_units);
+        {
+            Handle exit = h5::open_dataset(vendor.get(), "exit_turn");
+            h5::set_attr(exit.get(), "description", layout::run_exit_turn_description);
+        }
+        h5::write_dataset<double>(vendor.get(), "final_share", dims, r.final_share, layout::share_units);
+        h5::write_dataset<double>(vendor.get(), "cumulative_profit", dims, r.cumulative_profit, r.currency);
+        h5::write_dataset<double>(vendor.get(), "peak_loss", dims, r.peak_loss, r.currency);
+        Handle market = h5::create_group(summary.get(), "market");
+        for (const auto& s : r.market_summary)
+            h5::write_dataset<double>(market.get(), s.name, {}, std::span<const double>(&s.value, 1),
+                                      layout::units_or_one(s.units));
+    }
+    {
+        Handle events = h5::create_group(file, "events");
+        std::vector<std::int32_t> turn;
+        std::vector<std::string> kind, vendor, offer, description;
+        for (const auto& e : r.events) {
+            turn.push_back(e.turn);
+            kind.push_back(e.kind);
+            vendor.push_back(e.vendor);
+            offer.push_back(e.offer);
+            description.push_back(e.description);
+        }
+        h5::write_dataset<std::int32_t>(events.get(), "turn", {turn.size()}, turn, layout::turn_units);
+        h5::write_string_dataset(events.get(), "kind", kind);
+        h5::write_string_dataset(events.get(), "vendor", vendor);
+        h5::write_string_dataset(events.get(), "offer", offer);
+        h5::write_string_dataset(events.get(), "description", description);
+    }
+}
+
+std::vector<Table> read_tables(hid_t group, bool market) {
+    std::vector<Table> tables;
+    for (const auto& name : h5::member_names(group)) {
+        Handle dataset = h5::open_dataset(group, name);
+        const auto dims = h5::shape(dataset.get());
+        if (dims.size() != (market ? 1U : 2U))
+            throw h5::Error(fmt::format("series table '{}' has {} dimensions", name, dims.size()));
+        const std::string units = h5::has_attr(dataset.get(), "units") ? h5::attr_string(dataset.get(), "units") : "";
+        Table t(name, units, dims[0], market ? 1 : dims[1]);
+        t.values = h5::read_all<double>(dataset.get());
+        tables.push_back(std::move(t));
+    }
+    return tables;
+}
+
+std::vector<std::string> read_string_column(hid_t group, const char* name) {
+    Handle dataset = h5::open_dataset(group, name);
+    return h5::read_strings(dataset.get());
+}
+
+template <class T>
+std::vector<T> read_column(hid_t group, const char* name) {
+    Handle dataset = h5::open_dataset(group, name);
+    return h5::read_all<T>(dataset.get());
+}
+
+RunRecord read_contents(hid_t file) {
+    layout::check_format(file, layout::run_format, run_format_version);
+    RunRecord r;
+    r.seed = h5::attr_value<std::uint64_t>(file, "seed");
+    r.turns = h5::attr_value<std::int32_t>(file, "turns");
+    r.turn_days = h5::attr_value<double>(file, "turn_days");
+    r.currency = h5::attr_string(file, "currency");
+    r.scenario_name = h5::attr_string(file, "scenario_name");
+    {
+        Handle scenario = h5::open_group(file, "scenario");
+        r.scenario_toml = h5::attr_string(scenario.get(), "toml");
+        r.resolved_toml = h5::attr_string(scenario.get(), "resolved");
+    }
+    {
+        Handle vendors = h5::open_group(file, "vendors");
+        r.vendor_names = read_string_column(vendors.get(), "name");
+        r.vendor_kinds = read_string_column(vendors.get(), "kind");
+    }
+    {
+        Handle offers = h5::open_group(file, "offers");
+        r.offer_names = read_string_column(offers.get(), "name");
+        r.offer_tiers = read_string_column(offers.get(), "tier");
+        r.offer_vendor = convert<int>(read_column<std::int32_t>(offers.get(), "vendor"));
+    }
+    {
+        Handle series = h5::open_group(file, "series");
+        Handle offer = h5::open_group(series.get(), "offer");
+        r.offer_series = read_tables(offer.get(), false);
+        Handle vendor = h5::open_group(series.get(), "vendor");
+        r.vendor_series = read_tables(vendor.get(), false);
+        Handle market = h5::open_group(series.get(), "market");
+        r.market_series = read_tables(market.get(), true);
+    }
+    {
+        Handle summary = h5::open_group(file, "summary");
+        Handle vendor = h5::open_group(summary.get(), "vendor");
+        r.exit_turn = convert<int>(read_column<std::int32_t>(vendor.get(), "exit_turn"));
+        r.final_share = read_column<double>(vendor.get(), "final_share");
+        r.cumulative_profit = read_column<double>(vendor.get(), "cumulative_profit");
+        r.peak_loss = read_column<double>(vendor.get(), "peak_loss");
+        Handle market = h5::open_group(summary.get(), "market");
+        for (const auto& name : h5::member_names(market.get())) {
+            Handle dataset = h5::open_dataset(market.get(), name);
+            const auto values = h5::read_all<double>(dataset.get());
+            if (values.size() != 1)
+                throw h5::Error(fmt::format("summary/market/{} holds {} values, expected 1", name, values.size()));
+            const std::string units =
+                h5::has_attr(dataset.get(), "units") ? h5::attr_string(dataset.get(), "units") : "";
+            r.market_summary.push_back(Scalar{name, units, values.front()});
+        }
+    }
+    {
+        Handle events = h5::open_group(file, "events");
+        const auto turn = read_column<std::int32_t>(events.get(), "turn");
+        const auto kind = read_string_column(events.get(), "kind");
+        const auto vendor = read_string_column(events.get(), "vendor");
+        const auto offer = read_string_column(events.get(), "offer");
+        const auto description = read_string_column(events.get(), "description");
+        const std::size_t n = turn.size();
+        if (kind.size() != n || vendor.size() != n || offer.size() != n || description.size() != n)
+            throw h5::Error("the /events datasets differ in length");
+        for (std::size_t i = 0; i < n; ++i) r.events.push_back({turn[i], kind[i], vendor[i], offer[i], description[i]});
+    }
+    try {
+        validate(r);
+    } catch (const InvalidRecord& e) {
+        throw h5::Error(fmt::format("inconsistent contents: {}", e.what()));
+    }
+    return r;
+}
+
+}  // namespace
+
+void write_run_file(const RunRecord& record, const std::string& path, const std::string& pricewar_version) {
+    try {
+        validate(record);
+    } catch (const InvalidRecord& e) {
+        throw OutputError(fmt::format("cannot write '{}': invalid run record: {}", path, e.what()));
+    }
+    detail::AtomicOutput output(path);
+    {
+        h5::Session session;
+        try {
+            Handle file = h5::create_file(output.temp_path());
+            write_contents(file.get(), record, pricewar_version);
+            h5::close_file(file);
+        } catch (const h5::Error& e) {
+            throw OutputError(fmt::format("cannot write '{}': {}", path, e.what()));
+        }
+    }
+    output.commit();
+}
+
+RunRecord read_run_file(const std::string& path) {
+    h5::Session session;
+    try {
+        Handle file = h5::open_file_read(path);
+        return read_contents(file.get());
+    } catch (const h5::Error& e) {
+        throw OutputError(fmt::format("cannot read '{}': {}", path, e.what()));
+    }
+}
+
+std::string read_pricewar_version(const std::string& path) {
+    h5::Session session;
+    try {
+        Handle file = h5::open_file_read(path);
+        layout::check_format(file.get(), "", 0);
+        return h5::attr_string(file.get(), "pricewar_version");
+    } catch (const h5::Error& e) {
+        throw OutputError(fmt::format("cannot read '{}': {}", path, e.what()));
+    }
+}
+
+}  // namespace pricewar

@@ -1,0 +1,450 @@
+#include "sim/output/layout.hpp"
+#include "sim/output/sweep_detail.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <set>
+
+#include <fmt/format.h>
+
+namespace pricewar::sweep_detail {
+
+namespace {
+
+constexpr std::array<const char*, 6> reserved_design_names{"run_id",    "replicate",   "seed",
+                                                           "scenario",  "sobol_block", "sobol_index"};
+
+void require_unique(const std::vector<std::string>& names, const char* what) {
+    std::set<std::string> seen;
+    for (const auto& n : names)
+        if (!seen.insert(n).second) throw InvalidInput(fmt::format("{} lists '{}' twice", what, n));
+}
+
+void require_link_names(const std::vector<std::string>& names, const char* what) {
+    for (const auto& n : names)
+        if (const auto problem = layout::name_problem(n); !problem.empty())
+            throw InvalidInput(fmt::format("{} name '{}' {}", what, n, problem));
+    require_unique(names, what);
+}
+
+std::unordered_map<std::string, std::size_t> index_of(const std::vector<std::string>& names) {
+    std::unordered_map<std::string, std::size_t> index;
+    for (std::size_t i = 0; i < names.size(); ++i) index.emplace(names[i], i);
+    return index;
+}
+
+const std::vector<Table>& tables_of(const RunRecord& run, Group group) {
+    switch (group) {
+        case offer_group: return run.offer_series;
+        case vendor_group: return run.vendor_series;
+        case market_group: break;
+    }
+    return run.market_series;
+}
+
+}  // namespace
+
+void validate_header(const SweepHeader& h) {
+    if (h.kind != "batch" && h.kind != "sweep")
+        throw InvalidInput(fmt::format("kind '{}' is neither 'batch' nor 'sweep'", h.kind));
+    if (h.runs_planned < 0) throw InvalidInput(fmt::format("runs_planned is negative ({})", h.runs_planned));
+    if (h.turns < 0) throw InvalidInput(fmt::format("turns is negative ({})", h.turns));
+    if (h.vendor_kinds.size() != h.vendor_names.size())
+        throw InvalidInput(fmt::format("{} vendor kinds for {} vendors", h.vendor_kinds.size(), h.vendor_names.size()));
+    require_unique(h.vendor_names, "vendor_names");
+    require_link_names(h.parameters, "parameter");
+    for (const auto& p : h.parameters)
+        if (std::find(reserved_design_names.begin(), reserved_design_names.end(), p) != reserved_design_names.end())
+            throw InvalidInput(fmt::format("parameter '{}' collides with the /design dataset of that name", p));
+    if (h.market_summary_units.size() != h.market_summary_names.size())
+        throw InvalidInput(fmt::format("{} market summary units for {} names", h.market_summary_units.size(),
+                                       h.market_summary_names.size()));
+    require_link_names(h.market_summary_names, "market summary");
+    require_unique(h.offer_names, "offer_names");
+}
+
+std::vector<std::string> header_differences(const SweepHeader& a, const SweepHeader& b, bool compare_series) {
+    std::vector<std::string> out;
+    const auto field = [&](bool same, const char* name) {
+        if (!same) out.emplace_back(name);
+    };
+    field(a.kind == b.kind, "kind");
+    field(a.pricewar_version == b.pricewar_version, "pricewar_version");
+    field(a.master_seed == b.master_seed, "master_seed");
+    field(a.design == b.design, "design");
+    field(a.sweep_toml == b.sweep_toml, "sweep_toml");
+    field(a.runs_planned == b.runs_planned, "runs_planned");
+    field(a.turns == b.turns, "turns");
+    field(a.currency == b.currency, "currency");
+    field(a.vendor_names == b.vendor_names, "vendor_names");
+    field(a.vendor_kinds == b.vendor_kinds, "vendor_kinds");
+    field(a.parameters == b.parameters, "parameters");
+    field(a.market_summary_names == b.market_summary_names, "market_summary_names");
+    field(a.market_summary_units == b.market_summary_units, "market_summary_units");
+    if (compare_series) {
+        field(a.series == b.series, "series");
+        field(a.offer_names == b.offer_names, "offer_names");
+    }
+    return out;
+}
+
+RowChecker::RowChecker(const SweepHeader& header)
+    : header_(&header), vendor_index_(index_of(header.vendor_names)), offer_index_(index_of(header.offer_names)) {}
+
+void RowChecker::check(const RunRow& row) const {
+    const SweepHeader& h = *header_;
+    const auto size = [&](std::size_t actual, std::size_t expected, const char* what, const char* per) {
+        if (actual != expected)
+            throw InvalidInput(fmt::format("run {}: {} has {} entries for {} {}", row.run_id, what, actual, expected,
+                                           per));
+    };
+    if (row.run_id < 0) throw InvalidInput(fmt::format("run_id {} is negative", row.run_id));
+    if (row.status != 0 && row.status != 1)
+        throw InvalidInput(fmt::format("run {}: status {} is neither 0 (ok) nor 1 (failed)", row.run_id, row.status));
+    size(row.parameter_values.size(), h.parameters.size(), "parameter_values", "parameters");
+    size(row.exit_turn.size(), h.vendor_names.size(), "exit_turn", "vendors");
+    size(row.final_share.size(), h.vendor_names.size(), "final_share", "vendors");
+    size(row.cumulative_profit.size(), h.vendor_names.size(), "cumulative_profit", "vendors");
+    size(row.peak_loss.size(), h.vendor_names.size(), "peak_loss", "vendors");
+    size(row.market_summary.size(), h.market_summary_names.size(), "market_summary", "market summary names");
+    if (!h.series || !row.series) return;
+
+    const RunRecord& run = *row.series;
+    const auto members = [&](const std::vector<std::string>& names,
+                             const std::unordered_map<std::string, std::size_t>& index, const char* what) {
+        std::set<std::string> seen;
+        for (const auto& n : names) {
+            if (!index.contains(n))
+                throw InvalidInput(
+                    fmt::format("run {}: {} '{}' is not in the sweep header's {} list", row.run_id, what, n, what));
+            if (!seen.insert(n).second) throw InvalidInput(fmt::format("run {}: {} '{}' twice", row.run_id, what, n));
+        }
+    };
+    members(run.vendor_names, vendor_index_, "vendor");
+    members(run.offer_names, offer_index_, "offer");
+    for (const Group g : {offer_group, vendor_group, market_group}) {
+        const std::size_t cols =
+            g == offer_group ? run.offer_names.size() : g == vendor_group ? run.vendor_names.size() : 1;
+        std::set<std::string> seen;
+        for (const auto& t : tables_of(run, g)) {
+            const auto where = fmt::format("run {}: series/{}/{}", row.run_id, group_names[g], t.name);
+            if (const auto problem = layout::name_problem(t.name); !problem.empty())
+                throw InvalidInput(fmt::format("{}: name {}", where, problem));
+            if (!seen.insert(t.name).second) throw InvalidInput(fmt::format("{} appears twice", where));
+            if (t.values.size() != t.rows * t.cols)
+                throw InvalidInput(fmt::format("{} holds {} values for {} x {}", where, t.values.size(), t.rows, t.cols));
+            if (t.cols != cols) throw InvalidInput(fmt::format("{} has {} columns, expected {}", where, t.cols, cols));
+            if (t.rows > static_cast<std::size_t>(h.turns))
+                throw InvalidInput(fmt::format("{} has {} turns, the sweep {}", where, t.rows, h.turns));
+        }
+    }
+}
+
+void SeriesLayoutBuilder::add(Group group, const std::string& name, const std::string& units) {
+    const std::string u = layout::units_or_one(units);
+    const auto [it, inserted] = units_[group].emplace(name, u);
+    if (!inserted && it->second != u)
+        throw InvalidInput(fmt::format("series/{}/{} has units '{}' in one run and '{}' in another", group_names[group],
+                                       name, it->second, u));
+}
+
+SeriesLayout SeriesLayoutBuilder::layout() const {
+    SeriesLayout out;
+    for (std::size_t g = 0; g < out.size(); ++g) {
+        for (const auto& [name, units] : units_[g]) out[g].push_back({name, units});
+        std::sort(out[g].begin(), out[g].end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+    }
+    return out;
+}
+
+SeriesPlacer::SeriesPlacer(const SweepHeader& header)
+    : header_(&header), vendor_index_(index_of(header.vendor_names)), offer_index_(index_of(header.offer_names)) {}
+
+std::size_t SeriesPlacer::columns(Group group) const {
+    switch (group) {
+        case offer_group: return header_->offer_names.size();
+        case vendor_group: return header_->vendor_names.size();
+        case market_group: break;
+    }
+    return 1;
+}
+
+void SeriesPlacer::place(const RunRecord& run, Group group, const std::string& name, std::vector<double>& out) const {
+    const std::size_t turns = static_cast<std::size_t>(header_->turns);
+    const std::size_t width = columns(group);
+    out.assign(turns * width, std::numeric_limits<double>::quiet_NaN());
+    const auto& tables = tables_of(run, group);
+    const auto table = std::find_if(tables.begin(), tables.end(), [&](const Table& t) { return t.name == name; });
+    if (table == tables.end()) return;
+    std::vector<std::size_t> column(table->cols, 0);
+    if (group != market_group) {
+        const auto& names = group == offer_group ? run.offer_names : run.vendor_names;
+        const auto& index = group == offer_group ? offer_index_ : vendor_index_;
+        for (std::size_t j = 0; j < table->cols; ++j) column[j] = index.at(names.at(j));
+    }
+    const std::size_t rows = std::min(table->rows, turns);
+    for (std::size_t r = 0; r < rows; ++r)
+        for (std::size_t j = 0; j < table->cols; ++j) out[r * width + column[j]] = table->at(r, j);
+}
+
+namespace {
+
+constexpr std::size_t block_rows = 1024;
+
+// One [R] or [R, width] dataset filled block by block.
+template <class T>
+class Column {
+public:
+    Column() = default;
+    Column(h5::Handle dataset, std::size_t width, bool matrix)
+        : dataset_(std::move(dataset)), width_(width), matrix_(matrix) {}
+
+    void push(std::span<const T> values) {
+        if (values.size() != width_) throw InvalidInput("row width does not match the dataset");
+        buffer_.insert(buffer_.end(), values.begin(), values.end());
+        ++buffered_rows_;
+        if (buffered_rows_ >= block_rows) flush();
+    }
+    void push(const T& value) { push(std::span<const T>(&value, 1)); }
+    void flush() {
+        if (buffered_rows_ == 0) return;
+        if (matrix_)
+            h5::write_block<T>(dataset_.get(), {written_, 0}, {buffered_rows_, width_}, buffer_);
+        else
+            h5::write_block<T>(dataset_.get(), {written_}, {buffered_rows_}, buffer_);
+        written_ += buffered_rows_;
+        buffered_rows_ = 0;
+        buffer_.clear();
+    }
+
+private:
+    h5::Handle dataset_;
+    std::size_t width_ = 1;
+    bool matrix_ = false;
+    hsize_t written_ = 0;
+    std::size_t buffered_rows_ = 0;
+    std::vector<T> buffer_;
+};
+
+class StringColumn {
+public:
+    StringColumn() = default;
+    explicit StringColumn(h5::Handle dataset) : dataset_(std::move(dataset)) {}
+    void push(const std::string& value) {
+        buffer_.push_back(value);
+        if (buffer_.size() >= block_rows) flush();
+    }
+    void flush() {
+        h5::write_strings_block(dataset_.get(), written_, buffer_);
+        written_ += buffer_.size();
+        buffer_.clear();
+    }
+
+private:
+    h5::Handle dataset_;
+    hsize_t written_ = 0;
+    std::vector<std::string> buffer_;
+};
+
+}  // namespace
+
+struct SweepWriter::Impl {
+    const SweepHeader& header;
+    std::size_t rows;
+    std::size_t added = 0;
+    bool sobol;
+    std::array<std::size_t, 3> columns{};
+
+    Column<std::int64_t> run_id, replicate;
+    Column<std::uint64_t> seed;
+    StringColumn scenario;
+    std::vector<Column<double>> parameters;
+    Column<std::int32_t> sobol_block, sobol_index;
+    Column<std::int32_t> status;
+    StringColumn error;
+    Column<double> wall_seconds;
+    Column<std::int32_t> exit_turn;
+    Column<double> final_share, cumulative_profit, peak_loss;
+    std::vector<Column<double>> market;
+    std::array<std::vector<h5::Handle>, 3> series;
+
+    Impl(hid_t file, const SweepHeader& h, std::size_t rows_, bool sobol_, const SeriesLayout* layout)
+        : header(h), rows(rows_), sobol(sobol_) {
+        const hsize_t r = rows;
+        const hsize_t v = h.vendor_names.size();
+        const hsize_t turns = static_cast<hsize_t>(h.turns);
+        const h5::DatasetOptions by_rows{{4096}, false};
+        const h5::DatasetOptions by_row_blocks{{block_rows, v}, false};
+        const auto column = [&](hid_t group, const char* name, hid_t type, const std::string& units) {
+            h5::Handle dataset = h5::create_dataset(group, name, type, {r}, by_rows);
+            if (!units.empty()) h5::set_attr(dataset.get(), "units", units);
+            return dataset;
+        };
+        const auto matrix = [&](hid_t group, const char* name, hid_t type, const std::string& units) {
+            h5::Handle dataset = h5::create_dataset(group, name, type, {r, v}, by_row_blocks);
+            h5::set_attr(dataset.get(), "units", units);
+            return dataset;
+        };
+
+        h5::set_attr(file, "format", layout::sweep_format);
+        h5::set_attr<std::int32_t>(file, "format_version", sweep_format_version);
+        h5::set_attr(file, "pricewar_version", h.pricewar_version);
+        h5::set_attr(file, "kind", h.kind);
+        h5::set_attr<std::uint64_t>(file, "master_seed", h.master_seed);
+        h5::set_attr(file, "design", h.design);
+        h5::set_attr<std::int64_t>(file, "runs_planned", h.runs_planned);
+        h5::set_attr<std::int32_t>(file, "turns", h.turns);
+        h5::set_attr(file, "currency", h.currency);
+        h5::set_attr<std::int32_t>(file, "series", layout != nullptr ? 1 : 0);
+        {
+            h5::Handle sweep = h5::create_group(file, "sweep");
+            h5::set_attr(sweep.get(), "toml", h.sweep_toml);
+        }
+        {
+            h5::Handle design = h5::create_group(file, "design");
+            h5::set_attr(design.get(), "parameters", h.parameters);
+            run_id = {column(design.get(), "run_id", h5::Type<std::int64_t>::file(), ""), 1, false};
+            replicate = {column(design.get(), "replicate", h5::Type<std::int64_t>::file(), ""), 1, false};
+            seed = {column(design.get(), "seed", h5::Type<std::uint64_t>::file(), ""), 1, false};
+            scenario = StringColumn(h5::create_string_dataset(design.get(), "scenario", r, by_rows));
+            for (const auto& p : h.parameters)
+                parameters.emplace_back(column(design.get(), p.c_str(), h5::Type<double>::file(), ""), 1, false);
+            if (sobol) {
+                sobol_block = {column(design.get(), "sobol_block", h5::Type<std::int32_t>::file(), ""), 1, false};
+                sobol_index = {column(design.get(), "sobol_index", h5::Type<std::int32_t>::file(), ""), 1, false};
+            }
+        }
+        {
+            h5::Handle runs = h5::create_group(file, "runs");
+            h5::Handle status_set = column(runs.get(), "status", h5::Type<std::int32_t>::file(), "");
+            h5::set_attr(status_set.get(), "description", "0: ok; 1: failed (see error)");
+            status = {std::move(status_set), 1, false};
+            error = StringColumn(h5::create_string_dataset(runs.get(), "error", r, by_rows));
+            wall_seconds = {column(runs.get(), "wall_seconds", h5::Type<double>::file(), layout::seconds_units), 1,
+                            false};
+        }
+        {
+            h5::Handle vendors = h5::create_group(file, "vendors");
+            h5::write_string_dataset(vendors.get(), "name", h.vendor_names);
+            h5::write_string_dataset(vendors.get(), "kind", h.vendor_kinds);
+        }
+        if (layout != nullptr) {
+            h5::Handle offers = h5::create_group(file, "offers");
+            h5::write_string_dataset(offers.get(), "name", h.offer_names);
+        }
+        {
+            h5::Handle summary = h5::create_group(file, "summary");
+            h5::Handle vendor = h5::create_group(summary.get(), "vendor");
+            h5::Handle exit = matrix(vendor.get(), "exit_turn", h5::Type<std::int32_t>::file(), layout::turn_units);
+            h5::set_attr(exit.get(), "description", layout::sweep_exit_turn_description);
+            exit_turn = {std::move(exit), v, true};
+            final_share = {matrix(vendor.get(), "final_share", h5::Type<double>::file(), layout::share_units), v, true};
+            cumulative_profit = {matrix(vendor.get(), "cumulative_profit", h5::Type<double>::file(), h.currency), v,
+                                 true};
+            peak_loss = {matrix(vendor.get(), "peak_loss", h5::Type<double>::file(), h.currency), v, true};
+            h5::Handle market_group_handle = h5::create_group(summary.get(), "market");
+            for (std::size_t i = 0; i < h.market_summary_names.size(); ++i)
+                market.emplace_back(column(market_group_handle.get(), h.market_summary_names[i].c_str(),
+                                           h5::Type<double>::file(),
+                                           layout::units_or_one(h.market_summary_units[i])),
+                                    1, false);
+        }
+        columns = {h.offer_names.size(), h.vendor_names.size(), 1};
+        if (layout != nullptr) {
+            h5::Handle series_group = h5::create_group(file, "series");
+            for (const Group g : {offer_group, vendor_group, market_group}) {
+                h5::Handle group = h5::create_group(series_group.get(), group_names[g]);
+                const std::vector<hsize_t> dims = g == market_group ? std::vector<hsize_t>{r, turns}
+                                                                    : std::vector<hsize_t>{r, turns, columns[g]};
+                std::vector<hsize_t> chunk = dims;
+                chunk[0] = 1;
+                for (const auto& table : (*layout)[g]) {
+                    h5::Handle dataset =
+                        h5::create_dataset(group.get(), table.name, h5::Type<double>::file(), dims, {chunk, true});
+                    h5::set_attr(dataset.get(), "units", table.units);
+                    series[g].push_back(std::move(dataset));
+                }
+            }
+        }
+    }
+
+    void add(const RunRow& row) {
+        if (added >= rows) throw InvalidInput(fmt::format("more rows than the {} announced", rows));
+        if (row.parameter_values.size() != parameters.size() || row.market_summary.size() != market.size())
+            throw InvalidInput(fmt::format("run {} does not match the sweep's parameters or market summaries",
+                                           row.run_id));
+        run_id.push(row.run_id);
+        replicate.push(row.replicate);
+        seed.push(row.seed);
+        scenario.push(row.scenario);
+        for (std::size_t i = 0; i < parameters.size(); ++i) parameters[i].push(row.parameter_values[i]);
+        if (sobol) {
+            sobol_block.push(row.sobol_block);
+            sobol_index.push(row.sobol_index);
+        }
+        status.push(row.status);
+        error.push(row.error);
+        wall_seconds.push(row.wall_seconds);
+        exit_turn.push(row.exit_turn);
+        final_share.push(row.final_share);
+        cumulative_profit.push(row.cumulative_profit);
+        peak_loss.push(row.peak_loss);
+        for (std::size_t i = 0; i < market.size(); ++i) market[i].push(row.market_summary[i]);
+        ++added;
+    }
+
+    void write_series(Group g, std::size_t index, std::span<const double> values) {
+        if (added == 0) throw InvalidInput("series written before any row");
+        const hsize_t row = added - 1;
+        const hsize_t turns = static_cast<hsize_t>(header.turns);
+        const hid_t dataset = series[g].at(index).get();
+        if (g == market_group)
+            h5::write_block<double>(dataset, {row, 0}, {1, turns}, values);
+        else
+            h5::write_block<double>(dataset, {row, 0, 0}, {1, turns, columns[g]}, values);
+    }
+
+    void flush() {
+        if (added != rows) throw InvalidInput(fmt::format("{} rows written, {} announced", added, rows));
+        run_id.flush();
+        replicate.flush();
+        seed.flush();
+        scenario.flush();
+        for (auto& p : parameters) p.flush();
+        if (sobol) {
+            sobol_block.flush();
+            sobol_index.flush();
+        }
+        status.flush();
+        error.flush();
+        wall_seconds.flush();
+        exit_turn.flush();
+        final_share.flush();
+        cumulative_profit.flush();
+        peak_loss.flush();
+        for (auto& m : market) m.flush();
+    }
+};
+
+SweepWriter::SweepWriter(hid_t file, const SweepHeader& header, std::size_t rows, bool sobol,
+                         const SeriesLayout* series)
+    : impl_(std::make_unique<Impl>(file, header, rows, sobol, series)) {}
+
+SweepWriter::~SweepWriter() = default;
+
+void SweepWriter::add(const RunRow& row) { impl_->add(row); }
+
+void SweepWriter::write_series(Group group, std::size_t index, std::span<const double> values) {
+    impl_->write_series(group, index, values);
+}
+
+std::size_t SweepWriter::columns(Group group) const { return impl_->columns[group]; }
+
+void SweepWriter::finish() {
+    impl_->flush();
+    impl_.reset();
+}
+
+}  // namespace pricewar::sweep_detail

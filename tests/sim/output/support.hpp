@@ -1,0 +1,61 @@
+#pragma once
+// Fixtures for the output tests: a scratch folder, deterministic records and rows, file
+// helpers, and a content comparison of two HDF5 files (every dataset and attribute).
+
+#include "sim/model/run_record.hpp"
+#include "sim/output/sweep_file.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace pricewar::test {
+
+// A fresh folder under the system temporary folder, removed with everything in it.
+class ScratchDir {
+public:
+    ScratchDir();
+    ~ScratchDir();
+    ScratchDir(const ScratchDir&) = delete;
+    ScratchDir& operator=(const ScratchDir&) = delete;
+    [[nodiscard]] std::string file(const std::string& name) const { return (path_ / name).string(); }
+    [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+    // Names of the entries in the folder, sorted.
+    [[nodiscard]] std::vector<std::string> entries() const;
+
+private:
+    std::filesystem::path path_;
+};
+
+// A run with `vendors` vendors, two offers each, `turns` turns and some events.
+RunRecord make_record(std::uint64_t seed, std::size_t vendors = 3, int turns = 12);
+
+// A sweep over 3 vendors (v0 startup, v1 cloud, v2 foreign), 2 parameters, 3 market summaries.
+SweepHeader make_header(bool series, std::int64_t runs_planned = 30);
+// A deterministic row; every 7th run failed (no series), every 4th lacks vendor v2.
+RunRow make_row(const SweepHeader& header, std::int64_t run_id, bool sobol = false);
+
+std::vector<char> read_bytes(const std::string& path);
+void write_bytes(const std::string& path, const std::vector<char>& bytes);
+bool exists(const std::string& path);
+
+// Runs `body` in a forked child (which must not use doctest) and reports its exit code and
+// the message it left. Used for file-size limits and SIGKILL, which must not hit the runner.
+struct ChildResult {
+    int exit_code = -1;  // -1: killed by a signal
+    int signal = 0;
+    std::string message;
+};
+ChildResult run_in_child(const std::function<int(std::string& message)>& body);
+
+// Differences between two HDF5 files, one line each ("" when equal in content): the set of
+// groups and datasets, dataset shapes, types and values, and every attribute. NaN equals NaN.
+std::string hdf5_differences(const std::string& a, const std::string& b);
+
+// Bitwise-equal doubles or both NaN.
+bool same_double(double a, double b);
+bool same_doubles(const std::vector<double>& a, const std::vector<double>& b);
+
+}  // namespace pricewar::test
