@@ -72,8 +72,14 @@ int cmd_run(const std::vector<std::string>& args) {
     const auto vm = parse(args, o, p);
     std::vector<std::string> overrides;
     if (vm.count("set")) overrides = vm["set"].as<std::vector<std::string>>();
-    if (vm.count("turns")) overrides.push_back("turns=" + std::to_string(vm["turns"].as<int>()));
     Scenario sc = load_scenario(vm["scenario"].as<std::string>(), overrides);
+    if (vm.count("turns")) {
+        // A shorter horizon than the file's: events after it never happen.
+        const int turns = vm["turns"].as<int>();
+        if (turns < 1 || turns > 100000) throw UsageError("--turns must be in [1, 100000]");
+        sc.turns = turns;
+        std::erase_if(sc.events, [&](const Event& e) { return e.turn >= turns; });
+    }
     const std::uint64_t seed = vm.count("seed") ? vm["seed"].as<std::uint64_t>() : sc.seed;
     const std::string resolved = resolved_toml(sc);
     Simulation sim(sc, seed);
