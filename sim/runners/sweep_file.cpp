@@ -1,0 +1,525 @@
+#include "sim/runners/sweep_file.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <memory>
+#include <sstream>
+
+#include <boost/random/sobol.hpp>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <toml++/toml.h>
+
+#include "sim/scenario/loader.hpp"
+
+namespace pricewar {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::vector<std::string> kTopKeys = {"scenario", "seed", "replicates", "turns", "design", "parameter", "set"};
+const std::vector<std::string> kParameterKeys = {"path", "values", "range", "scale"};
+
+std::string type_name(const toml::node& n) {
+    switch (n.type()) {
+        case toml::node_type::table: return "a table";
+        case toml::node_type::array: return "an array";
+        case toml::node_type::string: return "a string";
+        case toml::node_type::integer: return "an integer";
+        case toml::node_type::floating_point: return "a float";
+        case toml::node_type::boolean: return "a boolean";
+        case toml::node_type::date: return "a date";
+        case toml::node_type::time: return "a time";
+        case toml::node_type::date_time: return "a date-time";
+        default: return "nothing";
+    }
+}
+
+std::string number_text(double v) {
+    if (std::isnan(v)) return "nan";
+    if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+    return fmt::format("{}", v);
+}
+
+std::string unknown_key_problem(const std::string& key, const std::vector<std::string>& known) {
+    std::string out = "unknown key '" + key + "'";
+    if (const auto near = nearest_key(key, known); !near.empty()) return out + " (did you mean '" + near + "'?)";
+    return out + " (expected one of: " + fmt::format("{}", fmt::join(known, ", ")) + ")";
+}
+
+toml::source_position position_of(const toml::node& n) {
+    if (n.source().begin.line > 0) return n.source().begin;
+    // Implicit tables ([a.b] creating a) have no position of their own: use their first member.
+    toml::source_position best{};
+    auto consider = [&](const toml::node& c) {
+        const auto p = c.source().begin;
+        if (p.line > 0 && (best.line == 0 || p.line < best.line || (p.line == best.line && p.column < best.column)))
+            best = p;
+    };
+    if (const auto* t = n.as_table())
+        for (const auto& [k, v] : *t) consider(v);
+    if (const auto* a = n.as_array())
+        for (const auto& v : *a) consider(v);
+    return best;
+}
+
+// Keys of a table in file order.
+std::vector<std::pair<const toml::key*, const toml::node*>> in_file_order(const toml::table& t) {
+    std::vector<std::pair<const toml::key*, const toml::node*>> out;
+    for (const auto& [k, v] : t) out.emplace_back(&k, &v);
+    std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+        const auto pa = a.first->source().begin, pb = b.first->source().begin;
+        return pa.line < pb.line || (pa.line == pb.line && pa.column < pb.column);
+    });
+    return out;
+}
+
+class Parser {
+public:
+    Parser(std::string file, const toml::table& root) : file_(std::move(file)), root_(root) {}
+
+    SweepSpec parse(std::string_view text);
+
+private:
+    [[noreturn]] void fail(const toml::node& n, const std::string& key, const std::string& problem) const {
+        const auto p = position_of(n);
+        throw InputError(file_, static_cast<int>(p.line), static_cast<int>(p.column), key, problem);
+    }
+    [[noreturn]] void fail_key(const toml::key& k, const std::string& key, const std::string& problem) const {
+        const auto p = k.source().begin;
+        throw InputError(file_, static_cast<int>(p.line), static_cast<int>(p.column), key, problem);
+    }
+    [[noreturn]] void fail_missing(const toml::node& table, const std::string& table_key, const std::string& key,
+                                   const std::string& expected) const {
+        const std::string full = table_key.empty() ? key : table_key + "." + key;
+        fail(table, full, "missing required key '" + key + "' (expected " + expected + ")");
+    }
+    void reject_unknown(const toml::table& t, const std::string& prefix, const std::vector<std::string>& known) const {
+        for (const auto& [k, v] : in_file_order(t)) {
+            const std::string name(k->str());
+            if (std::find(known.begin(), known.end(), name) == known.end())
+                fail_key(*k, prefix.empty() ? name : prefix + "." + name, unknown_key_problem(name, known));
+        }
+    }
+
+    std::string read_string(const toml::node& n, const std::string& key) const {
+        if (const auto* s = n.as_string()) return s->get();
+        fail(n, key, "expected a string, got " + type_name(n));
+    }
+    std::int64_t read_integer(const toml::node& n, const std::string& key, std::int64_t lo,
+                              std::int64_t hi = std::numeric_limits<std::int64_t>::max()) const {
+        std::int64_t v = 0;
+        if (const auto* i = n.as_integer()) {
+            v = i->get();
+        } else if (const auto* f = n.as_floating_point()) {
+            const double d = f->get();
+            if (!std::isfinite(d) || d != std::trunc(d) || std::abs(d) > 9.0e18)
+                fail(n, key, "must be an integer (got " + number_text(d) + ")");
+            v = static_cast<std::int64_t>(d);
+        } else {
+            fail(n, key, "expected an integer, got " + type_name(n));
+        }
+        if (v < lo) fail(n, key, fmt::format("must be >= {} (got {})", lo, v));
+        if (v > hi) fail(n, key, fmt::format("must be <= {} (got {})", hi, v));
+        return v;
+    }
+    double read_number(const toml::node& n, const std::string& key) const {
+        double v = 0.0;
+        if (const auto* i = n.as_integer())
+            v = static_cast<double>(i->get());
+        else if (const auto* f = n.as_floating_point())
+            v = f->get();
+        else
+            fail(n, key, "expected a number, got " + type_name(n));
+        if (!std::isfinite(v)) fail(n, key, "must be a finite number (got " + number_text(v) + ")");
+        return v;
+    }
+
+    void read_design(SweepSpec& spec, const SweepDesign*& design) const;
+    void read_set(SweepSpec& spec);
+    void read_parameters(SweepSpec& spec, const SweepDesign& design);
+    void check_value(const SweepSpec& spec, const SweepParameter& p, double v, const toml::node& at,
+                     const std::string& key) const;
+    [[nodiscard]] bool is_integer_path(const std::string& path) const;
+
+    std::string file_;
+    const toml::table& root_;
+    std::string scenario_text_;
+    std::string scenario_path_;
+    std::unique_ptr<toml::table> resolved_;  // the base scenario after [set], as resolved TOML
+    Scenario base_;
+    struct SetEntry {
+        std::string key;  // scenario path
+        std::string value_text;
+        const toml::node* node;
+    };
+    std::vector<SetEntry> set_entries_;
+    const SweepSpec* spec_ = nullptr;  // the spec being built
+};
+
+void Parser::read_design(SweepSpec& spec, const SweepDesign*& design) const {
+    const toml::node* dn = root_.get("design");
+    if (dn == nullptr) fail(root_, "design", "missing required table [design] (expected kind = \"factorial\", \"lhs\" or \"sobol\")");
+    const auto* dt = dn->as_table();
+    if (dt == nullptr) fail(*dn, "design", "expected a table [design], got " + type_name(*dn));
+    const toml::node* kn = dt->get("kind");
+    const auto names = design_names();
+    const std::string expected = fmt::format("one of: {}", fmt::join(names, ", "));
+    if (kn == nullptr) fail_missing(*dn, "design", "kind", expected);
+    spec.design = read_string(*kn, "design.kind");
+    design = find_design(spec.design);
+    if (design == nullptr) {
+        std::string problem = "unknown design \"" + spec.design + "\" (expected " + expected;
+        if (const auto near = nearest_key(spec.design, names); !near.empty()) problem += "; did you mean \"" + near + "\"?";
+        fail(*kn, "design.kind", problem + ")");
+    }
+    std::vector<std::string> known = {"kind"};
+    for (const auto& p : design->params) known.push_back(p.name);
+    for (const auto& [k, v] : in_file_order(*dt)) {
+        const std::string name(k->str());
+        if (std::find(known.begin(), known.end(), name) != known.end()) continue;
+        // A key another design declares: say which design it belongs to.
+        for (const auto& other : design_registry())
+            for (const auto& p : other.params)
+                if (p.name == name)
+                    fail_key(*k, "design." + name,
+                             "'" + name + "' is not used by the " + design->name + " design (it is a " + other.name +
+                                 " parameter)");
+        fail_key(*k, "design." + name, unknown_key_problem(name, known));
+    }
+    for (const auto& p : design->params) {
+        const std::string key = "design." + p.name;
+        const toml::node* n = dt->get(p.name);
+        // A declared parameter whose default lies outside its range has no usable default.
+        const bool required = p.default_value < p.min_value || p.default_value > p.max_value;
+        if (n == nullptr) {
+            if (required) fail_missing(*dn, "design", p.name, p.help);
+            spec.design_params[p.name] = p.default_value;
+            continue;
+        }
+        double v = 0.0;
+        if (p.integer) {
+            v = static_cast<double>(read_integer(*n, key, static_cast<std::int64_t>(p.min_value),
+                                                 static_cast<std::int64_t>(p.max_value)));
+        } else {
+            v = read_number(*n, key);
+            if (v < p.min_value || v > p.max_value)
+                fail(*n, key, fmt::format("must be in [{}, {}] (got {})", p.min_value, p.max_value, number_text(v)));
+        }
+        spec.design_params[p.name] = v;
+    }
+}
+
+void Parser::read_set(SweepSpec& spec) {
+    const toml::node* sn = root_.get("set");
+    if (sn == nullptr) return;
+    const auto* st = sn->as_table();
+    if (st == nullptr) fail(*sn, "set", "expected a table [set] of scenario values, got " + type_name(*sn));
+    // Nested tables ([set.x] or dotted keys) become dotted paths; inline tables and arrays are
+    // single values (a distribution given in full replaces the scenario's).
+    struct Item {
+        toml::source_position pos;
+        SetEntry entry;
+    };
+    std::vector<Item> items;
+    auto walk = [&](auto&& self, const toml::table& t, const std::string& prefix) -> void {
+        for (const auto& [k, v] : t) {
+            const std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+            if (const auto* sub = v.as_table(); sub != nullptr && !sub->is_inline()) {
+                self(self, *sub, key);
+                continue;
+            }
+            std::ostringstream text;
+            v.visit([&](const auto& value) { text << value; });
+            items.push_back({k.source().begin, SetEntry{key, text.str(), &v}});
+        }
+    };
+    walk(walk, *st, "");
+    std::stable_sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
+        return a.pos.line < b.pos.line || (a.pos.line == b.pos.line && a.pos.column < b.pos.column);
+    });
+    for (auto& item : items) {
+        spec.fixed.push_back(item.entry.key + "=" + item.entry.value_text);
+        set_entries_.push_back(std::move(item.entry));
+    }
+}
+
+bool Parser::is_integer_path(const std::string& path) const {
+    // The resolved TOML writes whole numbers without a decimal point whatever the key's type,
+    // so ask the loader: a fraction added to the current value is refused only by integer keys.
+    const toml::node* n = resolved_.get();
+    std::size_t start = 0;
+    while (n != nullptr) {
+        const auto dot = path.find('.', start);
+        const auto* t = n->as_table();
+        n = t != nullptr ? t->get(path.substr(start, dot == std::string::npos ? std::string::npos : dot - start))
+                         : nullptr;
+        if (dot == std::string::npos) break;
+        start = dot + 1;
+    }
+    if (n == nullptr || !n->is_integer()) return false;
+    auto overrides = fixed_overrides(*spec_);
+    overrides.push_back(path + "=" + override_number(static_cast<double>(n->as_integer()->get()) + 0.5, false));
+    try {
+        (void)parse_scenario(scenario_text_, scenario_path_, overrides);
+    } catch (const InputError& e) {
+        return e.key == path && e.problem.rfind("must be an integer", 0) == 0;
+    }
+    return false;
+}
+
+void Parser::check_value(const SweepSpec& spec, const SweepParameter& p, double v, const toml::node& at,
+                         const std::string& key) const {
+    auto overrides = fixed_overrides(spec);
+    const std::string text = override_number(v, p.integer);
+    overrides.push_back(p.path + "=" + text);
+    try {
+        (void)parse_scenario(scenario_text_, scenario_path_, overrides);
+    } catch (const InputError& e) {
+        if (e.file == "--set" && e.key == p.path) fail(at, key, p.path + " = " + text + ": " + e.problem);
+        fail(at, key, "with " + p.path + " = " + text + " the scenario is invalid: " + e.what());
+    }
+}
+
+void Parser::read_parameters(SweepSpec& spec, const SweepDesign& design) {
+    const toml::node* pn = root_.get("parameter");
+    if (pn == nullptr) {
+        if (design.name == "factorial") return;  // replicates of the base scenario only
+        fail(root_, "parameter", "missing required [[parameter]] (expected at least one, with path and range)");
+    }
+    const auto* arr = pn->as_array();
+    if (arr == nullptr || !arr->is_array_of_tables())
+        fail(*pn, "parameter", "expected [[parameter]] tables, got " + type_name(*pn));
+    if (arr->empty() && design.name != "factorial")
+        fail(*pn, "parameter", "expected at least one [[parameter]]");
+    for (std::size_t i = 0; i < arr->size(); ++i) {
+        const toml::node& en = *arr->get(i);
+        const auto& t = *en.as_table();
+        const std::string prefix = fmt::format("parameter[{}]", i);
+        for (const auto& [k, v] : in_file_order(t)) {
+            const std::string name(k->str());
+            const std::string key = prefix + "." + name;
+            if (std::find(kParameterKeys.begin(), kParameterKeys.end(), name) == kParameterKeys.end())
+                fail_key(*k, key, unknown_key_problem(name, kParameterKeys));
+            if (name == "values" && !design.uses_values)
+                fail_key(*k, key,
+                         "'values' lists factorial levels; the " + design.name + " design samples a range (expected "
+                         "range = [lo, hi])");
+            if ((name == "range" || name == "scale") && !design.uses_range)
+                fail_key(*k, key,
+                         "'" + name + "' is for sampled designs (lhs, sobol); the factorial design takes values = "
+                         "[...]");
+        }
+
+        SweepParameter p;
+        const toml::node* path_node = t.get("path");
+        if (path_node == nullptr) fail_missing(en, prefix, "path", "a dotted scenario path such as vendors.x.cash");
+        p.path = read_string(*path_node, prefix + ".path");
+        if (const auto reason = check_numeric_path(base_, p.path); !reason.empty())
+            fail(*path_node, prefix + ".path", "'" + p.path + "': " + reason);
+        for (std::size_t j = 0; j < spec.parameters.size(); ++j)
+            if (spec.parameters[j].path == p.path)
+                fail(*path_node, prefix + ".path",
+                     fmt::format("duplicate parameter '{}' (already varied by parameter[{}])", p.path, j));
+        for (const auto& s : set_entries_)
+            if (s.key == p.path)
+                fail(*path_node, prefix + ".path", "'" + p.path + "' is both fixed in [set] and varied here");
+        p.integer = is_integer_path(p.path);
+
+        if (design.uses_values) {
+            const toml::node* vn = t.get("values");
+            if (vn == nullptr) fail_missing(en, prefix, "values", "a non-empty array of numbers");
+            const auto* va = vn->as_array();
+            if (va == nullptr) fail(*vn, prefix + ".values", "expected an array of numbers, got " + type_name(*vn));
+            if (va->empty()) fail(*vn, prefix + ".values", "must not be empty (expected at least one level)");
+            for (std::size_t j = 0; j < va->size(); ++j) {
+                const toml::node& x = *va->get(j);
+                const std::string key = fmt::format("{}.values[{}]", prefix, j);
+                const double v = read_number(x, key);
+                if (p.integer && v != std::trunc(v))
+                    fail(x, key, "'" + p.path + "' is an integer (got " + number_text(v) + ")");
+                for (std::size_t m = 0; m < p.values.size(); ++m)
+                    if (p.values[m] == v)
+                        fail(x, key, fmt::format("duplicate level {} (already values[{}])", number_text(v), m));
+                p.values.push_back(v);
+                check_value(spec, p, v, x, key);
+            }
+        }
+        if (design.uses_range) {
+            const std::string rkey = prefix + ".range";
+            const toml::node* rn = t.get("range");
+            if (rn == nullptr) fail_missing(en, prefix, "range", "[lo, hi] with lo < hi");
+            const auto* ra = rn->as_array();
+            if (ra == nullptr) fail(*rn, rkey, "expected [lo, hi], got " + type_name(*rn));
+            if (ra->size() != 2)
+                fail(*rn, rkey, fmt::format("expected two numbers [lo, hi], got {} element(s)", ra->size()));
+            p.lo = read_number(*ra->get(0), rkey + "[0]");
+            p.hi = read_number(*ra->get(1), rkey + "[1]");
+            if (!(p.lo < p.hi))
+                fail(*rn, rkey, fmt::format("lo must be < hi (got [{}, {}])", number_text(p.lo), number_text(p.hi)));
+            if (const toml::node* sn = t.get("scale")) {
+                const std::string scale = read_string(*sn, prefix + ".scale");
+                if (scale == "log") {
+                    p.scale = ParameterScale::log;
+                } else if (scale != "linear") {
+                    std::string problem = "invalid scale \"" + scale + "\" (expected \"linear\" or \"log\"";
+                    if (const auto near = nearest_key(scale, {"linear", "log"}); !near.empty())
+                        problem += "; did you mean \"" + near + "\"?";
+                    fail(*sn, prefix + ".scale", problem + ")");
+                }
+            }
+            if (p.scale == ParameterScale::log && p.lo <= 0.0)
+                fail(*rn, rkey,
+                     fmt::format("a log-scale range must not include zero or negatives (got [{}, {}])",
+                                 number_text(p.lo), number_text(p.hi)));
+            if (p.integer && std::ceil(p.lo) > std::floor(p.hi))
+                fail(*rn, rkey, "'" + p.path + "' is an integer and the range holds none");
+            check_value(spec, p, map_unit(p, 0.0), *ra->get(0), rkey + "[0]");
+            check_value(spec, p, map_unit(p, std::nextafter(1.0, 0.0)), *ra->get(1), rkey + "[1]");
+        }
+        spec.parameters.push_back(std::move(p));
+    }
+}
+
+SweepSpec Parser::parse(std::string_view text) {
+    SweepSpec spec;
+    spec_ = &spec;
+    spec.file = file_;
+    spec.text = std::string(text);
+    reject_unknown(root_, "", kTopKeys);
+
+    // Base scenario, relative to the sweep file.
+    const toml::node* scn = root_.get("scenario");
+    if (scn == nullptr) fail(root_, "scenario", "missing required key 'scenario' (expected the base scenario file, relative to this file)");
+    const std::string given = read_string(*scn, "scenario");
+    fs::path sp(given);
+    if (sp.is_relative()) sp = fs::path(file_).parent_path() / sp;
+    spec.scenario_path = sp.lexically_normal().string();
+    {
+        std::error_code ec;
+        if (!fs::is_regular_file(spec.scenario_path, ec))
+            fail(*scn, "scenario",
+                 "cannot read '" + spec.scenario_path + "': " +
+                     (fs::exists(spec.scenario_path, ec) ? "not a regular file" : "no such file") +
+                     " (the path is relative to the sweep file)");
+        std::ifstream in(spec.scenario_path, std::ios::binary);
+        std::ostringstream buf;
+        buf << in.rdbuf();
+        if (!in) fail(*scn, "scenario", "cannot read '" + spec.scenario_path + "': " + std::strerror(errno));
+        scenario_text_ = buf.str();
+        scenario_path_ = spec.scenario_path;
+        spec.scenario_text = scenario_text_;
+    }
+
+    if (const toml::node* n = root_.get("replicates")) spec.replicates = read_integer(*n, "replicates", 1);
+    if (const toml::node* n = root_.get("turns")) {
+        spec.turns = static_cast<int>(read_integer(*n, "turns", 1, 100000));
+    }
+    const SweepDesign* design = nullptr;
+    read_design(spec, design);
+    read_set(spec);
+
+    // The base scenario with the fixed overrides must load; an override's problem is reported
+    // at its entry in this file.
+    try {
+        base_ = parse_scenario(scenario_text_, scenario_path_, fixed_overrides(spec));
+    } catch (const InputError& e) {
+        if (e.file != "--set") throw;
+        auto within = [](const std::string& a, const std::string& b) {
+            return a == b || a.rfind(b + ".", 0) == 0;
+        };
+        for (auto it = set_entries_.rbegin(); it != set_entries_.rend(); ++it)
+            if (within(e.key, it->key) || within(it->key, e.key)) fail(*it->node, "set." + e.key, e.problem);
+        if (!set_entries_.empty()) fail(*set_entries_.front().node, "set." + e.key, e.problem);
+        throw;
+    }
+    resolved_ = std::make_unique<toml::table>(toml::parse(resolved_toml(base_), std::string_view("resolved")));
+
+    if (const toml::node* n = root_.get("seed"))
+        spec.seed = static_cast<std::uint64_t>(read_integer(*n, "seed", 0));
+    else
+        spec.seed = base_.seed;
+
+    read_parameters(spec, *design);
+    constexpr std::size_t sobol_dimensions = boost::random::default_sobol_table::max_dimension;
+    if (design->name == "sobol" && 2 * spec.parameters.size() > sobol_dimensions)
+        fail(*root_.get("parameter"), "parameter",
+             fmt::format("too many parameters for the Sobol sequence (at most {})", sobol_dimensions / 2));
+    const double runs = static_cast<double>(plan_count(spec));
+    if (runs > 4.0e12) fail(root_, "design", fmt::format("{} runs planned: too many", runs));
+    return spec;
+}
+
+}  // namespace
+
+std::string override_number(double value, bool integer) {
+    if (integer) return fmt::format("{}", static_cast<std::int64_t>(std::llround(value)));
+    std::string s = fmt::format("{}", value);
+    if (s.find_first_of(".eEn") == std::string::npos) s += ".0";  // keep it a TOML float
+    return s;
+}
+
+std::vector<std::string> fixed_overrides(const SweepSpec& spec) { return spec.fixed; }
+
+void apply_turns(const SweepSpec& spec, Scenario& scenario) {
+    if (!spec.turns) return;
+    scenario.turns = *spec.turns;
+    std::erase_if(scenario.events, [&](const Event& e) { return e.turn >= *spec.turns; });
+}
+
+Scenario plan_scenario(const SweepSpec& spec, const std::vector<double>& values) {
+    Scenario sc = parse_scenario(spec.scenario_text, spec.scenario_path, plan_overrides(spec, values));
+    apply_turns(spec, sc);
+    return sc;
+}
+
+std::vector<std::string> plan_overrides(const SweepSpec& spec, const std::vector<double>& values) {
+    std::vector<std::string> out = fixed_overrides(spec);
+    for (std::size_t j = 0; j < spec.parameters.size() && j < values.size(); ++j)
+        out.push_back(spec.parameters[j].path + "=" + override_number(values[j], spec.parameters[j].integer));
+    return out;
+}
+
+SweepSpec parse_sweep(std::string_view text, const std::string& path) {
+    toml::table root;
+    try {
+        root = toml::parse(text, std::string_view(path));
+    } catch (const toml::parse_error& e) {
+        throw InputError(path, static_cast<int>(e.source().begin.line), static_cast<int>(e.source().begin.column),
+                         "(syntax)", std::string(e.description()));
+    }
+    Parser parser(path, root);
+    return parser.parse(text);
+}
+
+SweepSpec load_sweep_file(const std::string& path) {
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) throw InputError(path, 0, 0, "(file)", "cannot read: is a directory");
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw InputError(path, 0, 0, "(file)", std::string("cannot read: ") + std::strerror(errno));
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in.bad()) throw InputError(path, 0, 0, "(file)", std::string("cannot read: ") + std::strerror(errno));
+    return parse_sweep(text.str(), path);
+}
+
+bool is_sweep_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return false;
+    std::ostringstream text;
+    text << in.rdbuf();
+    try {
+        const toml::table root = toml::parse(text.str(), std::string_view(path));
+        return root.contains("scenario") || root.contains("design") || root.contains("parameter");
+    } catch (const toml::parse_error&) {
+        return false;
+    }
+}
+
+}  // namespace pricewar

@@ -1,0 +1,168 @@
+// The `pricewar` binary as users run it: killed with SIGKILL mid-sweep and resumed, stopped
+// with SIGINT and resumed, and spread over MPI ranks. Each result must equal an uninterrupted
+// single-process run.
+
+#include <doctest/doctest.h>
+
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <random>
+#include <thread>
+
+#include "sim/output/sweep_file.hpp"
+#include "support.hpp"
+
+using namespace pricewar;
+using pricewar::test::ScratchDir;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A sweep long enough to be caught mid-way: 2 levels x 24 replicates of a mid-sized market.
+std::string write_long_sweep(const ScratchDir& dir) {
+    const std::string path = dir.file("long.toml");
+    test::write_text(path, "scenario = \"" + test::source_path("scenarios/default.toml") +
+                               "\"\nseed = 77\nturns = 60\nreplicates = 24\n[design]\nkind = \"factorial\"\n"
+                               "[[parameter]]\npath = \"developers.elasticity.median\"\nvalues = [0.9, 1.6]\n"
+                               "[set]\n\"developers.count\" = 1500\n");
+    return path;
+}
+constexpr long kLongRuns = 48;
+
+// Waits until the journal holds at least `rows` rows or the child ends; false on timeout.
+bool wait_for_rows(test::Child& child, const std::string& journal, long rows) {
+    const auto deadline = std::chrono::steady_clock::now() + 120s;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (std::filesystem::exists(journal) && test::journal_rows(journal) >= rows) return true;
+        if (child.finished()) return false;
+        std::this_thread::sleep_for(1ms);
+    }
+    return false;
+}
+
+}  // namespace
+
+TEST_CASE("SIGKILL mid-sweep, then --resume: the same file as an uninterrupted sweep") {
+    const std::string bin = test::pricewar_binary();
+    if (bin.empty() || !std::filesystem::exists(bin)) {
+        MESSAGE("no pricewar binary in this build: skipped");
+        return;
+    }
+    const ScratchDir dir;
+    const std::string file = write_long_sweep(dir);
+    const std::string reference = dir.file("reference.h5");
+    std::string err;
+    REQUIRE_MESSAGE(test::run_command({bin, "sweep", file, "-o", reference, "--jobs", "2"}, &err) == 0, err);
+
+    const std::string out = dir.file("killed.h5");
+    const std::string journal = sweep_journal_path(out);
+    std::random_device device;
+    const unsigned seed = device();
+    std::mt19937 gen(seed);
+    int max_delay_ms = 400;
+    long rows_at_kill = 0;
+    for (int attempt = 0; attempt < 8; ++attempt) {
+        std::filesystem::remove(out);
+        std::filesystem::remove(journal);
+        test::Child child({bin, "sweep", file, "-o", out, "--jobs", "2"}, dir.file("stdout"), dir.file("stderr"));
+        REQUIRE(wait_for_rows(child, journal, 1));
+        const int delay = std::uniform_int_distribution<int>(0, max_delay_ms)(gen);
+        std::this_thread::sleep_for(std::chrono::milliseconds(delay));
+        child.signal(SIGKILL);
+        const int status = child.wait();
+        rows_at_kill = std::filesystem::exists(journal) ? test::journal_rows(journal) : kLongRuns;
+        MESSAGE("attempt " << attempt << " (random seed " << seed << "): killed after " << delay << " ms, status "
+                           << status << ", " << rows_at_kill << " of " << kLongRuns << " runs journaled");
+        if (status == -SIGKILL && rows_at_kill > 0 && rows_at_kill < kLongRuns) break;
+        max_delay_ms = std::max(1, max_delay_ms / 2);  // finished first: kill sooner
+    }
+    REQUIRE(rows_at_kill > 0);
+    REQUIRE(rows_at_kill < kLongRuns);
+    CHECK_FALSE(std::filesystem::exists(out));
+
+    // Without --resume the journal is not touched.
+    CHECK(test::run_command({bin, "sweep", file, "-o", out}, &err) == 2);
+    CHECK(err.find("--resume") != std::string::npos);
+
+    REQUIRE_MESSAGE(test::run_command({bin, "sweep", file, "-o", out, "--jobs", "2", "--resume"}, &err) == 0, err);
+    CHECK(err.find("resuming") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(journal));
+    CHECK(test::sweep_differences(reference, out).empty());
+}
+
+TEST_CASE("SIGINT stops handing out runs, journals the running ones and exits 1") {
+    const std::string bin = test::pricewar_binary();
+    if (bin.empty() || !std::filesystem::exists(bin)) {
+        MESSAGE("no pricewar binary in this build: skipped");
+        return;
+    }
+    const ScratchDir dir;
+    const std::string file = write_long_sweep(dir);
+    const std::string out = dir.file("stopped.h5");
+    const std::string journal = sweep_journal_path(out);
+    int status = 0;
+    for (int attempt = 0; attempt < 5; ++attempt) {
+        std::filesystem::remove(out);
+        std::filesystem::remove(journal);
+        test::Child child({bin, "sweep", file, "-o", out, "--jobs", "2"}, dir.file("stdout"), dir.file("stderr"));
+        REQUIRE(wait_for_rows(child, journal, 2));
+        child.signal(SIGINT);
+        status = child.wait();
+        if (status != 0) break;  // 0: it had finished before the signal landed
+    }
+    CHECK(status == 1);
+    const std::string err = test::read_text(dir.file("stderr"));
+    CHECK(err.find("interrupted: ") != std::string::npos);
+    CHECK(err.find("rerun with --resume") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(out));
+    const long rows = test::journal_rows(journal);
+    CHECK(rows >= 2);
+    CHECK(rows < kLongRuns);
+
+    std::string resume_err;
+    REQUIRE_MESSAGE(test::run_command({bin, "sweep", file, "-o", out, "--resume"}, &resume_err) == 0, resume_err);
+    const SweepContents c = read_sweep_file(out);
+    CHECK(c.rows.size() == static_cast<std::size_t>(kLongRuns));
+    for (std::size_t i = 0; i < c.rows.size(); ++i) CHECK(c.rows[i].run_id == static_cast<std::int64_t>(i));
+}
+
+#ifdef PRICEWAR_MPIEXEC
+TEST_CASE("mpirun: a sweep over MPI ranks equals a local run") {
+    const std::string bin = test::pricewar_binary();
+    REQUIRE(std::filesystem::exists(bin));
+    const ScratchDir dir;
+    const std::string tiny = test::source_path("scenarios/sweeps/tiny.toml");
+    std::string err;
+    REQUIRE_MESSAGE(test::run_command({bin, "sweep", tiny, "-o", dir.file("local.h5")}, &err) == 0, err);
+    const std::vector<std::string> mpirun = {PRICEWAR_MPIEXEC, "--oversubscribe", "--allow-run-as-root", "-n"};
+
+    auto with = [&](std::vector<std::string> head, std::initializer_list<std::string> tail) {
+        head.insert(head.end(), tail);
+        return head;
+    };
+    SUBCASE("2 ranks: a coordinator and one worker") {
+        REQUIRE_MESSAGE(test::run_command(with(mpirun, {"2", bin, "sweep", tiny, "-o", dir.file("mpi2.h5")}), &err) == 0,
+                        err);
+        CHECK(test::sweep_differences(dir.file("local.h5"), dir.file("mpi2.h5")).empty());
+    }
+    SUBCASE("3 ranks, one shard of two, merged with a local shard") {
+        REQUIRE_MESSAGE(test::run_command(with(mpirun, {"3", bin, "sweep", tiny, "-o", dir.file("s1.h5"), "--shard", "1/2"}),
+                                          &err) == 0,
+                        err);
+        REQUIRE(test::run_command({bin, "sweep", tiny, "-o", dir.file("s2.h5"), "--shard", "2/2"}, &err) == 0);
+        REQUIRE(test::run_command({bin, "merge", dir.file("s1.h5"), dir.file("s2.h5"), "-o", dir.file("merged.h5")}, &err) ==
+                0);
+        CHECK(test::sweep_differences(dir.file("local.h5"), dir.file("merged.h5")).empty());
+    }
+    SUBCASE("bad input: every rank exits 2") {
+        CHECK(test::run_command(with(mpirun, {"2", bin, "sweep", dir.file("missing.toml"), "-o", dir.file("x.h5")}), &err) ==
+              2);
+    }
+    SUBCASE("an existing output: the coordinator refuses, the workers leave") {
+        CHECK(test::run_command(with(mpirun, {"2", bin, "sweep", tiny, "-o", dir.file("local.h5")}), &err) == 2);
+        CHECK(err.find("--resume") != std::string::npos);
+    }
+}
+#endif
