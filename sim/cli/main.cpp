@@ -82,8 +82,7 @@ int cmd_run(const std::vector<std::string>& args) {
     }
     const std::uint64_t seed = vm.count("seed") ? vm["seed"].as<std::uint64_t>() : sc.seed;
     const std::string resolved = resolved_toml(sc);
-    Simulation sim(sc, seed);
-    RunRecord record = sim.run();
+    RunRecord record = run_scenario(sc, seed);
     record.resolved_toml = resolved;
     if (!vm.count("quiet")) print_summary(std::cout, record);
     if (vm.count("output")) {
