@@ -61,7 +61,7 @@ double solve_unit_markup(double K, double tol_u) {
     auto F = [K](double u) { return std::log(u) + (-softplus(-(u + K))); };
     auto dF = [K](double u) { return 1.0 / u + sigmoid(-(u + K)); };
 
-    double lo = 1.0; // F(1) = -softplus(-(1+K)) < 0
+    double lo = 1.0;  // F(1) = -softplus(-(1+K)) < 0
     double hi = std::numeric_limits<double>::infinity();
     double u = 1.0;
     const double step_tol = std::max(tol_u * 1e-3, 0.0);
@@ -92,7 +92,7 @@ double solve_unit_markup(double K, double tol_u) {
     throw std::runtime_error("logit market: markup equation did not converge");
 }
 
-} // namespace
+}  // namespace
 
 LogitMarket symmetric_logit_market(std::size_t n_firms, double quality, double cost, double outside_quality,
                                    double mu) {
@@ -251,4 +251,4 @@ std::vector<double> monopoly_prices(const LogitMarket& market, double tol) {
     return p;
 }
 
-} // namespace pricewar::learning
+}  // namespace pricewar::learning

@@ -29,10 +29,10 @@
 namespace pricewar::learning {
 
 struct LogitMarket {
-    std::vector<double> quality;  // a_i, one entry per firm
-    std::vector<double> cost;     // c_i, one entry per firm
-    double outside_quality = 0.0; // a_0
-    double mu = 0.25;             // horizontal differentiation (logit scale), > 0
+    std::vector<double> quality;   // a_i, one entry per firm
+    std::vector<double> cost;      // c_i, one entry per firm
+    double outside_quality = 0.0;  // a_0
+    double mu = 0.25;              // horizontal differentiation (logit scale), > 0
 };
 
 // n identical firms; the defaults are the Calvano et al. baseline (a=2, c=1, a0=0, mu=1/4).
@@ -72,4 +72,4 @@ std::vector<double> bertrand_nash_prices(const LogitMarket& market, double tol =
 // Symmetric baseline: 1.92498 each.
 std::vector<double> monopoly_prices(const LogitMarket& market, double tol = 1e-12);
 
-} // namespace pricewar::learning
+}  // namespace pricewar::learning

@@ -17,7 +17,7 @@ namespace pricewar::learning {
 
 namespace {
 
-constexpr std::size_t kMaxQEntries = std::size_t{1} << 26; // 512 MiB of doubles
+constexpr std::size_t kMaxQEntries = std::size_t{1} << 26;  // 512 MiB of doubles
 
 // base^exponent, or 0 if the result would exceed `limit`.
 std::size_t checked_power(std::size_t base, long long exponent, std::size_t limit) {
@@ -32,10 +32,10 @@ std::size_t checked_power(std::size_t base, long long exponent, std::size_t limi
 }
 
 struct Dimensions {
-    std::size_t n = 0;        // agents
-    std::size_t m = 0;        // grid size
-    std::size_t profiles = 0; // m^n
-    std::size_t states = 0;   // profiles^memory
+    std::size_t n = 0;         // agents
+    std::size_t m = 0;         // grid size
+    std::size_t profiles = 0;  // m^n
+    std::size_t states = 0;    // profiles^memory
 };
 
 // Validates the sizes shared by the session and greedy_limit_cycle.
@@ -52,15 +52,14 @@ Dimensions dimensions(int n_agents, int grid_size, int memory) {
     Dimensions d;
     d.n = static_cast<std::size_t>(n_agents);
     d.m = static_cast<std::size_t>(grid_size);
-    const std::size_t per_state = d.n * d.m; // Q entries per state, all agents together
+    const std::size_t per_state = d.n * d.m;  // Q entries per state, all agents together
     const std::size_t state_limit = kMaxQEntries / per_state;
     d.profiles = checked_power(d.m, n_agents, state_limit);
     d.states = d.profiles == 0 ? 0 : checked_power(d.profiles, memory, state_limit);
     if (d.states == 0) {
         throw std::invalid_argument("q-learning: state space too large (n_agents=" + std::to_string(n_agents) +
-                                    ", grid_size=" + std::to_string(grid_size) + ", memory=" +
-                                    std::to_string(memory) + "); the Q tables would exceed " +
-                                    std::to_string(kMaxQEntries) + " entries");
+                                    ", grid_size=" + std::to_string(grid_size) + ", memory=" + std::to_string(memory) +
+                                    "); the Q tables would exceed " + std::to_string(kMaxQEntries) + " entries");
     }
     return d;
 }
@@ -104,10 +103,10 @@ inline std::size_t first_index_of(const double* row, std::size_t m, double value
 }
 
 struct LearningTables {
-    double* q;                  // q[(i * states + s) * m + a]
-    int* greedy;                // greedy[i * states + s]
-    double* other;              // other[i * states + s] = max_{a != greedy} q(i, s, a)
-    const double* profit_table; // profit_table[profile * n + i]
+    double* q;                   // q[(i * states + s) * m + a]
+    int* greedy;                 // greedy[i * states + s]
+    double* other;               // other[i * states + s] = max_{a != greedy} q(i, s, a)
+    const double* profit_table;  // profit_table[profile * n + i]
     std::size_t n;
     std::size_t m;
     std::size_t profiles;
@@ -144,9 +143,8 @@ LearningOutcome learn(const LearningTables& tables, const QLearningConfig& confi
     const long long max_periods = config.max_periods;
 
     Xoshiro256 rng(seed);
-    std::size_t s = states <= std::numeric_limits<std::uint32_t>::max()
-                        ? rng.below(static_cast<std::uint32_t>(states))
-                        : static_cast<std::size_t>(rng.next() % states);
+    std::size_t s = states <= std::numeric_limits<std::uint32_t>::max() ? rng.below(static_cast<std::uint32_t>(states))
+                                                                        : static_cast<std::size_t>(rng.next() % states);
 
     constexpr std::size_t kInline = N > 0 ? N : 1;
     std::array<std::size_t, kInline> fixed_action{};
@@ -186,7 +184,7 @@ LearningOutcome learn(const LearningTables& tables, const QLearningConfig& confi
             const double new_value = keep * old_value + alpha * target;
             row[a] = new_value;
             int& g = gdata[base + s];
-            double& other = odata[base + s]; // max over the non-greedy actions of this row
+            double& other = odata[base + s];  // max over the non-greedy actions of this row
             const auto gi = static_cast<std::size_t>(g);
             if (a == gi) {
                 // The incumbent stays greedy unless another action is now strictly better.
@@ -219,7 +217,7 @@ LearningOutcome learn(const LearningTables& tables, const QLearningConfig& confi
     return LearningOutcome{converged, t, s};
 }
 
-} // namespace
+}  // namespace
 
 std::size_t max_q_entries() noexcept {
     return kMaxQEntries;
@@ -290,7 +288,7 @@ std::vector<std::vector<int>> greedy_limit_cycle(std::span<const int> greedy, in
     if (start_state >= d.states) {
         throw std::invalid_argument("q-learning: start state " + std::to_string(start_state) + " out of range");
     }
-    const std::size_t tail = d.states / d.profiles; // profiles^(memory-1)
+    const std::size_t tail = d.states / d.profiles;  // profiles^(memory-1)
 
     std::unordered_map<std::uint64_t, std::size_t> first_visit;
     std::vector<std::size_t> path_profiles;
@@ -411,7 +409,7 @@ SessionResult run_q_learning_session(const QLearningConfig& config, std::uint64_
     std::vector<int> greedy(n * states);
     std::vector<double> other(n * states);
     {
-        const double rivals = static_cast<double>(profiles / m); // m^(n-1)
+        const double rivals = static_cast<double>(profiles / m);  // m^(n-1)
         for (std::size_t i = 0; i < n; ++i) {
             std::vector<double> q0(m, 0.0);
             std::size_t digit = 1;
@@ -436,13 +434,12 @@ SessionResult run_q_learning_session(const QLearningConfig& config, std::uint64_
 
     LearningTables tables{q.data(), greedy.data(), other.data(), profit_table.data(), n, m, profiles, states};
     const LearningOutcome run =
-        n == 2 ? (config.memory == 1 ? learn<2, true>(tables, config, seed) : learn<2, false>(tables, config, seed))
+        n == 2   ? (config.memory == 1 ? learn<2, true>(tables, config, seed) : learn<2, false>(tables, config, seed))
         : n == 3 ? (config.memory == 1 ? learn<3, true>(tables, config, seed) : learn<3, false>(tables, config, seed))
                  : (config.memory == 1 ? learn<0, true>(tables, config, seed) : learn<0, false>(tables, config, seed));
     result.converged = run.converged;
     result.periods = run.periods;
-    result.limit_cycle =
-        greedy_limit_cycle(greedy, config.n_agents, config.grid_size, config.memory, run.final_state);
+    result.limit_cycle = greedy_limit_cycle(greedy, config.n_agents, config.grid_size, config.memory, run.final_state);
     const CycleOutcome outcome = evaluate_cycle(market, result.price_grid, result.limit_cycle,
                                                 result.nash_profit_per_agent, result.monopoly_profit_per_agent);
     result.cycle_prices_mean = outcome.mean_price;
@@ -453,8 +450,8 @@ SessionResult run_q_learning_session(const QLearningConfig& config, std::uint64_
     return result;
 }
 
-std::vector<SessionResult> run_q_learning_sessions(const QLearningConfig& config,
-                                                   std::span<const std::uint64_t> seeds, unsigned threads) {
+std::vector<SessionResult> run_q_learning_sessions(const QLearningConfig& config, std::span<const std::uint64_t> seeds,
+                                                   unsigned threads) {
     validate(config);
     std::vector<SessionResult> results(seeds.size());
     if (threads == 0) {
@@ -494,4 +491,4 @@ std::vector<SessionResult> run_q_learning_sessions(const QLearningConfig& config
     return results;
 }
 
-} // namespace pricewar::learning
+}  // namespace pricewar::learning

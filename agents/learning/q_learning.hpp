@@ -58,7 +58,7 @@ namespace pricewar::learning {
 
 struct QLearningConfig {
     int n_agents = 2;
-    int grid_size = 15; // m
+    int grid_size = 15;  // m
     double xi = 0.1;
     double alpha = 0.15;
     double beta = 4e-6;
@@ -74,8 +74,8 @@ struct SessionResult {
     // Periods simulated until convergence was declared (this count includes the final
     // convergence_window stable periods), or max_periods if it never converged.
     long long periods = 0;
-    std::vector<double> profit_gain_per_agent; // Delta_i
-    double profit_gain = 0.0;                  // mean of Delta_i over agents
+    std::vector<double> profit_gain_per_agent;  // Delta_i
+    double profit_gain = 0.0;                   // mean of Delta_i over agents
     // (sum_i pibar_i - sum_i pi^N_i) / (sum_i pi^M_i - sum_i pi^N_i)
     double industry_profit_gain = 0.0;
     // Action profiles (price-grid indices, one per agent) of the greedy limit cycle, in
@@ -87,7 +87,7 @@ struct SessionResult {
     double monopoly_profit = 0.0;           // mean over agents of pi^M_i
     std::vector<double> nash_profit_per_agent;
     std::vector<double> monopoly_profit_per_agent;
-    std::vector<std::vector<double>> price_grid; // [agent][action] -> price
+    std::vector<std::vector<double>> price_grid;  // [agent][action] -> price
 };
 
 // Largest total number of Q entries (over all agents) a session may allocate.
@@ -109,15 +109,15 @@ double profit_gain(double profit, double nash_profit, double monopoly_profit) no
 // (a_0, ..., a_{n-1}) has index sum_i a_i m^i; a state is the base-(m^n) number whose
 // lowest digit is the latest profile, the next digit the one before, and so on
 // (memory 1: the state is just the last profile's index).
-std::vector<std::vector<int>> greedy_limit_cycle(std::span<const int> greedy, int n_agents, int grid_size,
-                                                 int memory, std::uint64_t start_state);
+std::vector<std::vector<int>> greedy_limit_cycle(std::span<const int> greedy, int n_agents, int grid_size, int memory,
+                                                 std::uint64_t start_state);
 
 struct CycleOutcome {
-    std::vector<double> mean_price;  // per agent
-    std::vector<double> mean_profit; // per agent
-    std::vector<double> profit_gain; // per agent, Delta_i
-    double mean_profit_gain = 0.0;   // mean of Delta_i
-    double industry_profit_gain = 0.0; // gain on summed profits
+    std::vector<double> mean_price;     // per agent
+    std::vector<double> mean_profit;    // per agent
+    std::vector<double> profit_gain;    // per agent, Delta_i
+    double mean_profit_gain = 0.0;      // mean of Delta_i
+    double industry_profit_gain = 0.0;  // gain on summed profits
 };
 
 // Averages prices, profits and profit gains over a cycle of action profiles.
@@ -132,7 +132,7 @@ SessionResult run_q_learning_session(const QLearningConfig& config, std::uint64_
 
 // Runs one session per seed, spread over `threads` worker threads (0 = hardware
 // concurrency).  results[k] is exactly run_q_learning_session(config, seeds[k]).
-std::vector<SessionResult> run_q_learning_sessions(const QLearningConfig& config,
-                                                   std::span<const std::uint64_t> seeds, unsigned threads = 1);
+std::vector<SessionResult> run_q_learning_sessions(const QLearningConfig& config, std::span<const std::uint64_t> seeds,
+                                                   unsigned threads = 1);
 
-} // namespace pricewar::learning
+}  // namespace pricewar::learning

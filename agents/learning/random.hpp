@@ -56,9 +56,7 @@ public:
     }
 
     // Uniform on [0, 1) with 53 random bits.
-    constexpr double uniform01() noexcept {
-        return static_cast<double>(next() >> 11) * 0x1.0p-53;
-    }
+    constexpr double uniform01() noexcept { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
 
     // Uniform integer in [0, n), n >= 1 and < 2^32, without modulo bias (Lemire's
     // multiply-and-reject method on the top 32 bits of a draw).
@@ -76,11 +74,9 @@ public:
     }
 
 private:
-    static constexpr std::uint64_t rotl(std::uint64_t x, int k) noexcept {
-        return (x << k) | (x >> (64 - k));
-    }
+    static constexpr std::uint64_t rotl(std::uint64_t x, int k) noexcept { return (x << k) | (x >> (64 - k)); }
 
     std::uint64_t s_[4];
 };
 
-} // namespace pricewar::learning
+}  // namespace pricewar::learning
