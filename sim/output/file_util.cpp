@@ -14,13 +14,17 @@
 
 namespace pricewar::detail {
 
-std::string errno_text(int error_number) { return std::strerror(error_number); }
+std::string errno_text(int error_number) {
+    return std::strerror(error_number);
+}
 
 void FileDescriptor::reset() noexcept {
-    if (fd_ >= 0) {
-        (void)::close(fd_);
-        fd_ = -1;
-    }
+    (void)close();
+}
+
+int FileDescriptor::close() noexcept {
+    if (fd_ < 0) return 0;
+    return ::close(std::exchange(fd_, -1));
 }
 
 std::string parent_dir(const std::string& path) {
@@ -52,12 +56,30 @@ AtomicOutput::~AtomicOutput() {
     if (!committed_) (void)::unlink(temp_path_.c_str());
 }
 
+void AtomicOutput::write(std::span<const char> bytes) {
+    FileDescriptor fd(::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (!fd.valid())
+        throw OutputError(fmt::format("cannot write '{}': cannot create the temporary file '{}': {}", final_path_,
+                                      temp_path_, errno_text(errno)));
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+        const ssize_t n = ::write(fd.get(), bytes.data() + done, bytes.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0)
+            throw OutputError(
+                fmt::format("cannot write '{}': {}", final_path_, n < 0 ? errno_text(errno) : "short write"));
+        done += static_cast<std::size_t>(n);
+    }
+    if (::fsync(fd.get()) != 0 || fd.close() != 0)
+        throw OutputError(fmt::format("cannot write '{}': {}", final_path_, errno_text(errno)));
+}
+
 void AtomicOutput::commit() {
     {
         FileDescriptor fd(::open(temp_path_.c_str(), O_RDONLY | O_CLOEXEC));
         if (!fd.valid())
-            throw OutputError(fmt::format("cannot write '{}': cannot reopen the temporary file '{}': {}",
-                                          final_path_, temp_path_, errno_text(errno)));
+            throw OutputError(fmt::format("cannot write '{}': cannot reopen the temporary file '{}': {}", final_path_,
+                                          temp_path_, errno_text(errno)));
         if (::fsync(fd.get()) != 0)
             throw OutputError(
                 fmt::format("cannot write '{}': cannot flush data to disk: {}", final_path_, errno_text(errno)));

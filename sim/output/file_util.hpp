@@ -2,6 +2,7 @@
 // POSIX pieces of the output layer: an owned file descriptor and the write-to-a-temporary,
 // fsync, rename sequence that keeps partial files away from final names. Internal.
 
+#include <span>
 #include <string>
 #include <utility>
 
@@ -28,6 +29,8 @@ public:
     [[nodiscard]] int get() const { return fd_; }
     [[nodiscard]] bool valid() const { return fd_ >= 0; }
     void reset() noexcept;
+    // Closes now and reports close()'s result (errno is set on failure).
+    int close() noexcept;
 
 private:
     int fd_ = -1;
@@ -52,6 +55,8 @@ public:
     ~AtomicOutput();
 
     [[nodiscard]] const std::string& temp_path() const { return temp_path_; }
+    // Writes `bytes` as the temporary file (for files built in memory). Throws OutputError.
+    void write(std::span<const char> bytes);
     [[nodiscard]] const std::string& final_path() const { return final_path_; }
     // Throws OutputError naming the final path.
     void commit();

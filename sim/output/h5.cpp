@@ -11,6 +11,11 @@ namespace pricewar::h5 {
 
 namespace {
 
+// HDF5 1.10 frees a file's state but keeps its ID when H5Fclose fails to flush (a full disk),
+// and its atexit cleanup then crashes on that ID. Files are always closed explicitly here, so
+// the cleanup is not needed: switch it off before anything initialises the library.
+[[maybe_unused]] const bool atexit_cleanup_disabled = H5dont_atexit() >= 0;
+
 #ifndef H5_HAVE_THREADSAFE
 std::recursive_mutex& library_mutex() {
     static std::recursive_mutex mutex;
@@ -58,9 +63,13 @@ hsize_t product(const std::vector<hsize_t>& dims) {
     return std::accumulate(dims.begin(), dims.end(), hsize_t{1}, std::multiplies<>());
 }
 
-Handle file_access_list() {
+// earliest_format: let the library pick the oldest format able to hold each object (superblock
+// version 0) instead of the 1.8 format throughout (superblock version 2, checksummed headers).
+Handle file_access_list(bool earliest_format = false) {
     Handle fapl(check(H5Pcreate(H5P_FILE_ACCESS), "cannot create a file access property list"));
-    check_status(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_V18), "cannot set the file format");
+    check_status(
+        H5Pset_libver_bounds(fapl.get(), earliest_format ? H5F_LIBVER_EARLIEST : H5F_LIBVER_V18, H5F_LIBVER_V18),
+        "cannot set the file format");
     // Closing a file with objects still open is a bug here: make H5Fclose fail rather than
     // silently keep the file open (and unflushed).
     check_status(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_SEMI), "cannot set the close degree");
@@ -100,8 +109,9 @@ std::vector<std::string> read_string_values(hid_t file_type, hid_t space, hsize_
         check_status(H5Tset_cset(memtype.get(), cset), "cannot set a character set");
         std::vector<char*> raw(n, nullptr);
         if (read(memtype.get(), raw.data()) < 0) fail("cannot read strings");
-        for (const char* s : raw) out.emplace_back(s ? s : "");
-        // The library allocated each string; give them back.
+        for (const char* s : raw)
+            out.emplace_back(s ? s : "");
+            // The library allocated each string; give them back.
 #if H5_VERSION_GE(1, 12, 0)
         (void)H5Treclaim(memtype.get(), space, H5P_DEFAULT, raw.data());
 #else
@@ -122,7 +132,8 @@ std::vector<std::string> read_string_values(hid_t file_type, hid_t space, hsize_
         const char* begin = buffer.data() + i * size;
         std::size_t len = strnlen(begin, size);
         if (pad == H5T_STR_SPACEPAD)
-            while (len > 0 && begin[len - 1] == ' ') --len;
+            while (len > 0 && begin[len - 1] == ' ')
+                --len;
         out.emplace_back(begin, len);
     }
     return out;
@@ -167,20 +178,30 @@ Session::Session()
     (void)H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
 }
 
-Session::~Session() { (void)H5Eset_auto2(H5E_DEFAULT, old_func_, old_data_); }
+Session::~Session() {
+    (void)H5Eset_auto2(H5E_DEFAULT, old_func_, old_data_);
+}
 
 herr_t Handle::close() noexcept {
     if (id_ < 0) return 0;
     const hid_t id = std::exchange(id_, H5I_INVALID_HID);
     switch (H5Iget_type(id)) {
-        case H5I_FILE: return H5Fclose(id);
-        case H5I_GROUP: return H5Gclose(id);
-        case H5I_DATASET: return H5Dclose(id);
-        case H5I_DATASPACE: return H5Sclose(id);
-        case H5I_DATATYPE: return H5Tclose(id);
-        case H5I_ATTR: return H5Aclose(id);
-        case H5I_GENPROP_LST: return H5Pclose(id);
-        default: return H5Idec_ref(id) < 0 ? -1 : 0;
+        case H5I_FILE:
+            return H5Fclose(id);
+        case H5I_GROUP:
+            return H5Gclose(id);
+        case H5I_DATASET:
+            return H5Dclose(id);
+        case H5I_DATASPACE:
+            return H5Sclose(id);
+        case H5I_DATATYPE:
+            return H5Tclose(id);
+        case H5I_ATTR:
+            return H5Aclose(id);
+        case H5I_GENPROP_LST:
+            return H5Pclose(id);
+        default:
+            return H5Idec_ref(id) < 0 ? -1 : 0;
     }
 }
 
@@ -198,6 +219,27 @@ Handle create_file(const std::string& path) {
     check_status(H5Pset_obj_track_times(fcpl.get(), false), "cannot disable time stamps");
     Handle fapl = file_access_list();
     return Handle(check(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()), "cannot create the file"));
+}
+
+Handle create_memory_file(const std::string& name) {
+    Handle fcpl(check(H5Pcreate(H5P_FILE_CREATE), "cannot create a file creation property list"));
+    check_status(H5Pset_link_creation_order(fcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
+                 "cannot track creation order");
+    check_status(H5Pset_obj_track_times(fcpl.get(), false), "cannot disable time stamps");
+    // HDF5 1.10 clears the superblock's status flags in a file image without updating the
+    // checksum that superblock versions 2+ carry, so in-memory files use superblock version 0.
+    Handle fapl = file_access_list(true);
+    check_status(H5Pset_fapl_core(fapl.get(), std::size_t{1} << 20, false), "cannot select the memory driver");
+    return Handle(check(H5Fcreate(name.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()), "cannot create the file"));
+}
+
+std::vector<char> file_image(hid_t file) {
+    check_status(H5Fflush(file, H5F_SCOPE_GLOBAL), "cannot flush the file");
+    const ssize_t size = H5Fget_file_image(file, nullptr, 0);
+    if (size < 0) fail("cannot size the file image");
+    std::vector<char> image(static_cast<std::size_t>(size));
+    if (H5Fget_file_image(file, image.data(), image.size()) != size) fail("cannot copy the file image");
+    return image;
 }
 
 Handle open_file_read(const std::string& path) {
@@ -263,7 +305,9 @@ bool has_attr(hid_t obj, const std::string& name) {
     return exists > 0;
 }
 
-void set_attr(hid_t obj, const std::string& name, const char* value) { set_attr(obj, name, std::string(value)); }
+void set_attr(hid_t obj, const std::string& name, const char* value) {
+    set_attr(obj, name, std::string(value));
+}
 
 void set_attr(hid_t obj, const std::string& name, const std::string& value) {
     Handle type = string_type();
@@ -284,9 +328,9 @@ void set_attr(hid_t obj, const std::string& name, const std::vector<std::string>
     if (values.empty()) return;
     std::vector<const char*> texts;
     texts.reserve(values.size());
-    for (const auto& v : values) texts.push_back(v.c_str());
-    if (H5Awrite(attr.get(), type.get(), texts.data()) < 0)
-        fail_on(obj, "cannot write attribute", "'" + name + "' of");
+    for (const auto& v : values)
+        texts.push_back(v.c_str());
+    if (H5Awrite(attr.get(), type.get(), texts.data()) < 0) fail_on(obj, "cannot write attribute", "'" + name + "' of");
 }
 
 template <class T>
@@ -318,9 +362,8 @@ std::vector<std::string> attr_strings(hid_t obj, const std::string& name) {
     Handle space(check(H5Aget_space(attr.get()), "cannot read an attribute dataspace"));
     const hsize_t n = element_count(space.get());
     try {
-        return read_string_values(type.get(), space.get(), n, [&](hid_t memtype, void* buffer) {
-            return H5Aread(attr.get(), memtype, buffer);
-        });
+        return read_string_values(type.get(), space.get(), n,
+                                  [&](hid_t memtype, void* buffer) { return H5Aread(attr.get(), memtype, buffer); });
     } catch (const Error& e) {
         throw Error("attribute '" + name + "' of " + object_name(obj) + ": " + e.what());
     }
@@ -341,8 +384,7 @@ T attr_value(hid_t obj, const std::string& name) {
     if (element_count(space.get()) != 1)
         throw Error("attribute '" + name + "' of " + object_name(obj) + " should hold one value");
     T value{};
-    if (H5Aread(attr.get(), Type<T>::memory(), &value) < 0)
-        fail_on(obj, "cannot read attribute", "'" + name + "' of");
+    if (H5Aread(attr.get(), Type<T>::memory(), &value) < 0) fail_on(obj, "cannot read attribute", "'" + name + "' of");
     return value;
 }
 template double attr_value<double>(hid_t, const std::string&);
@@ -371,7 +413,8 @@ Handle create_dataset(hid_t loc, const std::string& name, hid_t file_type, const
         const std::size_t element = variable ? sizeof(hvl_t) : H5Tget_size(file_type);
         constexpr hsize_t max_chunk_bytes = hsize_t{1} << 26;
         for (std::size_t i = 0; i < chunk.size() && product(chunk) * element > max_chunk_bytes; ++i)
-            while (chunk[i] > 1 && product(chunk) * element > max_chunk_bytes) chunk[i] = (chunk[i] + 1) / 2;
+            while (chunk[i] > 1 && product(chunk) * element > max_chunk_bytes)
+                chunk[i] = (chunk[i] + 1) / 2;
         check_status(H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data()), "cannot set chunking");
         if (options.compress && !variable && H5Zfilter_avail(H5Z_FILTER_DEFLATE) > 0) {
             check_status(H5Pset_shuffle(dcpl.get()), "cannot set the shuffle filter");
@@ -453,7 +496,8 @@ void write_strings_block(hid_t dataset, hsize_t first, std::span<const std::stri
     auto [file_space, memory_space] = block_spaces(dataset, {first}, {values.size()});
     std::vector<const char*> texts;
     texts.reserve(values.size());
-    for (const auto& v : values) texts.push_back(v.c_str());
+    for (const auto& v : values)
+        texts.push_back(v.c_str());
     Handle type = string_type();
     if (H5Dwrite(dataset, type.get(), memory_space.get(), file_space.get(), H5P_DEFAULT, texts.data()) < 0)
         fail_on(dataset, "cannot write");
@@ -469,8 +513,7 @@ std::vector<T> read_all(hid_t dataset) {
 }
 
 template <class T>
-void read_block(hid_t dataset, const std::vector<hsize_t>& start, const std::vector<hsize_t>& count,
-                std::span<T> out) {
+void read_block(hid_t dataset, const std::vector<hsize_t>& start, const std::vector<hsize_t>& count, std::span<T> out) {
     if (out.size() != product(count)) throw Error("block size mismatch reading " + object_name(dataset));
     if (out.empty()) return;
     auto [file_space, memory_space] = block_spaces(dataset, start, count);
@@ -506,13 +549,12 @@ void write_string_dataset(hid_t loc, const std::string& name, const std::vector<
     write_strings_block(dataset.get(), 0, values);
 }
 
-#define PRICEWAR_H5_INSTANTIATE(T)                                                                                 \
-    template void write_all<T>(hid_t, std::span<const T>);                                                        \
-    template void write_block<T>(hid_t, const std::vector<hsize_t>&, const std::vector<hsize_t>&,                 \
-                                 std::span<const T>);                                                             \
-    template std::vector<T> read_all<T>(hid_t);                                                                   \
-    template void read_block<T>(hid_t, const std::vector<hsize_t>&, const std::vector<hsize_t>&, std::span<T>);  \
-    template void write_dataset<T>(hid_t, const std::string&, const std::vector<hsize_t>&, std::span<const T>,    \
+#define PRICEWAR_H5_INSTANTIATE(T)                                                                                     \
+    template void write_all<T>(hid_t, std::span<const T>);                                                             \
+    template void write_block<T>(hid_t, const std::vector<hsize_t>&, const std::vector<hsize_t>&, std::span<const T>); \
+    template std::vector<T> read_all<T>(hid_t);                                                                        \
+    template void read_block<T>(hid_t, const std::vector<hsize_t>&, const std::vector<hsize_t>&, std::span<T>);        \
+    template void write_dataset<T>(hid_t, const std::string&, const std::vector<hsize_t>&, std::span<const T>,         \
                                    const std::string&, const DatasetOptions&);
 PRICEWAR_H5_INSTANTIATE(double)
 PRICEWAR_H5_INSTANTIATE(std::int32_t)

@@ -112,6 +112,13 @@ Handle string_type();
 Handle create_file(const std::string& path);
 Handle open_file_read(const std::string& path);
 void close_file(Handle& file);
+// A file built in memory (core driver, no backing store): the disk is never touched, so a full
+// disk cannot make HDF5 fail; its bytes are then taken with file_image() and written by the
+// caller. `name` only identifies it among open files. (HDF5 1.10 leaves a dangling file ID
+// behind when H5Fclose fails to flush, which is why run files are written this way.)
+Handle create_memory_file(const std::string& name);
+// The complete bytes of an open file (flushed first).
+std::vector<char> file_image(hid_t file);
 
 // Groups: created with link creation order tracked, so members list in the order written.
 Handle create_group(hid_t loc, const std::string& name);
@@ -155,8 +162,7 @@ void write_strings_block(hid_t dataset, hsize_t first, std::span<const std::stri
 template <class T>
 std::vector<T> read_all(hid_t dataset);
 template <class T>
-void read_block(hid_t dataset, const std::vector<hsize_t>& start, const std::vector<hsize_t>& count,
-                std::span<T> out);
+void read_block(hid_t dataset, const std::vector<hsize_t>& start, const std::vector<hsize_t>& count, std::span<T> out);
 std::vector<std::string> read_strings(hid_t dataset);
 
 // Convenience: create + write + units attribute (units empty: no attribute).

@@ -23,11 +23,13 @@ constexpr Tables make_crc_tables() {
     Tables t{};
     for (std::uint32_t i = 0; i < 256; ++i) {
         std::uint32_t c = i;
-        for (int k = 0; k < 8; ++k) c = (c & 1U) != 0 ? 0xEDB88320U ^ (c >> 1) : c >> 1;
+        for (int k = 0; k < 8; ++k)
+            c = (c & 1U) != 0 ? 0xEDB88320U ^ (c >> 1) : c >> 1;
         t[0][i] = c;
     }
     for (std::size_t i = 0; i < 256; ++i)
-        for (std::size_t s = 1; s < 8; ++s) t[s][i] = (t[s - 1][i] >> 8) ^ t[0][t[s - 1][i] & 0xFFU];
+        for (std::size_t s = 1; s < 8; ++s)
+            t[s][i] = (t[s - 1][i] >> 8) ^ t[0][t[s - 1][i] & 0xFFU];
     return t;
 }
 
@@ -42,10 +44,12 @@ class Encoder {
 public:
     void u8(std::uint8_t v) { out_.push_back(static_cast<std::byte>(v)); }
     void u32(std::uint32_t v) {
-        for (int i = 0; i < 4; ++i) out_.push_back(static_cast<std::byte>((v >> (8 * i)) & 0xFFU));
+        for (int i = 0; i < 4; ++i)
+            out_.push_back(static_cast<std::byte>((v >> (8 * i)) & 0xFFU));
     }
     void u64(std::uint64_t v) {
-        for (int i = 0; i < 8; ++i) out_.push_back(static_cast<std::byte>((v >> (8 * i)) & 0xFFU));
+        for (int i = 0; i < 8; ++i)
+            out_.push_back(static_cast<std::byte>((v >> (8 * i)) & 0xFFU));
     }
     void i32(std::int32_t v) { u32(static_cast<std::uint32_t>(v)); }
     void i64(std::int64_t v) { u64(static_cast<std::uint64_t>(v)); }
@@ -57,7 +61,8 @@ public:
     }
     void strs(const std::vector<std::string>& v) {
         u64(v.size());
-        for (const auto& s : v) str(s);
+        for (const auto& s : v)
+            str(s);
     }
     void f64s(const std::vector<double>& v) {
         u64(v.size());
@@ -65,12 +70,14 @@ public:
             const auto* p = reinterpret_cast<const std::byte*>(v.data());
             out_.insert(out_.end(), p, p + v.size() * sizeof(double));
         } else {
-            for (double x : v) f64(x);
+            for (double x : v)
+                f64(x);
         }
     }
     void i32s(const std::vector<std::int32_t>& v) {
         u64(v.size());
-        for (auto x : v) i32(x);
+        for (auto x : v)
+            i32(x);
     }
     std::vector<std::byte> take() { return std::move(out_); }
 
@@ -100,7 +107,8 @@ public:
         const auto n = count(8);
         std::vector<std::string> v;
         v.reserve(n);
-        for (std::size_t i = 0; i < n; ++i) v.push_back(str());
+        for (std::size_t i = 0; i < n; ++i)
+            v.push_back(str());
         return v;
     }
     std::vector<double> f64s() {
@@ -110,14 +118,16 @@ public:
             const auto b = take(n * sizeof(double));
             if (n > 0) std::memcpy(v.data(), b.data(), b.size());
         } else {
-            for (auto& x : v) x = f64();
+            for (auto& x : v)
+                x = f64();
         }
         return v;
     }
     std::vector<std::int32_t> i32s() {
         const auto n = count(4);
         std::vector<std::int32_t> v(n);
-        for (auto& x : v) x = i32();
+        for (auto& x : v)
+            x = i32();
         return v;
     }
     void expect_end() const {
@@ -240,7 +250,8 @@ std::uint32_t crc32(std::span<const std::byte> data, std::uint32_t crc) {
         p += 8;
         n -= 8;
     }
-    for (; n > 0; --n, ++p) crc = (crc >> 8) ^ t[0][(crc ^ static_cast<std::uint32_t>(*p)) & 0xFFU];
+    for (; n > 0; --n, ++p)
+        crc = (crc >> 8) ^ t[0][(crc ^ static_cast<std::uint32_t>(*p)) & 0xFFU];
     return ~crc;
 }
 
@@ -361,9 +372,11 @@ std::vector<std::byte> frame(std::span<const std::byte> payload) {
     std::vector<std::byte> out;
     out.reserve(frame_bytes + payload.size());
     out.insert(out.end(), record_magic.begin(), record_magic.end());
-    for (int i = 0; i < 4; ++i) out.push_back(static_cast<std::byte>((length >> (8 * i)) & 0xFFU));
+    for (int i = 0; i < 4; ++i)
+        out.push_back(static_cast<std::byte>((length >> (8 * i)) & 0xFFU));
     const std::uint32_t crc = crc32(payload, crc32(std::span<const std::byte>(out.data() + 4, 4)));
-    for (int i = 0; i < 4; ++i) out.push_back(static_cast<std::byte>((crc >> (8 * i)) & 0xFFU));
+    for (int i = 0; i < 4; ++i)
+        out.push_back(static_cast<std::byte>((crc >> (8 * i)) & 0xFFU));
     out.insert(out.end(), payload.begin(), payload.end());
     return out;
 }
@@ -402,8 +415,8 @@ ScanResult scan(int fd, const std::string& path,
                 on_row(offset, payload);
             }
         } catch (const DecodeError& e) {
-            throw OutputError(
-                fmt::format("journal '{}': the record at byte offset {} cannot be decoded: {}", path, offset, e.what()));
+            throw OutputError(fmt::format("journal '{}': the record at byte offset {} cannot be decoded: {}", path,
+                                          offset, e.what()));
         }
         offset += frame_bytes + payload.size();
     }
@@ -416,9 +429,8 @@ void read_record(int fd, const std::string& path, std::uint64_t offset, std::vec
     if (::fstat(fd, &st) != 0)
         throw OutputError(fmt::format("cannot read journal '{}': {}", path, detail::errno_text(errno)));
     if (!try_record(fd, path, offset, static_cast<std::uint64_t>(st.st_size), payload))
-        throw OutputError(
-            fmt::format("journal '{}' changed while being read: the record at byte offset {} is no longer intact",
-                        path, offset));
+        throw OutputError(fmt::format(
+            "journal '{}' changed while being read: the record at byte offset {} is no longer intact", path, offset));
 }
 
 }  // namespace pricewar::journal

@@ -19,11 +19,9 @@
 
 namespace pricewar::journal {
 
-inline constexpr std::array<std::byte, 8> file_magic{std::byte{'P'}, std::byte{'W'}, std::byte{'J'},
-                                                     std::byte{'R'}, std::byte{'N'}, std::byte{'L'},
-                                                     std::byte{0},   std::byte{1}};
-inline constexpr std::array<std::byte, 4> record_magic{std::byte{'P'}, std::byte{'W'}, std::byte{'R'},
-                                                       std::byte{'C'}};
+inline constexpr std::array<std::byte, 8> file_magic{std::byte{'P'}, std::byte{'W'}, std::byte{'J'}, std::byte{'R'},
+                                                     std::byte{'N'}, std::byte{'L'}, std::byte{0},   std::byte{1}};
+inline constexpr std::array<std::byte, 4> record_magic{std::byte{'P'}, std::byte{'W'}, std::byte{'R'}, std::byte{'C'}};
 inline constexpr std::size_t frame_bytes = 12;  // magic + length + crc
 inline constexpr std::uint32_t max_payload_bytes = std::uint32_t{1} << 30;
 inline constexpr std::uint32_t format_version = 1;

@@ -20,7 +20,9 @@ inline constexpr const char* sweep_exit_turn_description =
     "turn at which the vendor exited; -1: alive at the horizon (censored); -2: vendor not in this run";
 
 // Units attribute value: an empty unit means a dimensionless number.
-inline std::string units_or_one(const std::string& units) { return units.empty() ? "1" : units; }
+inline std::string units_or_one(const std::string& units) {
+    return units.empty() ? "1" : units;
+}
 
 // Why `name` cannot be an HDF5 link name here ("" when it can): empty, ".", or holding '/'.
 std::string name_problem(const std::string& name);

@@ -15,8 +15,8 @@ std::string encode_run_row(const RunRow& row) {
 
 RunRow decode_run_row(std::string_view bytes) {
     try {
-        return journal::decode_row(std::span<const std::byte>(reinterpret_cast<const std::byte*>(bytes.data()),
-                                                              bytes.size()));
+        return journal::decode_row(
+            std::span<const std::byte>(reinterpret_cast<const std::byte*>(bytes.data()), bytes.size()));
     } catch (const journal::DecodeError& e) {
         throw OutputError(std::string("cannot decode a run row: ") + e.what());
     }

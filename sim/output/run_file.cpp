@@ -35,8 +35,8 @@ void validate_tables(const std::vector<Table>& tables, const char* group, std::s
         if (!seen.insert(t.name).second)
             throw InvalidRecord(fmt::format("series/{} has two tables named '{}'", group, t.name));
         if (t.values.size() != t.rows * t.cols)
-            throw InvalidRecord(fmt::format("series/{}/{} holds {} values for {} x {}", group, t.name,
-                                            t.values.size(), t.rows, t.cols));
+            throw InvalidRecord(fmt::format("series/{}/{} holds {} values for {} x {}", group, t.name, t.values.size(),
+                                            t.rows, t.cols));
         if (market ? t.cols != 1 : t.cols != cols)
             throw InvalidRecord(fmt::format("series/{}/{} has {} columns, expected {}", group, t.name, t.cols,
                                             market ? std::size_t{1} : cols));
@@ -240,7 +240,8 @@ RunRecord read_contents(hid_t file) {
         const std::size_t n = turn.size();
         if (kind.size() != n || vendor.size() != n || offer.size() != n || description.size() != n)
             throw h5::Error("the /events datasets differ in length");
-        for (std::size_t i = 0; i < n; ++i) r.events.push_back({turn[i], kind[i], vendor[i], offer[i], description[i]});
+        for (std::size_t i = 0; i < n; ++i)
+            r.events.push_back({turn[i], kind[i], vendor[i], offer[i], description[i]});
     }
     try {
         validate(r);
@@ -259,16 +260,21 @@ void write_run_file(const RunRecord& record, const std::string& path, const std:
         throw OutputError(fmt::format("cannot write '{}': invalid run record: {}", path, e.what()));
     }
     detail::AtomicOutput output(path);
+    std::vector<char> image;
     {
+        // Built in memory, then written with plain POSIX calls: a full disk fails our write(),
+        // never HDF5's own close (see h5::create_memory_file).
         h5::Session session;
         try {
-            Handle file = h5::create_file(output.temp_path());
+            Handle file = h5::create_memory_file(output.temp_path());
             write_contents(file.get(), record, pricewar_version);
+            image = h5::file_image(file.get());
             h5::close_file(file);
         } catch (const h5::Error& e) {
             throw OutputError(fmt::format("cannot write '{}': {}", path, e.what()));
         }
     }
+    output.write(image);
     output.commit();
 }
 

@@ -41,8 +41,8 @@ template <class T>
 std::vector<T> read_rows(hid_t group, const std::string& name, std::size_t rows, std::size_t width, bool matrix) {
     Handle dataset = h5::open_dataset(group, name);
     const auto dims = h5::shape(dataset.get());
-    const bool ok = matrix ? (dims.size() == 2 && dims[0] == rows && dims[1] == width)
-                           : (dims.size() == 1 && dims[0] == rows);
+    const bool ok =
+        matrix ? (dims.size() == 2 && dims[0] == rows && dims[1] == width) : (dims.size() == 1 && dims[0] == rows);
     if (!ok)
         throw h5::Error(fmt::format("dataset '{}' has shape [{}], expected [{}]", name, fmt::join(dims, ", "),
                                     matrix ? fmt::format("{}, {}", rows, width) : fmt::format("{}", rows)));
@@ -100,7 +100,8 @@ SweepContents read_contents(hid_t file) {
     const auto seed = read_rows<std::uint64_t>(design.get(), "seed", rows, 1, false);
     const auto scenario = read_string_rows(design.get(), "scenario", rows);
     std::vector<std::vector<double>> parameters;
-    for (const auto& p : h.parameters) parameters.push_back(read_rows<double>(design.get(), p, rows, 1, false));
+    for (const auto& p : h.parameters)
+        parameters.push_back(read_rows<double>(design.get(), p, rows, 1, false));
     const bool sobol = h5::has_link(design.get(), "sobol_block");
     std::vector<std::int32_t> sobol_block(rows, -1), sobol_index(rows, -1);
     if (sobol) {
@@ -134,7 +135,8 @@ SweepContents read_contents(hid_t file) {
         row.replicate = replicate[r];
         row.seed = seed[r];
         row.scenario = scenario[r];
-        for (const auto& p : parameters) row.parameter_values.push_back(p[r]);
+        for (const auto& p : parameters)
+            row.parameter_values.push_back(p[r]);
         row.sobol_block = sobol_block[r];
         row.sobol_index = sobol_index[r];
         row.status = status[r];
@@ -144,7 +146,8 @@ SweepContents read_contents(hid_t file) {
         row.final_share = slice(final_share, r);
         row.cumulative_profit = slice(cumulative_profit, r);
         row.peak_loss = slice(peak_loss, r);
-        for (const auto& m : market_values) row.market_summary.push_back(m[r]);
+        for (const auto& m : market_values)
+            row.market_summary.push_back(m[r]);
         out.rows.push_back(std::move(row));
     }
     return out;
@@ -180,10 +183,11 @@ struct JournalEntry {
 
 void finalize_sweep(const std::string& journal_path, const std::string& out_path) {
     detail::FileDescriptor fd(::open(journal_path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd.valid()) throw OutputError(fmt::format("cannot open journal '{}': {}", journal_path, detail::errno_text(errno)));
+    if (!fd.valid())
+        throw OutputError(fmt::format("cannot open journal '{}': {}", journal_path, detail::errno_text(errno)));
     if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0)
-        throw OutputError(fmt::format("journal '{}' is still open for appending (close it before finalizing)",
-                                      journal_path));
+        throw OutputError(
+            fmt::format("journal '{}' is still open for appending (close it before finalizing)", journal_path));
 
     // Pass 1: index the rows and collect what shapes the file (series tables, sobol columns).
     std::vector<JournalEntry> index;
@@ -200,14 +204,16 @@ void finalize_sweep(const std::string& journal_path, const std::string& out_path
                     const auto& tables = g == sweep_detail::offer_group    ? row.series->offer_series
                                          : g == sweep_detail::vendor_group ? row.series->vendor_series
                                                                            : row.series->market_series;
-                    for (const auto& t : tables) series_tables.add(g, t.name, t.units);
+                    for (const auto& t : tables)
+                        series_tables.add(g, t.name, t.units);
                 }
             } catch (const InvalidInput& e) {
                 throw OutputError(fmt::format("journal '{}': {}", journal_path, e.what()));
             }
         }
     });
-    if (!scan.has_header) throw OutputError(fmt::format("journal '{}' has no header: no run was recorded", journal_path));
+    if (!scan.has_header)
+        throw OutputError(fmt::format("journal '{}' has no header: no run was recorded", journal_path));
     const SweepHeader& header = scan.header;
     try {
         sweep_detail::validate_header(header);
@@ -305,7 +311,8 @@ void merge_sweep_files(const std::vector<std::string>& shards, const std::string
     if (shards.empty()) throw OutputError(fmt::format("cannot write '{}': no shard files to merge", out_path));
     std::vector<SweepContents> contents;
     contents.reserve(shards.size());
-    for (const auto& shard : shards) contents.push_back(read_sweep_file(shard));
+    for (const auto& shard : shards)
+        contents.push_back(read_sweep_file(shard));
 
     const bool with_series =
         std::all_of(contents.begin(), contents.end(), [](const auto& c) { return c.header.series; });

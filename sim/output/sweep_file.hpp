@@ -36,8 +36,8 @@ struct SweepHeader {
     int turns = 0;
     std::string currency = "CNY";  // units of money summaries (cumulative_profit, peak_loss)
 
-    std::vector<std::string> vendor_names, vendor_kinds;  // union over the runs, stable order
-    std::vector<std::string> parameters;                  // dotted paths of varied parameters
+    std::vector<std::string> vendor_names, vendor_kinds;                  // union over the runs, stable order
+    std::vector<std::string> parameters;                                  // dotted paths of varied parameters
     std::vector<std::string> market_summary_names, market_summary_units;  // scalars every run reports
 
     bool series = false;

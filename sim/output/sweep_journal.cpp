@@ -26,8 +26,7 @@ using detail::FileDescriptor;
 
 void lock_journal(const FileDescriptor& fd, const std::string& path) {
     if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
-        if (errno == EWOULDBLOCK)
-            throw OutputError(fmt::format("journal '{}' is in use by another process", path));
+        if (errno == EWOULDBLOCK) throw OutputError(fmt::format("journal '{}' is in use by another process", path));
         throw OutputError(fmt::format("cannot lock journal '{}': {}", path, errno_text(errno)));
     }
 }
@@ -78,7 +77,9 @@ void write_journal_start(const FileDescriptor& fd, const std::string& path, cons
 
 }  // namespace
 
-std::string sweep_journal_path(const std::string& out_path) { return out_path + ".journal"; }
+std::string sweep_journal_path(const std::string& out_path) {
+    return out_path + ".journal";
+}
 
 struct SweepJournal::State {
     std::string path;
@@ -158,8 +159,8 @@ SweepJournal SweepJournal::resume(const std::string& path, const SweepHeader& he
     const auto scan = journal::scan(state->fd.get(), path, [&](std::uint64_t offset, std::span<const std::byte> p) {
         const RunRow row = journal::decode_row(p);
         if (!completed.insert(row.run_id).second)
-            throw OutputError(fmt::format("journal '{}' records run {} twice (second at byte offset {})", path,
-                                          row.run_id, offset));
+            throw OutputError(
+                fmt::format("journal '{}' records run {} twice (second at byte offset {})", path, row.run_id, offset));
     });
     if (!scan.has_header) {
         // The process died while creating the journal: nothing was recorded; start it again.
@@ -171,13 +172,14 @@ SweepJournal SweepJournal::resume(const std::string& path, const SweepHeader& he
         return SweepJournal(std::move(state));
     }
     if (const auto diff = sweep_detail::header_differences(scan.header, header, true); !diff.empty())
-        throw OutputError(fmt::format("journal '{}' belongs to a different sweep (differs in: {}); delete it to start "
-                                      "over",
-                                      path, fmt::join(diff, ", ")));
+        throw OutputError(
+            fmt::format("journal '{}' belongs to a different sweep (differs in: {}); delete it to start "
+                        "over",
+                        path, fmt::join(diff, ", ")));
     if (scan.clean_end < scan.file_size) {
         if (::ftruncate(state->fd.get(), static_cast<off_t>(scan.clean_end)) != 0)
-            throw OutputError(fmt::format("cannot cut the torn last record of journal '{}': {}", path,
-                                          errno_text(errno)));
+            throw OutputError(
+                fmt::format("cannot cut the torn last record of journal '{}': {}", path, errno_text(errno)));
         state->dropped = scan.file_size - scan.clean_end;
     }
     // A process killed between a write and its fdatasync left that record in the page cache only.
@@ -189,16 +191,24 @@ SweepJournal SweepJournal::resume(const std::string& path, const SweepHeader& he
     return SweepJournal(std::move(state));
 }
 
-const std::set<std::int64_t>& SweepJournal::completed() const { return state_->completed; }
+const std::set<std::int64_t>& SweepJournal::completed() const {
+    return state_->completed;
+}
 
 bool SweepJournal::is_completed(std::int64_t run_id) const {
     const std::lock_guard lock(state_->mutex);
     return state_->completed.contains(run_id);
 }
 
-const SweepHeader& SweepJournal::header() const { return state_->header; }
-const std::string& SweepJournal::path() const { return state_->path; }
-std::uint64_t SweepJournal::dropped_tail_bytes() const { return state_->dropped; }
+const SweepHeader& SweepJournal::header() const {
+    return state_->header;
+}
+const std::string& SweepJournal::path() const {
+    return state_->path;
+}
+std::uint64_t SweepJournal::dropped_tail_bytes() const {
+    return state_->dropped;
+}
 
 void SweepJournal::append(const RunRow& row) {
     State& s = *state_;
@@ -217,8 +227,8 @@ void SweepJournal::append(const RunRow& row) {
     std::unique_lock lock(s.mutex);
     if (!s.fd.valid()) throw OutputError(fmt::format("journal '{}' is closed", s.path));
     if (!s.failure.empty())
-        throw OutputError(fmt::format("journal '{}' cannot take more runs after an earlier failure: {}", s.path,
-                                      s.failure));
+        throw OutputError(
+            fmt::format("journal '{}' cannot take more runs after an earlier failure: {}", s.path, s.failure));
     if (s.completed.contains(row.run_id))
         throw OutputError(fmt::format("run {} is already recorded in journal '{}'", row.run_id, s.path));
 
@@ -236,8 +246,8 @@ void SweepJournal::append(const RunRow& row) {
     const std::uint64_t mine = s.end;
     while (s.synced_end < mine) {
         if (!s.failure.empty())
-            throw OutputError(fmt::format("cannot flush run {} of journal '{}' to disk: {}", row.run_id, s.path,
-                                          s.failure));
+            throw OutputError(
+                fmt::format("cannot flush run {} of journal '{}' to disk: {}", row.run_id, s.path, s.failure));
         if (s.syncing) {
             s.sync_done.wait(lock);
             continue;

@@ -13,8 +13,8 @@ namespace pricewar::sweep_detail {
 
 namespace {
 
-constexpr std::array<const char*, 6> reserved_design_names{"run_id",    "replicate",   "seed",
-                                                           "scenario",  "sobol_block", "sobol_index"};
+constexpr std::array<const char*, 6> reserved_design_names{"run_id",   "replicate",   "seed",
+                                                           "scenario", "sobol_block", "sobol_index"};
 
 void require_unique(const std::vector<std::string>& names, const char* what) {
     std::set<std::string> seen;
@@ -31,15 +31,19 @@ void require_link_names(const std::vector<std::string>& names, const char* what)
 
 std::unordered_map<std::string, std::size_t> index_of(const std::vector<std::string>& names) {
     std::unordered_map<std::string, std::size_t> index;
-    for (std::size_t i = 0; i < names.size(); ++i) index.emplace(names[i], i);
+    for (std::size_t i = 0; i < names.size(); ++i)
+        index.emplace(names[i], i);
     return index;
 }
 
 const std::vector<Table>& tables_of(const RunRecord& run, Group group) {
     switch (group) {
-        case offer_group: return run.offer_series;
-        case vendor_group: return run.vendor_series;
-        case market_group: break;
+        case offer_group:
+            return run.offer_series;
+        case vendor_group:
+            return run.vendor_series;
+        case market_group:
+            break;
     }
     return run.market_series;
 }
@@ -97,8 +101,8 @@ void RowChecker::check(const RunRow& row) const {
     const SweepHeader& h = *header_;
     const auto size = [&](std::size_t actual, std::size_t expected, const char* what, const char* per) {
         if (actual != expected)
-            throw InvalidInput(fmt::format("run {}: {} has {} entries for {} {}", row.run_id, what, actual, expected,
-                                           per));
+            throw InvalidInput(
+                fmt::format("run {}: {} has {} entries for {} {}", row.run_id, what, actual, expected, per));
     };
     if (row.run_id < 0) throw InvalidInput(fmt::format("run_id {} is negative", row.run_id));
     if (row.status != 0 && row.status != 1)
@@ -125,8 +129,9 @@ void RowChecker::check(const RunRow& row) const {
     members(run.vendor_names, vendor_index_, "vendor");
     members(run.offer_names, offer_index_, "offer");
     for (const Group g : {offer_group, vendor_group, market_group}) {
-        const std::size_t cols =
-            g == offer_group ? run.offer_names.size() : g == vendor_group ? run.vendor_names.size() : 1;
+        const std::size_t cols = g == offer_group    ? run.offer_names.size()
+                                 : g == vendor_group ? run.vendor_names.size()
+                                                     : 1;
         std::set<std::string> seen;
         for (const auto& t : tables_of(run, g)) {
             const auto where = fmt::format("run {}: series/{}/{}", row.run_id, group_names[g], t.name);
@@ -134,7 +139,8 @@ void RowChecker::check(const RunRow& row) const {
                 throw InvalidInput(fmt::format("{}: name {}", where, problem));
             if (!seen.insert(t.name).second) throw InvalidInput(fmt::format("{} appears twice", where));
             if (t.values.size() != t.rows * t.cols)
-                throw InvalidInput(fmt::format("{} holds {} values for {} x {}", where, t.values.size(), t.rows, t.cols));
+                throw InvalidInput(
+                    fmt::format("{} holds {} values for {} x {}", where, t.values.size(), t.rows, t.cols));
             if (t.cols != cols) throw InvalidInput(fmt::format("{} has {} columns, expected {}", where, t.cols, cols));
             if (t.rows > static_cast<std::size_t>(h.turns))
                 throw InvalidInput(fmt::format("{} has {} turns, the sweep {}", where, t.rows, h.turns));
@@ -153,7 +159,8 @@ void SeriesLayoutBuilder::add(Group group, const std::string& name, const std::s
 SeriesLayout SeriesLayoutBuilder::layout() const {
     SeriesLayout out;
     for (std::size_t g = 0; g < out.size(); ++g) {
-        for (const auto& [name, units] : units_[g]) out[g].push_back({name, units});
+        for (const auto& [name, units] : units_[g])
+            out[g].push_back({name, units});
         std::sort(out[g].begin(), out[g].end(), [](const auto& a, const auto& b) { return a.name < b.name; });
     }
     return out;
@@ -164,9 +171,12 @@ SeriesPlacer::SeriesPlacer(const SweepHeader& header)
 
 std::size_t SeriesPlacer::columns(Group group) const {
     switch (group) {
-        case offer_group: return header_->offer_names.size();
-        case vendor_group: return header_->vendor_names.size();
-        case market_group: break;
+        case offer_group:
+            return header_->offer_names.size();
+        case vendor_group:
+            return header_->vendor_names.size();
+        case market_group:
+            break;
     }
     return 1;
 }
@@ -182,11 +192,13 @@ void SeriesPlacer::place(const RunRecord& run, Group group, const std::string& n
     if (group != market_group) {
         const auto& names = group == offer_group ? run.offer_names : run.vendor_names;
         const auto& index = group == offer_group ? offer_index_ : vendor_index_;
-        for (std::size_t j = 0; j < table->cols; ++j) column[j] = index.at(names.at(j));
+        for (std::size_t j = 0; j < table->cols; ++j)
+            column[j] = index.at(names.at(j));
     }
     const std::size_t rows = std::min(table->rows, turns);
     for (std::size_t r = 0; r < rows; ++r)
-        for (std::size_t j = 0; j < table->cols; ++j) out[r * width + column[j]] = table->at(r, j);
+        for (std::size_t j = 0; j < table->cols; ++j)
+            out[r * width + column[j]] = table->at(r, j);
 }
 
 namespace {
@@ -347,8 +359,7 @@ struct SweepWriter::Impl {
             h5::Handle market_group_handle = h5::create_group(summary.get(), "market");
             for (std::size_t i = 0; i < h.market_summary_names.size(); ++i)
                 market.emplace_back(column(market_group_handle.get(), h.market_summary_names[i].c_str(),
-                                           h5::Type<double>::file(),
-                                           layout::units_or_one(h.market_summary_units[i])),
+                                           h5::Type<double>::file(), layout::units_or_one(h.market_summary_units[i])),
                                     1, false);
         }
         columns = {h.offer_names.size(), h.vendor_names.size(), 1};
@@ -356,8 +367,8 @@ struct SweepWriter::Impl {
             h5::Handle series_group = h5::create_group(file, "series");
             for (const Group g : {offer_group, vendor_group, market_group}) {
                 h5::Handle group = h5::create_group(series_group.get(), group_names[g]);
-                const std::vector<hsize_t> dims = g == market_group ? std::vector<hsize_t>{r, turns}
-                                                                    : std::vector<hsize_t>{r, turns, columns[g]};
+                const std::vector<hsize_t> dims =
+                    g == market_group ? std::vector<hsize_t>{r, turns} : std::vector<hsize_t>{r, turns, columns[g]};
                 std::vector<hsize_t> chunk = dims;
                 chunk[0] = 1;
                 for (const auto& table : (*layout)[g]) {
@@ -373,13 +384,14 @@ struct SweepWriter::Impl {
     void add(const RunRow& row) {
         if (added >= rows) throw InvalidInput(fmt::format("more rows than the {} announced", rows));
         if (row.parameter_values.size() != parameters.size() || row.market_summary.size() != market.size())
-            throw InvalidInput(fmt::format("run {} does not match the sweep's parameters or market summaries",
-                                           row.run_id));
+            throw InvalidInput(
+                fmt::format("run {} does not match the sweep's parameters or market summaries", row.run_id));
         run_id.push(row.run_id);
         replicate.push(row.replicate);
         seed.push(row.seed);
         scenario.push(row.scenario);
-        for (std::size_t i = 0; i < parameters.size(); ++i) parameters[i].push(row.parameter_values[i]);
+        for (std::size_t i = 0; i < parameters.size(); ++i)
+            parameters[i].push(row.parameter_values[i]);
         if (sobol) {
             sobol_block.push(row.sobol_block);
             sobol_index.push(row.sobol_index);
@@ -391,7 +403,8 @@ struct SweepWriter::Impl {
         final_share.push(row.final_share);
         cumulative_profit.push(row.cumulative_profit);
         peak_loss.push(row.peak_loss);
-        for (std::size_t i = 0; i < market.size(); ++i) market[i].push(row.market_summary[i]);
+        for (std::size_t i = 0; i < market.size(); ++i)
+            market[i].push(row.market_summary[i]);
         ++added;
     }
 
@@ -412,7 +425,8 @@ struct SweepWriter::Impl {
         replicate.flush();
         seed.flush();
         scenario.flush();
-        for (auto& p : parameters) p.flush();
+        for (auto& p : parameters)
+            p.flush();
         if (sobol) {
             sobol_block.flush();
             sobol_index.flush();
@@ -424,7 +438,8 @@ struct SweepWriter::Impl {
         final_share.flush();
         cumulative_profit.flush();
         peak_loss.flush();
-        for (auto& m : market) m.flush();
+        for (auto& m : market)
+            m.flush();
     }
 };
 
@@ -434,13 +449,17 @@ SweepWriter::SweepWriter(hid_t file, const SweepHeader& header, std::size_t rows
 
 SweepWriter::~SweepWriter() = default;
 
-void SweepWriter::add(const RunRow& row) { impl_->add(row); }
+void SweepWriter::add(const RunRow& row) {
+    impl_->add(row);
+}
 
 void SweepWriter::write_series(Group group, std::size_t index, std::span<const double> values) {
     impl_->write_series(group, index, values);
 }
 
-std::size_t SweepWriter::columns(Group group) const { return impl_->columns[group]; }
+std::size_t SweepWriter::columns(Group group) const {
+    return impl_->columns[group];
+}
 
 void SweepWriter::finish() {
     impl_->flush();

@@ -14,10 +14,10 @@ namespace {
 
 // Open files and objects in them (groups, datasets, attributes, named types), all files.
 std::array<ssize_t, 5> open_identifiers() {
-    const std::array<unsigned, 5> kinds{H5F_OBJ_FILE, H5F_OBJ_GROUP, H5F_OBJ_DATASET, H5F_OBJ_ATTR,
-                                        H5F_OBJ_DATATYPE};
+    const std::array<unsigned, 5> kinds{H5F_OBJ_FILE, H5F_OBJ_GROUP, H5F_OBJ_DATASET, H5F_OBJ_ATTR, H5F_OBJ_DATATYPE};
     std::array<ssize_t, 5> counts{};
-    for (std::size_t i = 0; i < kinds.size(); ++i) counts[i] = H5Fget_obj_count(H5F_OBJ_ALL, kinds[i]);
+    for (std::size_t i = 0; i < kinds.size(); ++i)
+        counts[i] = H5Fget_obj_count(H5F_OBJ_ALL, kinds[i]);
     return counts;
 }
 
@@ -43,14 +43,14 @@ TEST_CASE("no HDF5 identifier outlives a call, whether it succeeds or fails") {
     for (int shard = 0; shard < 3; ++shard) {
         const std::string out = dir.file("shard" + std::to_string(shard) + ".h5");
         auto journal = SweepJournal::create(sweep_journal_path(out), header);
-        for (std::int64_t id = shard; id < 9; id += 3) journal.append(make_row(header, id));
+        for (std::int64_t id = shard; id < 9; id += 3)
+            journal.append(make_row(header, id));
         journal.close();
         finalize_sweep(sweep_journal_path(out), out);
     }
     merge_sweep_files({dir.file("shard0.h5"), dir.file("shard1.h5"), dir.file("shard2.h5")}, dir.file("merged.h5"));
     (void)read_sweep_file(dir.file("merged.h5"));
-    CHECK_THROWS_AS(merge_sweep_files({dir.file("shard0.h5"), dir.file("shard0.h5")}, dir.file("dup.h5")),
-                    OutputError);
+    CHECK_THROWS_AS(merge_sweep_files({dir.file("shard0.h5"), dir.file("shard0.h5")}, dir.file("dup.h5")), OutputError);
     CHECK_THROWS_AS(merge_sweep_files({dir.file("shard0.h5"), dir.file("run.h5")}, dir.file("x.h5")), OutputError);
 
     CHECK(open_identifiers() == before);

@@ -31,7 +31,8 @@ std::vector<std::int64_t> ids(std::int64_t n) {
 void build_sweep(const std::string& out, const SweepHeader& header, const std::vector<std::int64_t>& run_ids,
                  bool sobol = false) {
     auto journal = SweepJournal::create(sweep_journal_path(out), header);
-    for (const auto id : run_ids) journal.append(make_row(header, id, sobol));
+    for (const auto id : run_ids)
+        journal.append(make_row(header, id, sobol));
     journal.close();
     finalize_sweep(sweep_journal_path(out), out);
 }
@@ -62,15 +63,16 @@ TEST_CASE("journal: resume after a torn last record keeps the intact records") {
     const std::string journal_path = sweep_journal_path(out);
     {
         auto journal = SweepJournal::create(journal_path, header);
-        for (std::int64_t id : {4, 0, 7, 1, 2}) journal.append(make_row(header, id));
+        for (std::int64_t id : {4, 0, 7, 1, 2})
+            journal.append(make_row(header, id));
     }
     const auto bytes = read_bytes(journal_path);
     const auto offsets = record_offsets(bytes);
     REQUIRE(offsets.size() == 6);
     const std::size_t last_record = bytes.size() - offsets.back();
 
-    for (const std::size_t cut : {std::size_t{1}, std::size_t{5}, std::size_t{11}, std::size_t{12}, std::size_t{200},
-                                  last_record - 1}) {
+    for (const std::size_t cut :
+         {std::size_t{1}, std::size_t{5}, std::size_t{11}, std::size_t{12}, std::size_t{200}, last_record - 1}) {
         CAPTURE(cut);
         write_bytes(journal_path, std::vector<char>(bytes.begin(), bytes.end() - static_cast<long>(cut)));
         auto journal = SweepJournal::resume(journal_path, header);
@@ -98,13 +100,34 @@ TEST_CASE("journal: resume after a torn last record keeps the intact records") {
     CHECK(hdf5_differences(reference, out).empty());
 }
 
+TEST_CASE("journal: a journal cut short while being created starts again on resume") {
+    ScratchDir dir;
+    const SweepHeader header = make_header(false);
+    const std::string journal_path = dir.file("out.h5.journal");
+    { auto journal = SweepJournal::create(journal_path, header); }
+    const auto bytes = read_bytes(journal_path);
+    for (const std::size_t keep : {std::size_t{0}, std::size_t{3}, std::size_t{8}, std::size_t{20}, bytes.size() - 1}) {
+        CAPTURE(keep);
+        write_bytes(journal_path, std::vector<char>(bytes.begin(), bytes.begin() + static_cast<long>(keep)));
+        {
+            auto journal = SweepJournal::resume(journal_path, header);
+            CHECK(journal.completed().empty());
+            CHECK(journal.dropped_tail_bytes() == keep);
+            journal.append(make_row(header, 1));
+        }
+        auto journal = SweepJournal::resume(journal_path, header);
+        CHECK(journal.completed() == std::set<std::int64_t>{1});
+    }
+}
+
 TEST_CASE("journal: a damaged record followed by intact ones is reported with its offset") {
     ScratchDir dir;
     const SweepHeader header = make_header(false);
     const std::string journal_path = dir.file("out.h5.journal");
     {
         auto journal = SweepJournal::create(journal_path, header);
-        for (const auto id : ids(5)) journal.append(make_row(header, id));
+        for (const auto id : ids(5))
+            journal.append(make_row(header, id));
     }
     const auto bytes = read_bytes(journal_path);
     const auto offsets = record_offsets(bytes);
@@ -115,7 +138,8 @@ TEST_CASE("journal: a damaged record followed by intact ones is reported with it
         damaged[offsets[2] + 40] ^= 0x01;
         write_bytes(journal_path, damaged);
         const std::string expected = fmt::format("byte offset {}", offsets[2]);
-        CHECK_THROWS_WITH_AS(SweepJournal::resume(journal_path, header), doctest::Contains(expected.c_str()), OutputError);
+        CHECK_THROWS_WITH_AS(SweepJournal::resume(journal_path, header), doctest::Contains(expected.c_str()),
+                             OutputError);
         CHECK_THROWS_WITH_AS(SweepJournal::resume(journal_path, header), doctest::Contains("out.h5.journal"),
                              OutputError);
         CHECK_THROWS_WITH_AS(finalize_sweep(journal_path, dir.file("out.h5")), doctest::Contains(expected.c_str()),
@@ -193,8 +217,7 @@ TEST_CASE("journal: create, resume and finalize guard against misuse") {
                          OutputError);
 
     auto journal = SweepJournal::create(journal_path, header);
-    CHECK_THROWS_WITH_AS(SweepJournal::create(journal_path, header), doctest::Contains("already exists"),
-                         OutputError);
+    CHECK_THROWS_WITH_AS(SweepJournal::create(journal_path, header), doctest::Contains("already exists"), OutputError);
     CHECK_THROWS_WITH_AS(SweepJournal::resume(journal_path, header), doctest::Contains("in use"), OutputError);
     CHECK_THROWS_WITH_AS(finalize_sweep(journal_path, dir.file("out.h5")), doctest::Contains("still open"),
                          OutputError);
@@ -210,8 +233,7 @@ TEST_CASE("journal: create, resume and finalize guard against misuse") {
         row = make_row(header, 4);
         row.status = 2;
         CHECK_THROWS_AS(journal.append(row), OutputError);
-        CHECK_THROWS_WITH_AS(journal.append(make_row(header, 3)), doctest::Contains("already recorded"),
-                             OutputError);
+        CHECK_THROWS_WITH_AS(journal.append(make_row(header, 3)), doctest::Contains("already recorded"), OutputError);
         journal.append(make_row(header, 4));
         CHECK(journal.completed() == std::set<std::int64_t>{3, 4});
     }
@@ -248,9 +270,11 @@ TEST_CASE("journal: appends from many threads are all recorded") {
         std::vector<std::thread> workers;
         for (int w = 0; w < 4; ++w)
             workers.emplace_back([&, w] {
-                for (std::int64_t id = w; id < 80; id += 4) journal.append(make_row(header, id));
+                for (std::int64_t id = w; id < 80; id += 4)
+                    journal.append(make_row(header, id));
             });
-        for (auto& t : workers) t.join();
+        for (auto& t : workers)
+            t.join();
         CHECK(journal.completed().size() == 80);
     }
     finalize_sweep(sweep_journal_path(out), out);
@@ -270,7 +294,8 @@ TEST_CASE("journal: a failed append (file size limit) leaves the earlier records
         auto journal = SweepJournal::create(journal_path, header);
         std::int64_t id = 0;
         try {
-            for (; id < 1000; ++id) journal.append(make_row(header, id));
+            for (; id < 1000; ++id)
+                journal.append(make_row(header, id));
         } catch (const OutputError& e) {
             message = fmt::format("{}|{}", id, e.what());
             return 0;
@@ -384,15 +409,17 @@ TEST_CASE("journal: append cost") {
     };
     // Microseconds of wall time per appended row, `threads` threads appending together.
     const auto time_appends = [&](const SweepHeader& h, int n, int threads, const auto& make) {
-        auto journal = SweepJournal::create(
-            dir.file(fmt::format("{}-{}.journal", h.series ? "series" : "summary", threads)), h);
+        auto journal =
+            SweepJournal::create(dir.file(fmt::format("{}-{}.journal", h.series ? "series" : "summary", threads)), h);
         const auto start = std::chrono::steady_clock::now();
         std::vector<std::thread> workers;
         for (int w = 0; w < threads; ++w)
             workers.emplace_back([&, w] {
-                for (int i = w; i < n; i += threads) journal.append(make(i));
+                for (int i = w; i < n; i += threads)
+                    journal.append(make(i));
             });
-        for (auto& t : workers) t.join();
+        for (auto& t : workers)
+            t.join();
         const auto stop = std::chrono::steady_clock::now();
         return std::chrono::duration<double, std::micro>(stop - start).count() / n;
     };
@@ -407,15 +434,19 @@ TEST_CASE("journal: append cost") {
         RunRecord s;
         s.vendor_names = header.vendor_names;
         s.offer_names = header.offer_names;
-        for (int t = 0; t < 7; ++t) s.offer_series.emplace_back(fmt::format("o{}", t), "1", 104, 20);
-        for (int t = 0; t < 14; ++t) s.vendor_series.emplace_back(fmt::format("v{}", t), "1", 104, 10);
-        for (int t = 0; t < 9; ++t) s.market_series.emplace_back(fmt::format("m{}", t), "1", 104, 1);
+        for (int t = 0; t < 7; ++t)
+            s.offer_series.emplace_back(fmt::format("o{}", t), "1", 104, 20);
+        for (int t = 0; t < 14; ++t)
+            s.vendor_series.emplace_back(fmt::format("v{}", t), "1", 104, 10);
+        for (int t = 0; t < 9; ++t)
+            s.market_series.emplace_back(fmt::format("m{}", t), "1", 104, 1);
         row.series = std::move(s);
         return row;
     };
     const double series_us = time_appends(header, 40, 1, series_row);
-    MESSAGE(fmt::format("journal append incl. fdatasync: {:.0f} us per summary row (1 thread), {:.0f} us per row "
-                        "(4 threads, group commit), {:.0f} us per row with series (~{} KB, 1 thread)",
-                        summary_us, summary_4_us, series_us, (104 * (20 * 7 + 10 * 14 + 9) * 8) / 1000));
+    MESSAGE(
+        fmt::format("journal append incl. fdatasync: {:.0f} us per summary row (1 thread), {:.0f} us per row "
+                    "(4 threads, group commit), {:.0f} us per row with series (~{} KB, 1 thread)",
+                    summary_us, summary_4_us, series_us, (104 * (20 * 7 + 10 * 14 + 9) * 8) / 1000));
     CHECK(summary_us > 0.0);
 }

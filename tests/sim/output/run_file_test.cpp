@@ -1,5 +1,5 @@
-#include "sim/output/h5.hpp"
 #include "sim/output/run_file.hpp"
+#include "sim/output/h5.hpp"
 #include "sim/output/sweep_file.hpp"
 #include "tests/sim/output/support.hpp"
 
@@ -8,8 +8,8 @@
 
 #include <algorithm>
 #include <csignal>
-#include <cstring>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <string>
 
@@ -142,20 +142,21 @@ TEST_CASE("run file: layout names, types, shapes and units") {
     CHECK(h5::read_strings(dataset("/events/description").get()).back() == "新架构: unit cost x0.5");
 
     const std::vector<std::pair<const char*, const char*>> units{
-        {"/series/offer/price", "CNY/Mtok"},        {"/series/offer/developers", "developers"},
-        {"/series/offer/margin", "1"},              {"/series/vendor/cash", "CNY"},
-        {"/series/market/total_tokens", "Mtok"},    {"/summary/vendor/exit_turn", "turn"},
-        {"/summary/vendor/final_share", "1"},       {"/summary/vendor/cumulative_profit", "CNY"},
-        {"/summary/vendor/peak_loss", "CNY"},       {"/summary/market/total_spend", "CNY"},
-        {"/summary/market/outside_share", "1"},     {"/events/turn", "turn"},
+        {"/series/offer/price", "CNY/Mtok"},     {"/series/offer/developers", "developers"},
+        {"/series/offer/margin", "1"},           {"/series/vendor/cash", "CNY"},
+        {"/series/market/total_tokens", "Mtok"}, {"/summary/vendor/exit_turn", "turn"},
+        {"/summary/vendor/final_share", "1"},    {"/summary/vendor/cumulative_profit", "CNY"},
+        {"/summary/vendor/peak_loss", "CNY"},    {"/summary/market/total_spend", "CNY"},
+        {"/summary/market/outside_share", "1"},  {"/events/turn", "turn"},
     };
-    for (const auto& [name, expected] : units) {
+    for (const auto& entry : units) {
+        const std::string name = entry.first;
         CAPTURE(name);
-        CHECK(h5::attr_string(dataset(name).get(), "units") == expected);
+        CHECK(h5::attr_string(dataset(name.c_str()).get(), "units") == entry.second);
     }
     // Every numeric dataset under /series and /summary carries units.
-    for (const char* group_name : {"/series/offer", "/series/vendor", "/series/market", "/summary/vendor",
-                                   "/summary/market"}) {
+    for (const char* group_name :
+         {"/series/offer", "/series/vendor", "/series/market", "/summary/vendor", "/summary/market"}) {
         h5::Handle group = h5::open_group(f, group_name);
         for (const auto& name : h5::member_names(group.get())) {
             CAPTURE(name);
@@ -193,11 +194,21 @@ TEST_CASE("run file: the same record gives the same bytes") {
 TEST_CASE("run file: an invalid record is refused and nothing is written") {
     ScratchDir dir;
     RunRecord record = make_record(5);
-    SUBCASE("table width") { record.offer_series[0].cols = 1; }
-    SUBCASE("summary length") { record.peak_loss.pop_back(); }
-    SUBCASE("slash in a table name") { record.vendor_series[0].name = "cash/total"; }
-    SUBCASE("duplicate table") { record.market_series.push_back(record.market_series[0]); }
-    SUBCASE("offer vendor index") { record.offer_vendor[0] = 99; }
+    SUBCASE("table width") {
+        record.offer_series[0].cols = 1;
+    }
+    SUBCASE("summary length") {
+        record.peak_loss.pop_back();
+    }
+    SUBCASE("slash in a table name") {
+        record.vendor_series[0].name = "cash/total";
+    }
+    SUBCASE("duplicate table") {
+        record.market_series.push_back(record.market_series[0]);
+    }
+    SUBCASE("offer vendor index") {
+        record.offer_vendor[0] = 99;
+    }
     const std::string path = dir.file("run.h5");
     CHECK_THROWS_WITH_AS(write_run_file(record, path, "v"), doctest::Contains("run.h5"), OutputError);
     CHECK(dir.entries().empty());
@@ -219,8 +230,8 @@ TEST_CASE("run file: a failed write leaves nothing under the final name") {
             return;
         }
         std::filesystem::create_directory(dir.file("locked"));
-        std::filesystem::permissions(dir.file("locked"), std::filesystem::perms::owner_read |
-                                                             std::filesystem::perms::owner_exec);
+        std::filesystem::permissions(dir.file("locked"),
+                                     std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
         const std::string path = dir.file("locked/run.h5");
         CHECK_THROWS_AS(write_run_file(record, path, "v"), OutputError);
         std::filesystem::permissions(dir.file("locked"), std::filesystem::perms::owner_all);

@@ -35,13 +35,16 @@ ScratchDir::~ScratchDir() {
 
 std::vector<std::string> ScratchDir::entries() const {
     std::vector<std::string> names;
-    for (const auto& e : std::filesystem::directory_iterator(path_)) names.push_back(e.path().filename().string());
+    for (const auto& e : std::filesystem::directory_iterator(path_))
+        names.push_back(e.path().filename().string());
     std::sort(names.begin(), names.end());
     return names;
 }
 
 namespace {
-double wave(double a, double b, double c) { return std::round(1000.0 * std::sin(a * 1.7 + b * 0.31 + c * 0.057)) / 8.0; }
+double wave(double a, double b, double c) {
+    return std::round(1000.0 * std::sin(a * 1.7 + b * 0.31 + c * 0.057)) / 8.0;
+}
 }  // namespace
 
 RunRecord make_record(std::uint64_t seed, std::size_t vendors, int turns) {
@@ -220,7 +223,8 @@ ChildResult run_in_child(const std::function<int(std::string& message)>& body) {
             if (n <= 0) break;
             done += static_cast<std::size_t>(n);
         }
-        ::_exit(code);
+        // A normal exit, so library clean-up at exit (where HDF5 could trip) runs too.
+        std::exit(code);
     }
     ::close(fds[1]);
     ChildResult result;
@@ -238,7 +242,9 @@ ChildResult run_in_child(const std::function<int(std::string& message)>& body) {
     return result;
 }
 
-bool exists(const std::string& path) { return std::filesystem::exists(path); }
+bool exists(const std::string& path) {
+    return std::filesystem::exists(path);
+}
 
 bool same_double(double a, double b) {
     return (std::isnan(a) && std::isnan(b)) || std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b);
@@ -333,7 +339,8 @@ struct Object {
 void collect(hid_t obj, const std::string& path, bool is_dataset, std::map<std::string, Object>& out) {
     Object& o = out[path];
     o.dataset = is_dataset;
-    for (const auto& a : attribute_names(obj)) o.attributes[a] = attribute_value(obj, a);
+    for (const auto& a : attribute_names(obj))
+        o.attributes[a] = attribute_value(obj, a);
     if (is_dataset) {
         o.contents = dataset_value(obj);
         return;

@@ -41,8 +41,9 @@ std::vector<char> read_bytes(const std::string& path);
 void write_bytes(const std::string& path, const std::vector<char>& bytes);
 bool exists(const std::string& path);
 
-// Runs `body` in a forked child (which must not use doctest) and reports its exit code and
-// the message it left. Used for file-size limits and SIGKILL, which must not hit the runner.
+// Runs `body` in a forked child (which must not use doctest), which then exits normally
+// (exit handlers run); reports its exit code or signal and the message it left. Used for
+// file-size limits, which must not hit the test runner itself.
 struct ChildResult {
     int exit_code = -1;  // -1: killed by a signal
     int signal = 0;

@@ -1,6 +1,7 @@
-#include "sim/output/h5.hpp"
-#include "sim/output/run_file.hpp"
 #include "sim/output/sweep_file.hpp"
+#include "sim/output/h5.hpp"
+#include "sim/output/row_codec.hpp"
+#include "sim/output/run_file.hpp"
 #include "tests/sim/output/support.hpp"
 
 #include <sys/resource.h>
@@ -27,7 +28,8 @@ std::vector<std::int64_t> ids(std::int64_t n) {
 void build_sweep(const std::string& out, const SweepHeader& header, const std::vector<std::int64_t>& run_ids,
                  bool sobol = false) {
     auto journal = SweepJournal::create(sweep_journal_path(out), header);
-    for (const auto id : run_ids) journal.append(make_row(header, id, sobol));
+    for (const auto id : run_ids)
+        journal.append(make_row(header, id, sobol));
     journal.close();
     finalize_sweep(sweep_journal_path(out), out);
 }
@@ -81,7 +83,8 @@ TEST_CASE("sweep file: journal rows in any order come out ordered by run_id") {
     expected.offer_names.clear();  // offers are stored with series only
     CHECK(contents.header == expected);
     REQUIRE(contents.rows.size() == 30);
-    for (std::int64_t id = 0; id < 30; ++id) check_same_row(contents.rows[static_cast<std::size_t>(id)], make_row(header, id));
+    for (std::int64_t id = 0; id < 30; ++id)
+        check_same_row(contents.rows[static_cast<std::size_t>(id)], make_row(header, id));
 
     h5::Session session;
     h5::Handle file = h5::open_file_read(out);
@@ -184,7 +187,8 @@ TEST_CASE("sweep file: merging shards of which some lack series drops the series
     std::vector<std::string> shards;
     for (int k = 0; k < 3; ++k) {
         std::vector<std::int64_t> mine;
-        for (std::int64_t id = k * 10; id < k * 10 + 10; ++id) mine.push_back(id);
+        for (std::int64_t id = k * 10; id < k * 10 + 10; ++id)
+            mine.push_back(id);
         shards.push_back(dir.file(fmt::format("shard{}.h5", k)));
         build_sweep(shards.back(), make_header(k == 1, 30), mine);
     }
@@ -199,9 +203,9 @@ TEST_CASE("sweep file: merge refuses overlapping shards and shards of other swee
     build_sweep(dir.file("b.h5"), header, {4, 5, 6});
     SUBCASE("a run in two shards") {
         build_sweep(dir.file("c.h5"), header, {7, 2});
-        CHECK_THROWS_WITH_AS(merge_sweep_files({dir.file("a.h5"), dir.file("b.h5"), dir.file("c.h5")},
-                                               dir.file("out.h5")),
-                             doctest::Contains("run 2 appears in both"), OutputError);
+        CHECK_THROWS_WITH_AS(
+            merge_sweep_files({dir.file("a.h5"), dir.file("b.h5"), dir.file("c.h5")}, dir.file("out.h5")),
+            doctest::Contains("run 2 appears in both"), OutputError);
     }
     SUBCASE("another master seed") {
         SweepHeader other = header;
@@ -217,7 +221,9 @@ TEST_CASE("sweep file: merge refuses overlapping shards and shards of other swee
         CHECK_THROWS_WITH_AS(merge_sweep_files({dir.file("a.h5"), dir.file("c.h5")}, dir.file("out.h5")),
                              doctest::Contains("vendor_names"), OutputError);
     }
-    SUBCASE("no shards") { CHECK_THROWS_AS(merge_sweep_files({}, dir.file("out.h5")), OutputError); }
+    SUBCASE("no shards") {
+        CHECK_THROWS_AS(merge_sweep_files({}, dir.file("out.h5")), OutputError);
+    }
     CHECK_FALSE(exists(dir.file("out.h5")));
 }
 
@@ -247,7 +253,8 @@ TEST_CASE("sweep file: a full disk during finalize keeps the journal and leaves 
     const std::string out = dir.file("sweep.h5");
     {
         auto journal = SweepJournal::create(sweep_journal_path(out), header);
-        for (const auto id : ids(200)) journal.append(make_row(header, id));
+        for (const auto id : ids(200))
+            journal.append(make_row(header, id));
     }
     const auto journal_bytes = read_bytes(sweep_journal_path(out));
     const auto result = run_in_child([&](std::string& message) {
@@ -270,4 +277,20 @@ TEST_CASE("sweep file: a full disk during finalize keeps the journal and leaves 
     CHECK(dir.entries() == std::vector<std::string>{"sweep.h5.journal"});
     finalize_sweep(sweep_journal_path(out), out);  // with room, the same journal finishes
     CHECK(read_sweep_file(out).rows.size() == 200);
+}
+
+TEST_CASE("row codec: a row with series survives encoding; garbage is refused") {
+    const SweepHeader header = make_header(true);
+    const RunRow row = make_row(header, 5, true);
+    const RunRow back = decode_run_row(encode_run_row(row));
+    check_same_row(row, back);
+    REQUIRE(back.series.has_value());
+    CHECK(back.series->offer_names == row.series->offer_names);
+    REQUIRE(back.series->offer_series.size() == row.series->offer_series.size());
+    CHECK(back.series->offer_series[2].name == "margin");
+    CHECK(same_doubles(back.series->offer_series[2].values, row.series->offer_series[2].values));
+    CHECK_THROWS_AS(decode_run_row("not a row"), OutputError);
+    std::string cut = encode_run_row(row);
+    cut.pop_back();
+    CHECK_THROWS_AS(decode_run_row(cut), OutputError);
 }
