@@ -96,7 +96,11 @@ void apply_one(toml::table& root, const SetArg& arg, Context& ctx) {
                                   near.empty() ? "no such table in the scenario"
                                                : "no such table in the scenario (did you mean '" + near + "'?)");
             }
-            child = &cur->insert_or_assign(seg, toml::table{}).first->second;
+            toml::table created;
+            // An offer without a strategy is priced by "static"; keep that explicit so that a
+            // parameter set here is checked against the strategy actually in force.
+            if (is_strategy(arg.segments, i + 1)) created.insert("name", "static");
+            child = &cur->insert_or_assign(seg, std::move(created)).first->second;
         } else if (child->is_string() && is_strategy(arg.segments, i + 1)) {
             // `strategy = "name"` becomes `strategy = { name = "name" }` so a parameter can be set.
             ctx.moved[here] = child->source();

@@ -2,6 +2,7 @@
 // first offending node.
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -734,6 +735,22 @@ std::vector<Event> read_events(const Context& ctx, const toml::table& root, cons
     return events;
 }
 
+// A TOML integer >= 0, or a string of decimal digits for seeds above 2^63 - 1 (the largest
+// TOML integer; derived sweep seeds use all 64 bits).
+std::uint64_t read_seed(const Context& ctx, const toml::node* n, std::uint64_t fallback) {
+    if (n == nullptr) return fallback;
+    if (const auto* str = n->as_string()) {
+        const std::string& text = str->get();
+        std::uint64_t v = 0;
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+        if (text.empty() || ec != std::errc() || end != text.data() + text.size())
+            ctx.fail(n, "seed", "expected an integer >= 0, or a decimal string up to 18446744073709551615 (got \"" +
+                                    text + "\")");
+        return v;
+    }
+    return static_cast<std::uint64_t>(read_integer(ctx, *n, "seed", 0, kMaxInt));
+}
+
 }  // namespace
 
 Scenario build_scenario(const toml::table& root, const Context& ctx) {
@@ -743,7 +760,7 @@ Scenario build_scenario(const toml::table& root, const Context& ctx) {
                            "vendors", "events", "output"});
     s.name = top.required_string("name", "a string naming the scenario");
     s.description = top.string("description", s.description);
-    s.seed = static_cast<std::uint64_t>(top.integer("seed", 0, kMaxInt, static_cast<std::int64_t>(s.seed)));
+    s.seed = read_seed(ctx, top.find("seed"), s.seed);
     s.turns = static_cast<int>(top.integer("turns", 1, kMaxTurns, s.turns));
     s.turn_days = top.number("turn_days", above(0), s.turn_days);
     s.currency = top.string("currency", s.currency, true);

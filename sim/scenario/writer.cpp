@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -93,7 +95,11 @@ std::string resolved_toml(const Scenario& s) {
     w.text() += override_comments(s);
     w.str("name", s.name);
     w.str("description", s.description);
-    w.raw("seed", fmt::format("{}", s.seed));
+    // TOML integers stop at 2^63 - 1; larger seeds are written as decimal strings.
+    if (s.seed > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+        w.str("seed", fmt::format("{}", s.seed));
+    else
+        w.raw("seed", fmt::format("{}", s.seed));
     w.integer("turns", s.turns);
     w.num("turn_days", s.turn_days);
     w.str("currency", s.currency);

@@ -223,6 +223,28 @@ TEST_CASE("empty or missing vendor list") {
     CHECK(id.problem == "bad vendor id 'Alpha' (expected lower-case letters, digits, '_' or '-')");
 }
 
+TEST_CASE("at most 64 vendors and 256 offers") {
+    std::string text = "name = \"big\"\n[developers]\ncount = 10\n";
+    for (int v = 0; v < 65; ++v) {
+        text += "[vendors.v" + std::to_string(v) + "]\nkind = \"startup\"\n";
+        text += "[vendors.v" + std::to_string(v) + ".offers.a]\nquality = 1\nprice_in = 1\nprice_out = 1\nunit_cost = 1\n";
+    }
+    const auto e = error_of(text);
+    check_at(e, 4 + 64 * 7, 1, "vendors.v64");  // 7 lines per vendor
+    CHECK(e.problem == "too many vendors (at most 64)");
+
+    std::string offers = "name = \"big\"\n[developers]\ncount = 10\n";
+    for (int v = 0; v < 2; ++v) {
+        offers += "[vendors.v" + std::to_string(v) + "]\nkind = \"startup\"\n";
+        for (int o = 0; o < 130; ++o)
+            offers += "[vendors.v" + std::to_string(v) + ".offers.o" + std::to_string(o) +
+                      "]\nquality = 1\nprice_in = 1\nprice_out = 1\nunit_cost = 1\n";
+    }
+    const auto f = error_of(offers);
+    CHECK(f.key == "vendors.v1.offers.o126");  // the 257th
+    CHECK(f.problem == "too many offers (at most 256 in all)");
+}
+
 TEST_CASE("bad distribution") {
     const auto e = error_of(edited("count = 100", "count = 100\nvalue = { dist = \"lognorm\", median = 20, sigma = 1 }"));
     check_at(e, 4, 18, "developers.value.dist");

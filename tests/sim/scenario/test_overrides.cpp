@@ -79,6 +79,11 @@ TEST_CASE("--set of a strategy parameter") {
         CHECK(s.vendors[0].offers[0].strategy.name == "cost_plus");
         CHECK(s.vendors[0].offers[0].strategy.params.at("margin") == 0.1);
     }
+    SUBCASE("a parameter where the file has no strategy is checked against \"static\"") {
+        const auto e = error_of(kMinimal, {"vendors.alpha.offers.one.strategy.margin=0.1"});
+        check_set(e, 35, "vendors.alpha.offers.one.strategy.margin");
+        CHECK(e.problem == "unknown parameter 'margin' for strategy 'static' (it takes no parameters)");
+    }
     SUBCASE("an unknown name in the file keeps its file position") {
         const auto e = error_of(edited("cost_plus", "cost_pluss", kStringStrategy),
                                 {"vendors.alpha.offers.one.strategy.margin=0.3"});

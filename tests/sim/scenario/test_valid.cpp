@@ -411,6 +411,7 @@ TEST_CASE("resolved_toml round-trips") {
         s.vendors[0].gpus = 5e-324;
         s.vendors[0].offers[0].price_in = 1.0 / 3.0;
         s.market.kappa = 1e-300;
+        s.seed = 18446744073709551615ULL;  // above the largest TOML integer
         const Scenario again = parse_scenario(resolved_toml(s), "resolved.toml");
         check_equal(s, again);
     }
@@ -423,6 +424,14 @@ TEST_CASE("resolved_toml round-trips") {
         check_equal(s, again);
         CHECK(again.turns == 10);
     }
+}
+
+TEST_CASE("seeds") {
+    CHECK(parse_scenario(pricewar::test::edited("name = \"minimal\"", "name = \"m\"\nseed = 0"), "t").seed == 0);
+    CHECK(parse_scenario(kMinimal, "t", {"seed=18446744073709551615"}).seed == 18446744073709551615ULL);
+    const auto e = pricewar::test::error_of(kMinimal, {"seed=18446744073709551616"});
+    CHECK(e.key == "seed");
+    CHECK(e.column == 6);
 }
 
 TEST_CASE("load_scenario reads a file") {
@@ -486,11 +495,14 @@ TEST_CASE("nearest_key") {
 
 TEST_CASE("throw_at reports the node's position") {
     const toml::table t = toml::parse("a = 1\nb = \"x\"\n", std::string_view("f.toml"));
+    bool thrown = false;
     try {
         throw_at(*t.get("b"), "f.toml", "b", "bad");
     } catch (const InputError& e) {
+        thrown = true;
         CHECK(std::string(e.what()) == "f.toml:2:5: b: bad");
         CHECK(e.line == 2);
         CHECK(e.column == 5);
     }
+    CHECK(thrown);
 }
