@@ -38,7 +38,8 @@ AgentDemand::AgentDemand(const Scenario& sc, std::uint64_t seed)
     last_vendor_.assign(n, -1);
     joined_.assign(n, 0);
     quota_.assign(n, 0.0f);
-    usage_.assign(n, 0.0f);
+    usage_.assign(n, -1.0f);
+    active_neighbours_.assign(n, 0);
     // Initially aware developers: the first ones in a random order of the population.
     Rng init(seed, Stream::awareness, 1);
     const auto initial = static_cast<std::size_t>(std::llround(spec_.initial_aware * static_cast<double>(n)));
@@ -57,7 +58,8 @@ AgentDemand::AgentDemand(const Scenario& sc, std::uint64_t seed)
 
 std::size_t AgentDemand::state_bytes() const {
     const std::size_t n = choice_.size();
-    return n * (traits_.bytes_per_developer() + sizeof(std::int16_t) * 2 + sizeof(std::uint64_t) + 2 * sizeof(float)) +
+    return n * (traits_.bytes_per_developer() + sizeof(std::int16_t) * 2 + sizeof(std::uint64_t) + 2 * sizeof(float) +
+                sizeof(std::uint32_t)) +
            graph_.offsets.size() * sizeof(std::int64_t) + graph_.targets.size() * sizeof(std::int32_t);
 }
 
@@ -73,6 +75,7 @@ void AgentDemand::prepare(const OfferBoard& board) {
         opt_.quality[o] = board.quality[o];
         opt_.vendor[o] = board.vendor[o];
         opt_.penalty[o] = board.vendor_rationed[board.vendor[o]] ? rationing_penalty_ : 0.0;
+        opt_.price_changed[o] = opt_.price[o] != p || !prepared_ ? 1 : 0;
         opt_.price[o] = p;
         opt_.min_threshold = std::min(opt_.min_threshold, opt_.threshold[o]);
     }
@@ -85,7 +88,9 @@ void AgentDemand::prepare(const OfferBoard& board) {
     opt_.quality[m] = board.outside_quality;
     opt_.vendor[m] = board.vendors;
     opt_.penalty[m] = 0.0;
+    opt_.price_changed[m] = opt_.price[m] != (has_outside ? p0 : 0.0) || !prepared_ ? 1 : 0;
     opt_.price[m] = has_outside ? p0 : 0.0;
+    prepared_ = true;
     opt_.min_threshold = std::min(opt_.min_threshold, opt_.threshold[m]);
 }
 
@@ -112,24 +117,17 @@ void AgentDemand::choose(int /*turn*/, const OfferBoard& board, DemandTotals& to
     prepare(board);
 
     // Pass 1: awareness (Bass diffusion), synchronous on last turn's active states.
+    // Active-neighbour counts are kept up to date as choices change (set_choice), so this
+    // pass costs O(1) per unaware developer.
     const bool networked = graph_.edges() > 0;
-    double active = 0.0;
-    for (std::size_t d = 0; d < n; ++d)
-        active += choice_[d] >= kOutside ? 1.0 : 0.0;  // on an offer or self-hosting
-    const double market_active_share = n > 0 ? active / static_cast<double>(n) : 0.0;
+    const double market_active_share = n > 0 ? static_cast<double>(active_count_) / static_cast<double>(n) : 0.0;
     for (std::size_t d = 0; d < n; ++d) {
         if (choice_[d] != kUnaware) continue;
         double neighbour_share = market_active_share;
         if (networked) {
-            const auto b = graph_.offsets[d], e = graph_.offsets[d + 1];
-            if (e > b) {
-                int on = 0;
-                for (auto k = b; k < e; ++k)
-                    on += choice_[graph_.targets[k]] >= kOutside ? 1 : 0;
-                neighbour_share = static_cast<double>(on) / static_cast<double>(e - b);
-            } else {
-                neighbour_share = 0.0;
-            }
+            const auto degree = graph_.offsets[d + 1] - graph_.offsets[d];
+            neighbour_share =
+                degree > 0 ? static_cast<double>(active_neighbours_[d]) / static_cast<double>(degree) : 0.0;
         }
         const double hazard = spec_.p_innovation + spec_.p_imitation * neighbour_share;
         if (awareness_rng_.uniform() < hazard) choice_[d] = kNewAware;
@@ -144,7 +142,6 @@ void AgentDemand::choose(int /*turn*/, const OfferBoard& board, DemandTotals& to
         int c = choice_[d];
         if (c == kUnaware) {
             totals.unaware += w;
-            usage_[d] = 0.0f;
             continue;
         }
         const double value = traits_.value[d];
@@ -229,18 +226,19 @@ void AgentDemand::choose(int /*turn*/, const OfferBoard& board, DemandTotals& to
                     c = pick == outside ? kOutside : static_cast<int>(pick);
                     last_vendor_[d] = static_cast<std::int16_t>(new_vendor);
                 }
-                choice_[d] = static_cast<std::int16_t>(c);
+                set_choice(d, static_cast<std::int16_t>(c));
             }
         }
         if (c == kInactive) {
             totals.aware_inactive += w;
-            usage_[d] = 0.0f;
+            usage_[d] = -1.0f;  // not using: recompute on return
             continue;
         }
         const std::size_t opt = c == kOutside ? outside : static_cast<std::size_t>(c);
         // Stored in single precision; totals use the stored value so that served tokens
-        // (fraction x stored usage) add up exactly to the rationed capacity.
-        usage_[d] = static_cast<float>(usage(d, opt));
+        // (fraction x stored usage) add up exactly to the rationed capacity. Recomputed only
+        // when the option's price or the developer's choice changed (same value otherwise).
+        if (decide || opt_.price_changed[opt] || usage_[d] < 0.0f) usage_[d] = static_cast<float>(usage(d, opt));
         const double q = usage_[d];
         if (c == kOutside) {
             totals.outside += w;
@@ -273,8 +271,20 @@ void AgentDemand::serve(const OfferBoard& board, std::span<const double> fractio
 }
 
 void AgentDemand::release_vendor(int vendor, const OfferBoard& board) {
-    for (auto& c : choice_)
-        if (c >= 0 && board.vendor[c] == vendor) c = kInactive;  // last_vendor_ keeps the exited vendor
+    for (std::size_t d = 0; d < choice_.size(); ++d)
+        if (choice_[d] >= 0 && board.vendor[choice_[d]] == vendor)
+            set_choice(d, kInactive);  // last_vendor_ keeps the exited vendor
+}
+
+void AgentDemand::set_choice(std::size_t d, std::int16_t c) {
+    const bool was = choice_[d] >= kOutside, now = c >= kOutside;
+    choice_[d] = c;
+    if (was == now) return;
+    active_count_ += now ? 1 : -1;
+    for (auto k = graph_.offsets[d]; k < graph_.offsets[d + 1]; ++k) {
+        auto& count = active_neighbours_[static_cast<std::size_t>(graph_.targets[k])];
+        count = now ? count + 1 : count - 1;
+    }
 }
 
 void AgentDemand::forecast(const OfferBoard& board, int offer, double price, std::vector<DemandForecast>& out) const {

@@ -41,8 +41,12 @@ private:
         double min_threshold = kInf;
         std::array<double, kMaxOptions> threshold{}, price_term{}, log_rel{}, quality{}, penalty{}, price{};
         std::array<int, kMaxOptions> vendor{};
+        std::array<std::uint8_t, kMaxOptions> price_changed{};  // since last turn
     };
     void prepare(const OfferBoard& board);
+    // Every change of a developer's state goes through here: keeps the active-neighbour
+    // counts and the active total exact.
+    void set_choice(std::size_t developer, std::int16_t choice);
     [[nodiscard]] double usage(std::size_t developer, std::size_t option) const;
     [[nodiscard]] double usage_at(std::size_t developer, double price) const;
 
@@ -53,10 +57,13 @@ private:
     DeveloperTraits traits_;
     CsrGraph graph_;
     std::vector<std::int16_t> choice_;
-    std::vector<std::int16_t> last_vendor_;  // vendor of the last provider (-1 none)
-    std::vector<std::uint64_t> joined_;      // vendors whose free quota was granted
-    std::vector<float> quota_;               // free Mtok left at the current vendor
-    std::vector<float> usage_;               // requested Mtok this turn (scratch)
+    std::vector<std::int16_t> last_vendor_;         // vendor of the last provider (-1 none)
+    std::vector<std::uint64_t> joined_;             // vendors whose free quota was granted
+    std::vector<float> quota_;                      // free Mtok left at the current vendor
+    std::vector<float> usage_;                      // requested Mtok at the current option (-1: none)
+    std::vector<std::uint32_t> active_neighbours_;  // neighbours on an offer or self-hosting
+    std::int64_t active_count_ = 0;
+    bool prepared_ = false;
     std::size_t surplus_stride_ = 1;
     Rng awareness_rng_;
     Rng choice_rng_;

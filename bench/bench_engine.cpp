@@ -1,0 +1,65 @@
+// Google Benchmark figures for the engine: agent-mode developer-turns per second at 10^4,
+// 10^5 and 10^6 developers (12 vendors, 24 offers, small-world network), mean-field turns
+// per second, and the cost of one HDF5 run file. docs/performance.md reports them.
+
+#include <benchmark/benchmark.h>
+
+#include <unistd.h>
+#include <cstdio>
+#include <filesystem>
+
+#include "bench/market.hpp"
+#include "sim/engine/engine.hpp"
+#include "sim/output/run_file.hpp"
+
+using namespace pricewar;
+
+static void BM_AgentTurns(benchmark::State& state) {
+    const auto n = state.range(0);
+    const auto sc = bench::benchmark_market(n);
+    std::int64_t turns = 0;
+    for (auto _ : state) {
+        state.PauseTiming();
+        Simulation sim(sc, 1);  // setup (trait draws, network) excluded: turns only
+        state.ResumeTiming();
+        while (sim.step())
+            ++turns;
+        benchmark::DoNotOptimize(sim.last_demand().on_offers);
+    }
+    state.counters["developer_turns_per_s"] =
+        benchmark::Counter(static_cast<double>(turns) * static_cast<double>(n), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_AgentTurns)->Arg(10000)->Arg(100000)->Arg(1000000)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+static void BM_AgentSetup(benchmark::State& state) {
+    const auto sc = bench::benchmark_market(state.range(0));
+    for (auto _ : state) {
+        Simulation sim(sc, 1);
+        benchmark::DoNotOptimize(sim.turn());
+    }
+}
+BENCHMARK(BM_AgentSetup)->Arg(10000)->Arg(100000)->Arg(1000000)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+static void BM_MeanFieldTurns(benchmark::State& state) {
+    auto sc = bench::benchmark_market(1000000, 12, 104, DemandMode::mean_field);
+    sc.developers.mean_field_types = static_cast<int>(state.range(0));
+    std::int64_t turns = 0;
+    for (auto _ : state) {
+        Simulation sim(sc, 1);
+        while (sim.step())
+            ++turns;
+    }
+    state.counters["turns_per_s"] = benchmark::Counter(static_cast<double>(turns), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_MeanFieldTurns)->Arg(16)->Arg(64)->Arg(256)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+static void BM_HdfWrite(benchmark::State& state) {
+    const auto record = run_scenario(bench::benchmark_market(3000), 1);
+    const auto path = std::filesystem::temp_directory_path() / ("pricewar-bench-" + std::to_string(::getpid()) + ".h5");
+    for (auto _ : state)
+        write_run_file(record, path.string(), "bench");
+    std::filesystem::remove(path);
+}
+BENCHMARK(BM_HdfWrite)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+BENCHMARK_MAIN();
