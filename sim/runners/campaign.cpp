@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "sim/engine/engine.hpp"
+#include "sim/output/output_error.hpp"
 #include "sim/runners/interrupt.hpp"
 #include "sim/runners/mpi_runner.hpp"
 #include "sim/scenario/input_error.hpp"
@@ -107,7 +108,8 @@ int execute_threads(const Campaign& campaign, const ExecOptions& options) {
             abort.store(true);
         }
     }
-    for (auto& t : threads) t.join();
+    for (auto& t : threads)
+        t.join();
     if (error) {
         output.abandon();
         std::rethrow_exception(error);
@@ -139,7 +141,8 @@ void describe_scenarios(SweepHeader& header, const std::vector<const Scenario*>&
                 header.vendor_names.push_back(v.id);
                 header.vendor_kinds.emplace_back(to_string(v.kind));
             }
-            for (const auto& o : v.offers) add_unique(header.offer_names, v.id + "." + o.id);
+            for (const auto& o : v.offers)
+                add_unique(header.offer_names, v.id + "." + o.id);
         }
         // The recorder's summary names and units, from a run stopped before its first turn.
         Simulation probe(sc, sc.seed);
@@ -210,8 +213,9 @@ Output::Output(const Campaign& campaign, const ExecOptions& options)
     if (!options.resume) {
         if (have_journal)
             throw InputError(journal_path_, 0, 0, "(file)",
-                             "an interrupted " + campaign.label + " left this journal; rerun with --resume to continue "
-                             "it (or delete it to start over)");
+                             "an interrupted " + campaign.label +
+                                 " left this journal; rerun with --resume to continue "
+                                 "it (or delete it to start over)");
         if (have_out)
             throw InputError(options.out, 0, 0, "(file)",
                              "already exists; rerun with --resume to continue or check it, or choose another output");
@@ -220,18 +224,29 @@ Output::Output(const Campaign& campaign, const ExecOptions& options)
         // --resume on a finished output: nothing to run if it is this campaign's.
         const SweepContents done = read_sweep_file(options.out);
         if (!same_campaign(done.header, campaign.header))
-            throw InputError(options.out, 0, 0, "(file)",
-                             "already exists and holds another " + done.header.kind +
-                                 " (header differs); choose another output");
+            throw InputError(
+                options.out, 0, 0, "(file)",
+                "already exists and holds another " + done.header.kind + " (header differs); choose another output");
         std::int64_t failed = 0;
-        for (const auto& r : done.rows) failed += r.status != 0 ? 1 : 0;
+        for (const auto& r : done.rows)
+            failed += r.status != 0 ? 1 : 0;
         std::fprintf(stderr, "%s: %s is already complete (%zu runs, %lld failed)\n", campaign.label.c_str(),
                      options.out.c_str(), done.rows.size(), static_cast<long long>(failed));
         already_complete_ = failed > 0 ? 1 : 0;
         return;
     }
     if (have_journal) {
-        journal_.emplace(SweepJournal::resume(journal_path_, campaign.header));
+        try {
+            journal_.emplace(SweepJournal::resume(journal_path_, campaign.header));
+        } catch (const OutputError& e) {
+            // Another sweep's journal, or one a running process holds, is a usage problem
+            // (exit 2); a damaged or unreadable journal stays an output failure.
+            const std::string what = e.what();
+            if (what.find("belongs to a different sweep") != std::string::npos ||
+                what.find("in use by another process") != std::string::npos)
+                throw InputError(journal_path_, 0, 0, "(file)", what);
+            throw;
+        }
     } else {
         if (const auto parent = fs::path(options.out).parent_path(); !parent.empty()) fs::create_directories(parent);
         journal_.emplace(SweepJournal::create(journal_path_, campaign.header));
@@ -242,10 +257,11 @@ Output::Output(const Campaign& campaign, const ExecOptions& options)
     for (const std::int64_t id : completed) {
         if (id < 0 || id >= planned || !in_shard(id, options.shard))
             throw InputError(journal_path_, 0, 0, "(file)",
-                             options.shard ? fmt::format("holds run {}, which is not in shard {}/{}: resume each shard "
-                                                         "with its own output",
-                                                         id, options.shard->first, options.shard->second)
-                                           : fmt::format("holds run {}, which this {} does not plan", id, campaign.label));
+                             options.shard
+                                 ? fmt::format("holds run {}, which is not in shard {}/{}: resume each shard "
+                                               "with its own output",
+                                               id, options.shard->first, options.shard->second)
+                                 : fmt::format("holds run {}, which this {} does not plan", id, campaign.label));
     }
     for (std::size_t i = 0; i < campaign.plans.size(); ++i) {
         const auto id = campaign.plans[i].run_id;
@@ -263,7 +279,9 @@ Output::Output(const Campaign& campaign, const ExecOptions& options)
     progress_.emplace(label, share_total_, resumed_);
 }
 
-Output::~Output() { abandon(); }
+Output::~Output() {
+    abandon();
+}
 
 void Output::record(const RunRow& row) {
     journal_->append(row);
@@ -302,7 +320,8 @@ int Output::finish(bool interrupted) {
     if (resumed_ > 0) {
         // Runs journaled by an earlier process count too.
         failed = 0;
-        for (const auto& r : read_sweep_file(options_.out).rows) failed += r.status != 0 ? 1 : 0;
+        for (const auto& r : read_sweep_file(options_.out).rows)
+            failed += r.status != 0 ? 1 : 0;
     }
     std::fprintf(stdout, "wrote %s (%lld runs, %lld failed)\n", options_.out.c_str(), static_cast<long long>(done),
                  static_cast<long long>(failed));

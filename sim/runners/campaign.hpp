@@ -81,9 +81,9 @@ private:
     std::optional<Progress> progress_;
     std::optional<int> already_complete_;
     std::vector<std::size_t> todo_;
-    std::int64_t share_total_ = 0;   // runs of this shard
-    std::int64_t resumed_ = 0;       // of those, in the journal before this process
-    std::int64_t failed_now_ = 0;    // failed runs recorded by this process
+    std::int64_t share_total_ = 0;  // runs of this shard
+    std::int64_t resumed_ = 0;      // of those, in the journal before this process
+    std::int64_t failed_now_ = 0;   // failed runs recorded by this process
 };
 
 // Runs with run_id % N == I - 1 belong to shard I of N.

@@ -13,7 +13,9 @@
 
 namespace pricewar {
 
-const char* to_string(ParameterScale scale) { return scale == ParameterScale::log ? "log" : "linear"; }
+const char* to_string(ParameterScale scale) {
+    return scale == ParameterScale::log ? "log" : "linear";
+}
 
 double map_unit(const SweepParameter& p, double u) {
     double v = 0.0;
@@ -45,7 +47,8 @@ std::int64_t samples_of(const SweepSpec& spec) {
 
 std::int64_t factorial_count(const SweepSpec& spec) {
     std::int64_t n = 1;
-    for (const auto& p : spec.parameters) n *= static_cast<std::int64_t>(p.values.size());
+    for (const auto& p : spec.parameters)
+        n *= static_cast<std::int64_t>(p.values.size());
     return n;
 }
 
@@ -68,7 +71,9 @@ std::vector<SweepDesign::Point> factorial_points(const SweepSpec& spec) {
 
 // ---- lhs: one point per stratum in every dimension ----
 
-std::int64_t lhs_count(const SweepSpec& spec) { return samples_of(spec); }
+std::int64_t lhs_count(const SweepSpec& spec) {
+    return samples_of(spec);
+}
 
 std::vector<SweepDesign::Point> lhs_points(const SweepSpec& spec) {
     const auto n = static_cast<std::size_t>(samples_of(spec));
@@ -78,10 +83,12 @@ std::vector<SweepDesign::Point> lhs_points(const SweepSpec& spec) {
     boost::random::mt19937_64 gen(derive_seed(spec.seed, kLhsStream));
     boost::random::uniform_01<double> unit;
     std::vector<SweepDesign::Point> out(n);
-    for (auto& p : out) p.values.resize(k);
+    for (auto& p : out)
+        p.values.resize(k);
     std::vector<std::size_t> stratum(n);
     for (std::size_t j = 0; j < k; ++j) {
-        for (std::size_t r = 0; r < n; ++r) stratum[r] = r;
+        for (std::size_t r = 0; r < n; ++r)
+            stratum[r] = r;
         for (std::size_t r = n; r-- > 1;) {  // Fisher-Yates
             boost::random::uniform_int_distribution<std::size_t> pick(0, r);
             std::swap(stratum[r], stratum[pick(gen)]);
@@ -109,8 +116,10 @@ std::vector<SweepDesign::Point> sobol_points(const SweepSpec& spec) {
     gen.discard(2 * k);
     std::vector<double> a(n * k), b(n * k);
     for (std::size_t r = 0; r < n; ++r) {
-        for (std::size_t j = 0; j < k; ++j) a[r * k + j] = static_cast<double>(gen()) * 0x1.0p-64;
-        for (std::size_t j = 0; j < k; ++j) b[r * k + j] = static_cast<double>(gen()) * 0x1.0p-64;
+        for (std::size_t j = 0; j < k; ++j)
+            a[r * k + j] = static_cast<double>(gen()) * 0x1.0p-64;
+        for (std::size_t j = 0; j < k; ++j)
+            b[r * k + j] = static_cast<double>(gen()) * 0x1.0p-64;
     }
     auto mapped = [&](const std::vector<double>& m, std::size_t r, std::size_t j) {
         return map_unit(spec.parameters[j], std::min(m[r * k + j], std::nextafter(1.0, 0.0)));
@@ -175,7 +184,8 @@ const SweepDesign* find_design(std::string_view name) {
 
 std::vector<std::string> design_names() {
     std::vector<std::string> out;
-    for (const auto& d : design_registry()) out.push_back(d.name);
+    for (const auto& d : design_registry())
+        out.push_back(d.name);
     return out;
 }
 

@@ -34,9 +34,9 @@ struct SweepSpec {
     std::string scenario_text;  // its contents, read once
     std::uint64_t seed = 1;     // master seed
     std::int64_t replicates = 1;
-    std::optional<int> turns;             // horizon override
-    std::vector<std::string> fixed;       // "KEY=VALUE" overrides of [set], applied to every run
-    std::string design = "factorial";     // registry name
+    std::optional<int> turns;                     // horizon override
+    std::vector<std::string> fixed;               // "KEY=VALUE" overrides of [set], applied to every run
+    std::string design = "factorial";             // registry name
     std::map<std::string, double> design_params;  // declared parameters of the design, defaults filled
     std::vector<SweepParameter> parameters;
 };
@@ -44,8 +44,8 @@ struct SweepSpec {
 struct RunPlan {
     std::int64_t run_id = 0;
     std::int64_t replicate = 0;
-    std::uint64_t seed = 0;      // derive_seed(master seed, run_id)
-    std::vector<double> values;  // one per SweepSpec::parameters
+    std::uint64_t seed = 0;         // derive_seed(master seed, run_id)
+    std::vector<double> values;     // one per SweepSpec::parameters
     std::int32_t sobol_block = -1;  // 0 = A, 1 = B, 2 + i = A_B^(i) (i 0-based); -1 outside sobol
     std::int32_t sobol_index = -1;  // row within the block
 };
@@ -53,7 +53,7 @@ struct RunPlan {
 struct SweepDesign {
     std::string name;
     std::string help;
-    ParamSpecs params;       // keys of [design] besides `kind`
+    ParamSpecs params;         // keys of [design] besides `kind`
     bool uses_values = false;  // [[parameter]] takes `values`
     bool uses_range = false;   // [[parameter]] takes `range` and `scale`
     // Design points (before replicates), each with one value per parameter. For sobol the

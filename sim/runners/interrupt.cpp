@@ -54,8 +54,14 @@ InterruptGuard::~InterruptGuard() {
     ::sigaction(SIGTERM, &g_old_term, nullptr);
 }
 
-bool InterruptGuard::requested() { return g_requested.load(); }
-int InterruptGuard::signal_number() { return g_signal.load(); }
-void InterruptGuard::request() { g_requested.store(true); }
+bool InterruptGuard::requested() {
+    return g_requested.load();
+}
+int InterruptGuard::signal_number() {
+    return g_signal.load();
+}
+void InterruptGuard::request() {
+    g_requested.store(true);
+}
 
 }  // namespace pricewar

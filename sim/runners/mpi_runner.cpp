@@ -116,8 +116,8 @@ int coordinate(const Campaign& campaign, const ExecOptions& options, int size) {
             MPI_Recv(buffer.data(), bytes, MPI_BYTE, source, kResult, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
             if (!error) {
                 try {
-                    output->record(decode_run_row(std::string_view(reinterpret_cast<const char*>(buffer.data()),
-                                                                   buffer.size())));
+                    output->record(
+                        decode_run_row(std::string_view(reinterpret_cast<const char*>(buffer.data()), buffer.size())));
                 } catch (...) {
                     error = std::current_exception();
                 }
@@ -169,7 +169,9 @@ int work(const Campaign& campaign) {
 
 }  // namespace
 
-bool mpi_available() { return true; }
+bool mpi_available() {
+    return true;
+}
 
 std::optional<int> execute_mpi(const Campaign& campaign, const ExecOptions& options) {
     const World w = world();
@@ -184,9 +186,13 @@ std::optional<int> execute_mpi(const Campaign& campaign, const ExecOptions& opti
 
 namespace pricewar::runners {
 
-bool mpi_available() { return false; }
+bool mpi_available() {
+    return false;
+}
 
-std::optional<int> execute_mpi(const Campaign&, const ExecOptions&) { return std::nullopt; }
+std::optional<int> execute_mpi(const Campaign&, const ExecOptions&) {
+    return std::nullopt;
+}
 
 }  // namespace pricewar::runners
 

@@ -8,8 +8,8 @@
 
 namespace pricewar {
 
-Progress::Progress(std::string label, std::int64_t total, std::int64_t already_done, std::FILE* out,
-                   int interactive, double plain_interval_seconds)
+Progress::Progress(std::string label, std::int64_t total, std::int64_t already_done, std::FILE* out, int interactive,
+                   double plain_interval_seconds)
     : label_(std::move(label)),
       total_(total),
       already_done_(already_done),
@@ -38,8 +38,8 @@ std::string Progress::line() const {
     const auto remaining = static_cast<double>(total_ - done());
     const double eta = done_now_ > 0 && r > 0.0 ? remaining / r : std::nan("");
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    return fmt::format("{}: {}/{} runs, {} failed, {:.2f} runs/s, elapsed {}, ETA {}", label_, done(), total_, failed_, r,
-                       format_duration(elapsed), format_duration(eta));
+    return fmt::format("{}: {}/{} runs, {} failed, {:.2f} runs/s, elapsed {}, ETA {}", label_, done(), total_, failed_,
+                       r, format_duration(elapsed), format_duration(eta));
 }
 
 void Progress::print(bool final) {
@@ -74,6 +74,8 @@ void Progress::break_line() {
     }
 }
 
-void Progress::finish() { print(true); }
+void Progress::finish() {
+    print(true);
+}
 
 }  // namespace pricewar

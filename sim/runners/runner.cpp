@@ -23,7 +23,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+double seconds_since(Clock::time_point t0) {
+    return std::chrono::duration<double>(Clock::now() - t0).count();
+}
 
 std::string error_text(const std::exception& e) {
     std::string s = e.what();
@@ -38,11 +40,11 @@ void check_jobs(int jobs) {
 
 int run_sweep(const SweepOptions& options) {
     check_jobs(options.jobs);
-    if (options.shard && (options.shard->second < 1 || options.shard->first < 1 ||
-                          options.shard->first > options.shard->second))
-        throw InputError("--shard", 0, 0, "shard",
-                         fmt::format("must be I/N with 1 <= I <= N (got {}/{})", options.shard->first,
-                                     options.shard->second));
+    if (options.shard &&
+        (options.shard->second < 1 || options.shard->first < 1 || options.shard->first > options.shard->second))
+        throw InputError(
+            "--shard", 0, 0, "shard",
+            fmt::format("must be I/N with 1 <= I <= N (got {}/{})", options.shard->first, options.shard->second));
     const SweepSpec spec = load_sweep_file(options.sweep_file);
     // The scenario text is read once; each run parses it with its own overrides (the loader
     // applies them to the TOML tree before validating, as for --set).
@@ -59,12 +61,14 @@ int run_sweep(const SweepOptions& options) {
     h.sweep_toml = spec.text;
     h.runs_planned = static_cast<std::int64_t>(c.plans.size());
     h.series = options.series;
-    for (const auto& p : spec.parameters) h.parameters.push_back(p.path);
+    for (const auto& p : spec.parameters)
+        h.parameters.push_back(p.path);
     runners::describe_scenarios(h, {&base});
     // A varied horizon: the header holds the longest.
     for (std::size_t j = 0; j < spec.parameters.size(); ++j)
         if (spec.parameters[j].path == "turns")
-            for (const auto& plan : c.plans) h.turns = std::max(h.turns, static_cast<int>(std::lround(plan.values[j])));
+            for (const auto& plan : c.plans)
+                h.turns = std::max(h.turns, static_cast<int>(std::lround(plan.values[j])));
     if (!options.series) h.offer_names.clear();
 
     const std::string scenario_name = base.name;
@@ -93,9 +97,11 @@ int run_batch(const BatchOptions& options) {
         throw InputError("--replicates", 0, 0, "replicates", fmt::format("must be >= 1 (got {})", options.replicates));
     std::vector<Scenario> scenarios;
     scenarios.reserve(options.scenarios.size());
-    for (const auto& path : options.scenarios) scenarios.push_back(load_scenario(path, options.overrides));
+    for (const auto& path : options.scenarios)
+        scenarios.push_back(load_scenario(path, options.overrides));
     std::vector<const Scenario*> pointers;
-    for (const auto& s : scenarios) pointers.push_back(&s);
+    for (const auto& s : scenarios)
+        pointers.push_back(&s);
 
     runners::Campaign c;
     c.label = "batch";

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -10,10 +11,10 @@
 #include <memory>
 #include <sstream>
 
-#include <boost/random/sobol.hpp>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <toml++/toml.h>
+#include <boost/random/sobol.hpp>
 
 #include "sim/scenario/loader.hpp"
 
@@ -25,19 +26,30 @@ namespace fs = std::filesystem;
 
 const std::vector<std::string> kTopKeys = {"scenario", "seed", "replicates", "turns", "design", "parameter", "set"};
 const std::vector<std::string> kParameterKeys = {"path", "values", "range", "scale"};
+constexpr double kMaxRuns = 1e8;
 
 std::string type_name(const toml::node& n) {
     switch (n.type()) {
-        case toml::node_type::table: return "a table";
-        case toml::node_type::array: return "an array";
-        case toml::node_type::string: return "a string";
-        case toml::node_type::integer: return "an integer";
-        case toml::node_type::floating_point: return "a float";
-        case toml::node_type::boolean: return "a boolean";
-        case toml::node_type::date: return "a date";
-        case toml::node_type::time: return "a time";
-        case toml::node_type::date_time: return "a date-time";
-        default: return "nothing";
+        case toml::node_type::table:
+            return "a table";
+        case toml::node_type::array:
+            return "an array";
+        case toml::node_type::string:
+            return "a string";
+        case toml::node_type::integer:
+            return "an integer";
+        case toml::node_type::floating_point:
+            return "a float";
+        case toml::node_type::boolean:
+            return "a boolean";
+        case toml::node_type::date:
+            return "a date";
+        case toml::node_type::time:
+            return "a time";
+        case toml::node_type::date_time:
+            return "a date-time";
+        default:
+            return "nothing";
     }
 }
 
@@ -63,16 +75,19 @@ toml::source_position position_of(const toml::node& n) {
             best = p;
     };
     if (const auto* t = n.as_table())
-        for (const auto& [k, v] : *t) consider(v);
+        for (const auto& [k, v] : *t)
+            consider(v);
     if (const auto* a = n.as_array())
-        for (const auto& v : *a) consider(v);
+        for (const auto& v : *a)
+            consider(v);
     return best;
 }
 
 // Keys of a table in file order.
 std::vector<std::pair<const toml::key*, const toml::node*>> in_file_order(const toml::table& t) {
     std::vector<std::pair<const toml::key*, const toml::node*>> out;
-    for (const auto& [k, v] : t) out.emplace_back(&k, &v);
+    for (const auto& [k, v] : t)
+        out.emplace_back(&k, &v);
     std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
         const auto pa = a.first->source().begin, pb = b.first->source().begin;
         return pa.line < pb.line || (pa.line == pb.line && pa.column < pb.column);
@@ -165,7 +180,8 @@ private:
 
 void Parser::read_design(SweepSpec& spec, const SweepDesign*& design) const {
     const toml::node* dn = root_.get("design");
-    if (dn == nullptr) fail(root_, "design", "missing required table [design] (expected kind = \"factorial\", \"lhs\" or \"sobol\")");
+    if (dn == nullptr)
+        fail(root_, "design", "missing required table [design] (expected kind = \"factorial\", \"lhs\" or \"sobol\")");
     const auto* dt = dn->as_table();
     if (dt == nullptr) fail(*dn, "design", "expected a table [design], got " + type_name(*dn));
     const toml::node* kn = dt->get("kind");
@@ -176,11 +192,13 @@ void Parser::read_design(SweepSpec& spec, const SweepDesign*& design) const {
     design = find_design(spec.design);
     if (design == nullptr) {
         std::string problem = "unknown design \"" + spec.design + "\" (expected " + expected;
-        if (const auto near = nearest_key(spec.design, names); !near.empty()) problem += "; did you mean \"" + near + "\"?";
+        if (const auto near = nearest_key(spec.design, names); !near.empty())
+            problem += "; did you mean \"" + near + "\"?";
         fail(*kn, "design.kind", problem + ")");
     }
     std::vector<std::string> known = {"kind"};
-    for (const auto& p : design->params) known.push_back(p.name);
+    for (const auto& p : design->params)
+        known.push_back(p.name);
     for (const auto& [k, v] : in_file_order(*dt)) {
         const std::string name(k->str());
         if (std::find(known.begin(), known.end(), name) != known.end()) continue;
@@ -205,8 +223,8 @@ void Parser::read_design(SweepSpec& spec, const SweepDesign*& design) const {
         }
         double v = 0.0;
         if (p.integer) {
-            v = static_cast<double>(read_integer(*n, key, static_cast<std::int64_t>(p.min_value),
-                                                 static_cast<std::int64_t>(p.max_value)));
+            v = static_cast<double>(
+                read_integer(*n, key, static_cast<std::int64_t>(p.min_value), static_cast<std::int64_t>(p.max_value)));
         } else {
             v = read_number(*n, key);
             if (v < p.min_value || v > p.max_value)
@@ -296,8 +314,7 @@ void Parser::read_parameters(SweepSpec& spec, const SweepDesign& design) {
     const auto* arr = pn->as_array();
     if (arr == nullptr || !arr->is_array_of_tables())
         fail(*pn, "parameter", "expected [[parameter]] tables, got " + type_name(*pn));
-    if (arr->empty() && design.name != "factorial")
-        fail(*pn, "parameter", "expected at least one [[parameter]]");
+    if (arr->empty() && design.name != "factorial") fail(*pn, "parameter", "expected at least one [[parameter]]");
     for (std::size_t i = 0; i < arr->size(); ++i) {
         const toml::node& en = *arr->get(i);
         const auto& t = *en.as_table();
@@ -309,12 +326,14 @@ void Parser::read_parameters(SweepSpec& spec, const SweepDesign& design) {
                 fail_key(*k, key, unknown_key_problem(name, kParameterKeys));
             if (name == "values" && !design.uses_values)
                 fail_key(*k, key,
-                         "'values' lists factorial levels; the " + design.name + " design samples a range (expected "
-                         "range = [lo, hi])");
+                         "'values' lists factorial levels; the " + design.name +
+                             " design samples a range (expected "
+                             "range = [lo, hi])");
             if ((name == "range" || name == "scale") && !design.uses_range)
                 fail_key(*k, key,
-                         "'" + name + "' is for sampled designs (lhs, sobol); the factorial design takes values = "
-                         "[...]");
+                         "'" + name +
+                             "' is for sampled designs (lhs, sobol); the factorial design takes values = "
+                             "[...]");
         }
 
         SweepParameter p;
@@ -327,6 +346,8 @@ void Parser::read_parameters(SweepSpec& spec, const SweepDesign& design) {
             if (spec.parameters[j].path == p.path)
                 fail(*path_node, prefix + ".path",
                      fmt::format("duplicate parameter '{}' (already varied by parameter[{}])", p.path, j));
+        if (p.path == "turns" && spec.turns)
+            fail(*path_node, prefix + ".path", "'turns' is both fixed by the top-level turns and varied here");
         for (const auto& s : set_entries_)
             if (s.key == p.path)
                 fail(*path_node, prefix + ".path", "'" + p.path + "' is both fixed in [set] and varied here");
@@ -396,7 +417,9 @@ SweepSpec Parser::parse(std::string_view text) {
 
     // Base scenario, relative to the sweep file.
     const toml::node* scn = root_.get("scenario");
-    if (scn == nullptr) fail(root_, "scenario", "missing required key 'scenario' (expected the base scenario file, relative to this file)");
+    if (scn == nullptr)
+        fail(root_, "scenario",
+             "missing required key 'scenario' (expected the base scenario file, relative to this file)");
     const std::string given = read_string(*scn, "scenario");
     fs::path sp(given);
     if (sp.is_relative()) sp = fs::path(file_).parent_path() / sp;
@@ -405,8 +428,8 @@ SweepSpec Parser::parse(std::string_view text) {
         std::error_code ec;
         if (!fs::is_regular_file(spec.scenario_path, ec))
             fail(*scn, "scenario",
-                 "cannot read '" + spec.scenario_path + "': " +
-                     (fs::exists(spec.scenario_path, ec) ? "not a regular file" : "no such file") +
+                 "cannot read '" + spec.scenario_path +
+                     "': " + (fs::exists(spec.scenario_path, ec) ? "not a regular file" : "no such file") +
                      " (the path is relative to the sweep file)");
         std::ifstream in(spec.scenario_path, std::ios::binary);
         std::ostringstream buf;
@@ -431,9 +454,7 @@ SweepSpec Parser::parse(std::string_view text) {
         base_ = parse_scenario(scenario_text_, scenario_path_, fixed_overrides(spec));
     } catch (const InputError& e) {
         if (e.file != "--set") throw;
-        auto within = [](const std::string& a, const std::string& b) {
-            return a == b || a.rfind(b + ".", 0) == 0;
-        };
+        auto within = [](const std::string& a, const std::string& b) { return a == b || a.rfind(b + ".", 0) == 0; };
         for (auto it = set_entries_.rbegin(); it != set_entries_.rend(); ++it)
             if (within(e.key, it->key) || within(it->key, e.key)) fail(*it->node, "set." + e.key, e.problem);
         if (!set_entries_.empty()) fail(*set_entries_.front().node, "set." + e.key, e.problem);
@@ -441,18 +462,41 @@ SweepSpec Parser::parse(std::string_view text) {
     }
     resolved_ = std::make_unique<toml::table>(toml::parse(resolved_toml(base_), std::string_view("resolved")));
 
-    if (const toml::node* n = root_.get("seed"))
-        spec.seed = static_cast<std::uint64_t>(read_integer(*n, "seed", 0));
-    else
+    if (const toml::node* n = root_.get("seed")) {
+        // As in scenarios: seeds above 2^63 - 1 (past TOML's integers) as decimal strings.
+        if (const auto* str = n->as_string()) {
+            const std::string& digits = str->get();
+            std::uint64_t v = 0;
+            const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+            if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size())
+                fail(*n, "seed",
+                     "expected an integer >= 0, or a decimal string up to 18446744073709551615 (got \"" + digits +
+                         "\")");
+            spec.seed = v;
+        } else {
+            spec.seed = static_cast<std::uint64_t>(read_integer(*n, "seed", 0));
+        }
+    } else {
         spec.seed = base_.seed;
+    }
 
     read_parameters(spec, *design);
     constexpr std::size_t sobol_dimensions = boost::random::default_sobol_table::max_dimension;
     if (design->name == "sobol" && 2 * spec.parameters.size() > sobol_dimensions)
         fail(*root_.get("parameter"), "parameter",
              fmt::format("too many parameters for the Sobol sequence (at most {})", sobol_dimensions / 2));
-    const double runs = static_cast<double>(plan_count(spec));
-    if (runs > 4.0e12) fail(root_, "design", fmt::format("{} runs planned: too many", runs));
+    // The plans are expanded in memory before the first run.
+    double runs = static_cast<double>(spec.replicates);
+    if (design->uses_values)
+        for (const auto& p : spec.parameters)
+            runs *= static_cast<double>(p.values.size());
+    else
+        runs *= spec.design_params.at("samples") *
+                (design->name == "sobol" ? static_cast<double>(spec.parameters.size()) + 2.0 : 1.0);
+    if (runs > kMaxRuns)
+        fail(root_, "design",
+             fmt::format("{:.0f} runs planned; at most {:.0f} per sweep (split it into several sweep files)", runs,
+                         kMaxRuns));
     return spec;
 }
 
@@ -465,7 +509,9 @@ std::string override_number(double value, bool integer) {
     return s;
 }
 
-std::vector<std::string> fixed_overrides(const SweepSpec& spec) { return spec.fixed; }
+std::vector<std::string> fixed_overrides(const SweepSpec& spec) {
+    return spec.fixed;
+}
 
 void apply_turns(const SweepSpec& spec, Scenario& scenario) {
     if (!spec.turns) return;

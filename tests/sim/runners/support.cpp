@@ -31,7 +31,9 @@ ScratchDir::~ScratchDir() {
     fs::remove_all(path_, ec);
 }
 
-std::string source_path(const std::string& relative) { return (fs::path(PRICEWAR_SOURCE_DIR) / relative).string(); }
+std::string source_path(const std::string& relative) {
+    return (fs::path(PRICEWAR_SOURCE_DIR) / relative).string();
+}
 
 void write_text(const std::string& path, const std::string& text) {
     std::ofstream out(path, std::ios::binary);
@@ -78,8 +80,7 @@ std::string sweep_differences(const std::string& a_path, const std::string& b_pa
     const SweepContents b = read_sweep_file(b_path);
     std::string out;
     if (!(a.header == b.header)) out += "headers differ\n";
-    if (a.rows.size() != b.rows.size())
-        return out + fmt::format("{} rows vs {} rows\n", a.rows.size(), b.rows.size());
+    if (a.rows.size() != b.rows.size()) return out + fmt::format("{} rows vs {} rows\n", a.rows.size(), b.rows.size());
     for (std::size_t i = 0; i < a.rows.size(); ++i) {
         const RunRow& x = a.rows[i];
         const RunRow& y = b.rows[i];
@@ -111,7 +112,8 @@ std::string pricewar_binary() {
 
 Child::Child(const std::vector<std::string>& argv, const std::string& stdout_path, const std::string& stderr_path) {
     std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    for (const auto& a : argv)
+        args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     pid_ = ::fork();
     if (pid_ < 0) throw std::runtime_error("fork failed");
@@ -181,8 +183,9 @@ long journal_rows(const std::string& journal_path) {
     while (offset + frame <= bytes.size() && bytes.compare(offset, 4, "PWRC") == 0) {
         std::uint32_t length = 0;
         for (int i = 0; i < 4; ++i)
-            length |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[offset + 4 + static_cast<std::size_t>(i)]))
-                      << (8 * i);
+            length |=
+                static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[offset + 4 + static_cast<std::size_t>(i)]))
+                << (8 * i);
         if (offset + frame + length > bytes.size()) break;
         offset += frame + length;
         ++records;

@@ -132,8 +132,8 @@ TEST_CASE("lhs: one point per stratum in every dimension, inside the range") {
 
 TEST_CASE("sobol: blocks A, B and A_B^i of Saltelli's cross-sampling") {
     const std::size_t n = 8, k = 3;
-    auto s = sampled("sobol", n,
-                     {ranged("a", 0.0, 1.0), ranged("b", 10.0, 20.0), ranged("c", 0.01, 100.0, ParameterScale::log)}, 2);
+    auto s = sampled(
+        "sobol", n, {ranged("a", 0.0, 1.0), ranged("b", 10.0, 20.0), ranged("c", 0.01, 100.0, ParameterScale::log)}, 2);
     const auto plans = expand(s);
     REQUIRE(plans.size() == n * (k + 2) * 2);
     CHECK(plan_count(s) == static_cast<std::int64_t>(plans.size()));
@@ -166,13 +166,15 @@ TEST_CASE("sobol: blocks A, B and A_B^i of Saltelli's cross-sampling") {
         const auto& b = block[1][r];
         for (std::size_t i = 0; i < k; ++i) {
             const auto& ab = block[2 + i][r];
-            for (std::size_t j = 0; j < k; ++j) CHECK(ab[j] == (j == i ? b[j] : a[j]));
+            for (std::size_t j = 0; j < k; ++j)
+                CHECK(ab[j] == (j == i ? b[j] : a[j]));
         }
     }
     // A quasi-random design: no repeated values within a column of A.
     for (std::size_t j = 0; j < k; ++j) {
         std::set<double> column;
-        for (std::size_t r = 0; r < n; ++r) column.insert(block[0][r][j]);
+        for (std::size_t r = 0; r < n; ++r)
+            column.insert(block[0][r][j]);
         CHECK(column.size() == n);
     }
 }
@@ -185,8 +187,10 @@ TEST_CASE("seeds depend on the master seed and run_id only") {
     SweepSpec b = a;
     b.parameters = {levels("y", {7, 8, 9}), levels("z", {0, 1})};
     const auto pa = expand(a), pb = expand(b);
-    for (std::size_t i = 0; i < pa.size(); ++i) CHECK(pa[i].seed == pb[i].seed);
+    for (std::size_t i = 0; i < pa.size(); ++i)
+        CHECK(pa[i].seed == pb[i].seed);
     std::set<std::uint64_t> seeds;
-    for (const auto& p : pb) seeds.insert(p.seed);
+    for (const auto& p : pb)
+        seeds.insert(p.seed);
     CHECK(seeds.size() == pb.size());
 }

@@ -20,7 +20,9 @@ using pricewar::test::ScratchDir;
 
 namespace {
 
-std::string tiny() { return test::source_path("scenarios/sweeps/tiny.toml"); }
+std::string tiny() {
+    return test::source_path("scenarios/sweeps/tiny.toml");
+}
 
 SweepOptions sweep(const std::string& file, const std::string& out, int jobs = 1) {
     SweepOptions o;
@@ -54,9 +56,10 @@ TEST_CASE("a sweep gives the same file content with --jobs 1 and --jobs 2") {
     CHECK(c.header.design == "factorial");
     CHECK(c.header.master_seed == 7);
     CHECK(c.header.runs_planned == 8);
-    CHECK(c.header.turns == 60);
+    CHECK(c.header.turns == 20);
     CHECK(c.header.sweep_toml == test::read_text(tiny()));
-    CHECK(c.header.parameters == std::vector<std::string>{"vendors.premium2.cash", "vendors.cloud_a.cloud_attach_revenue"});
+    CHECK(c.header.parameters ==
+          std::vector<std::string>{"vendors.premium2.cash", "vendors.cloud_a.cloud_attach_revenue"});
     CHECK(c.header.vendor_names.size() == 6);
     REQUIRE(c.rows.size() == 8);
     const auto plans = expand(spec);
@@ -71,7 +74,8 @@ TEST_CASE("a sweep gives the same file content with --jobs 1 and --jobs 2") {
         CHECK(r.status == 0);
         CHECK(r.wall_seconds > 0.0);
         double shares = 0.0;
-        for (double s : r.final_share) shares += s;
+        for (double s : r.final_share)
+            shares += s;
         CHECK(shares == doctest::Approx(1.0).epsilon(1e-6));
     }
     // Replicates differ (their seeds do); so do the levels of cloud attach revenue.
@@ -87,7 +91,8 @@ TEST_CASE("three shards merged equal one run of the whole sweep") {
         o.shard = std::make_pair(i, 3);
         REQUIRE(run_sweep(o) == 0);
         const SweepContents c = read_sweep_file(o.out);
-        for (const auto& r : c.rows) CHECK(r.run_id % 3 == i - 1);
+        for (const auto& r : c.rows)
+            CHECK(r.run_id % 3 == i - 1);
         CHECK(c.header.runs_planned == 8);  // a shard carries the whole sweep's header
         shards.push_back(o.out);
     }
@@ -189,7 +194,8 @@ TEST_CASE("--resume runs only what the journal lacks and gives the same file") {
     {
         // An interrupted sweep: runs 0, 3 and 5 journaled.
         auto j = SweepJournal::create(sweep_journal_path(out), c.header);
-        for (const int id : {0, 3, 5}) j.append(c.rows[static_cast<std::size_t>(id)]);
+        for (const int id : {0, 3, 5})
+            j.append(c.rows[static_cast<std::size_t>(id)]);
     }
     auto o = sweep(tiny(), out, 2);
     o.resume = true;
@@ -199,6 +205,21 @@ TEST_CASE("--resume runs only what the journal lacks and gives the same file") {
     const SweepContents r = read_sweep_file(out);
     CHECK(r.rows[3].wall_seconds == c.rows[3].wall_seconds);
 
+    SUBCASE("another sweep's journal is refused") {
+        const auto other = write_sweep(dir, "[design]\nkind = \"factorial\"\n");
+        auto o2 = sweep(other, dir.file("other.h5"));
+        {
+            auto j = SweepJournal::create(sweep_journal_path(o2.out), c.header);
+            j.append(c.rows[0]);
+        }
+        o2.resume = true;
+        try {
+            (void)run_sweep(o2);
+            FAIL("resumed another sweep's journal");
+        } catch (const InputError& e) {
+            CHECK(e.problem.find("different sweep") != std::string::npos);
+        }
+    }
     SUBCASE("a shard's journal cannot be resumed as another shard") {
         const auto s1 = dir.file("s1.h5");
         {

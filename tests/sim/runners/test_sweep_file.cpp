@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "sim/runners/sweep_file.hpp"
+#include "sim/scenario/loader.hpp"
 #include "support.hpp"
 
 using namespace pricewar;
@@ -14,10 +15,14 @@ using pricewar::test::ScratchDir;
 
 namespace {
 
-std::string base_scenario() { return test::source_path("scenarios/default.toml"); }
+std::string base_scenario() {
+    return test::source_path("scenarios/default.toml");
+}
 
 // A sweep file whose first line names the default scenario; `rest` follows from line 2.
-std::string sweep_text(const std::string& rest) { return "scenario = \"" + base_scenario() + "\"\n" + rest; }
+std::string sweep_text(const std::string& rest) {
+    return "scenario = \"" + base_scenario() + "\"\n" + rest;
+}
 
 struct Loaded {
     std::optional<SweepSpec> spec;
@@ -51,16 +56,16 @@ void check_error(const std::string& text, int line, const std::string& key, cons
 }
 
 const char* const kFactorial =
-    "seed = 11\n"                                  // 2
-    "replicates = 3\n"                             // 3
-    "[design]\n"                                   // 4
-    "kind = \"factorial\"\n"                       // 5
-    "[[parameter]]\n"                              // 6
-    "path = \"vendors.premium2.cash\"\n"           // 7
-    "values = [1e8, 2e8, 4e8]\n"                   // 8
-    "[[parameter]]\n"                              // 9
-    "path = \"developers.elasticity.median\"\n"    // 10
-    "values = [0.8, 1.6]\n";                       // 11
+    "seed = 11\n"                                // 2
+    "replicates = 3\n"                           // 3
+    "[design]\n"                                 // 4
+    "kind = \"factorial\"\n"                     // 5
+    "[[parameter]]\n"                            // 6
+    "path = \"vendors.premium2.cash\"\n"         // 7
+    "values = [1e8, 2e8, 4e8]\n"                 // 8
+    "[[parameter]]\n"                            // 9
+    "path = \"developers.elasticity.median\"\n"  // 10
+    "values = [0.8, 1.6]\n";                     // 11
 
 }  // namespace
 
@@ -94,14 +99,40 @@ TEST_CASE("the scenario path is relative to the sweep file; seed defaults to the
     CHECK(std::filesystem::equivalent(s.scenario_path, dir.file("base.toml")));
     CHECK(s.seed == 2024);  // scenarios/default.toml's seed
     CHECK(s.turns == 70);
-    CHECK(s.fixed == std::vector<std::string>{"developers.count=200", "vendors.foreign.offers.top.strategy='cost_plus'"});
+    CHECK(s.fixed ==
+          std::vector<std::string>{"developers.count=200", "vendors.foreign.offers.top.strategy='cost_plus'"});
     CHECK(s.parameters[0].scale == ParameterScale::log);
     CHECK_FALSE(s.parameters[0].integer);
     CHECK(s.parameters[1].integer);  // an integer key: sampled values are rounded
-    for (const auto& p : expand(s)) CHECK(p.values[1] == std::round(p.values[1]));
+    for (const auto& p : expand(s))
+        CHECK(p.values[1] == std::round(p.values[1]));
     const auto o = plan_overrides(s, {1e9, 4});
-    CHECK(o.back() == "vendors.lowcost.gpu_lead_turns=4");
-    CHECK(o[2] == "turns=70");
+    REQUIRE(o.size() == 4);
+    CHECK(o[2] == "vendors.lowcost.cash=1000000000.0");
+    CHECK(o[3] == "vendors.lowcost.gpu_lead_turns=4");
+    const Scenario sc = plan_scenario(s, {1e9, 4});
+    CHECK(sc.turns == 70);
+    CHECK(sc.developers.count == 200);
+}
+
+TEST_CASE("a shorter horizon drops the later timeline events, as pricewar run --turns does") {
+    const Loaded r = load(sweep_text("turns = 20\n[design]\nkind = \"factorial\"\n"));
+    REQUIRE(r.spec.has_value());
+    const Scenario full = load_scenario(base_scenario());
+    const Scenario sc = plan_scenario(*r.spec, {});
+    CHECK(sc.turns == 20);
+    REQUIRE_FALSE(full.events.empty());
+    CHECK(sc.events.size() < full.events.size());
+    for (const auto& e : sc.events)
+        CHECK(e.turn < 20);
+}
+
+TEST_CASE("seeds above 2^63 - 1 are decimal strings, as in scenarios") {
+    const Loaded r = load(sweep_text("seed = \"18446744073709551615\"\n[design]\nkind = \"factorial\"\n"));
+    REQUIRE(r.spec.has_value());
+    CHECK(r.spec->seed == 18446744073709551615ULL);
+    check_error(sweep_text("seed = \"12x\"\n[design]\nkind = \"factorial\"\n"), 2, "seed", "decimal string");
+    check_error(sweep_text("seed = -1\n[design]\nkind = \"factorial\"\n"), 2, "seed", "must be >= 0");
 }
 
 TEST_CASE("is_sweep_file tells sweep files from scenarios") {
@@ -120,7 +151,9 @@ TEST_CASE("the example sweeps load") {
 }
 
 TEST_CASE("sweep file errors: file, line and key") {
-    SUBCASE("syntax") { check_error(sweep_text("seed = 1\n[design\n"), 3, "(syntax)", ""); }
+    SUBCASE("syntax") {
+        check_error(sweep_text("seed = 1\n[design\n"), 3, "(syntax)", "");
+    }
     SUBCASE("unknown key with a suggestion") {
         check_error(sweep_text("replicate = 3\n[design]\nkind = \"factorial\"\n"), 2, "replicate",
                     "did you mean 'replicates'?");
@@ -137,8 +170,9 @@ TEST_CASE("sweep file errors: file, line and key") {
     SUBCASE("missing required key") {
         check_error("seed = 1\n[design]\nkind = \"factorial\"\n", 1, "scenario", "missing required key 'scenario'");
         check_error(sweep_text("[design]\nsamples = 3\n"), 2, "design.kind", "missing required key 'kind'");
-        check_error(sweep_text("[design]\nkind = \"lhs\"\n[[parameter]]\npath = \"vendors.lowcost.cash\"\nrange = [1, 2]\n"),
-                    2, "design.samples", "missing required key 'samples'");
+        check_error(
+            sweep_text("[design]\nkind = \"lhs\"\n[[parameter]]\npath = \"vendors.lowcost.cash\"\nrange = [1, 2]\n"), 2,
+            "design.samples", "missing required key 'samples'");
         check_error(sweep_text("[design]\nkind = \"factorial\"\n[[parameter]]\nvalues = [1, 2]\n"), 4,
                     "parameter[0].path", "missing required key 'path'");
     }
@@ -153,8 +187,8 @@ TEST_CASE("sweep file errors: file, line and key") {
         check_error(sweep_text("[design]\nkind = \"factorial\"\n[[parameter]]\npath = \"vendors.premium2.cash\"\n"
                                "values = []\n"),
                     6, "parameter[0].values", "must not be empty");
-        check_error(sweep_text("[design]\nkind = \"factorial\"\n[[parameter]]\npath = \"vendors.premium2.cash\"\n"),
-                    4, "parameter[0].values", "missing required key 'values'");
+        check_error(sweep_text("[design]\nkind = \"factorial\"\n[[parameter]]\npath = \"vendors.premium2.cash\"\n"), 4,
+                    "parameter[0].values", "missing required key 'values'");
         check_error(sweep_text("[design]\nkind = \"factorial\"\n[[parameter]]\npath = \"vendors.premium2.cash\"\n"
                                "values = [1e8, \"x\"]\n"),
                     6, "parameter[0].values[1]", "expected a number, got a string");
@@ -163,7 +197,8 @@ TEST_CASE("sweep file errors: file, line and key") {
                     6, "parameter[0].range", "for sampled designs");
     }
     SUBCASE("range problems") {
-        const std::string head = "[design]\nkind = \"sobol\"\nsamples = 8\n[[parameter]]\npath = \"vendors.lowcost.cash\"\n";
+        const std::string head =
+            "[design]\nkind = \"sobol\"\nsamples = 8\n[[parameter]]\npath = \"vendors.lowcost.cash\"\n";
         check_error(sweep_text(head + "range = [5e9, 1e9]\n"), 7, "parameter[0].range", "lo must be < hi");
         check_error(sweep_text(head + "range = [1e9]\n"), 7, "parameter[0].range", "expected two numbers");
         check_error(sweep_text(head + "range = [1e9, inf]\n"), 7, "parameter[0].range[1]", "must be a finite number");
@@ -177,9 +212,13 @@ TEST_CASE("sweep file errors: file, line and key") {
     SUBCASE("sample counts and replicates") {
         check_error(sweep_text("[design]\nkind = \"lhs\"\nsamples = 0\n"), 4, "design.samples", "must be >= 1");
         check_error(sweep_text("[design]\nkind = \"sobol\"\nsamples = 1\n"), 4, "design.samples", "must be >= 2");
-        check_error(sweep_text("[design]\nkind = \"sobol\"\nsamples = 2.5\n"), 4, "design.samples", "must be an integer");
+        check_error(sweep_text("[design]\nkind = \"sobol\"\nsamples = 2.5\n"), 4, "design.samples",
+                    "must be an integer");
         check_error(sweep_text("replicates = 0\n[design]\nkind = \"factorial\"\n"), 2, "replicates", "must be >= 1");
         check_error(sweep_text("turns = 0\n[design]\nkind = \"factorial\"\n"), 2, "turns", "must be >= 1");
+        check_error(sweep_text("turns = 30\n[design]\nkind = \"factorial\"\n[[parameter]]\npath = \"turns\"\n"
+                               "values = [60, 80]\n"),
+                    6, "parameter[0].path", "both fixed by the top-level turns");
     }
     SUBCASE("paths that are not numeric scenario values") {
         const std::string head = "[design]\nkind = \"factorial\"\n[[parameter]]\n";
@@ -198,9 +237,10 @@ TEST_CASE("sweep file errors: file, line and key") {
         check_error(sweep_text("[design]\nkind = \"factorial\"\n[[parameter]]\npath = \"market.output_share\"\n"
                                "values = [0.2,\n 1.5]\n"),
                     7, "parameter[0].values[1]", "market.output_share = 1.5");
-        check_error(sweep_text("[design]\nkind = \"factorial\"\n[[parameter]]\npath = \"vendors.lowcost.gpu_lead_turns\"\n"
-                               "values = [2, 2.5]\n"),
-                    6, "parameter[0].values[1]", "is an integer");
+        check_error(
+            sweep_text("[design]\nkind = \"factorial\"\n[[parameter]]\npath = \"vendors.lowcost.gpu_lead_turns\"\n"
+                       "values = [2, 2.5]\n"),
+            6, "parameter[0].values[1]", "is an integer");
     }
     SUBCASE("a bad [set] entry points into [set]") {
         check_error(sweep_text("[design]\nkind = \"factorial\"\n[set]\n\"developers.count\" = -5\n"), 5,
