@@ -5,6 +5,7 @@
 
 #include "agents/agent_demand.hpp"
 
+#include "agents/fast_exp.hpp"
 #include "agents/logit_forecast.hpp"
 
 #include <algorithm>
@@ -95,7 +96,7 @@ void AgentDemand::prepare(const OfferBoard& board) {
 }
 
 double AgentDemand::usage(std::size_t d, std::size_t option) const {
-    double q = traits_.base_usage[d] * std::exp(-static_cast<double>(traits_.elasticity[d]) * opt_.log_rel[option]);
+    double q = traits_.base_usage[d] * fast_exp(-static_cast<double>(traits_.elasticity[d]) * opt_.log_rel[option]);
     const double p = opt_.price[option];
     if (p > 0.0 && std::isfinite(traits_.budget[d])) q = std::min(q, traits_.budget[d] / p);
     return q;
@@ -134,9 +135,10 @@ void AgentDemand::choose(int /*turn*/, const OfferBoard& board, DemandTotals& to
     }
 
     // Pass 2: choice and requested usage.
-    std::array<double, kMaxOptions> u{};
+    std::array<double, kMaxOptions> u{}, base{};
     std::array<int, kMaxVendors> neighbours_on{};
     const double mu = spec_.noise_scale;
+    const double inv_mu = 1.0 / mu;
     const double gamma = spec_.network_weight;
     for (std::size_t d = 0; d < n; ++d) {
         int c = choice_[d];
@@ -159,7 +161,7 @@ void AgentDemand::choose(int /*turn*/, const OfferBoard& board, DemandTotals& to
         if (decide || sampled_for_surplus) {
             const int current_vendor = c >= 0 ? opt_.vendor[c] : (c == kOutside ? outside_vendor : last_vendor_[d]);
             int degree = 0;
-            if (gamma > 0.0 && networked) {
+            if (decide && gamma > 0.0 && networked) {  // the network term matters only to a choice
                 std::fill_n(neighbours_on.begin(), board.vendors + 1, 0);
                 const auto b = graph_.offsets[d], e = graph_.offsets[d + 1];
                 degree = static_cast<int>(e - b);
@@ -173,41 +175,50 @@ void AgentDemand::choose(int /*turn*/, const OfferBoard& board, DemandTotals& to
             }
             const double beta = traits_.quality_weight[d], alpha = traits_.price_weight[d],
                          s = traits_.switching_cost[d];
-            double best = -kInf;
-            double surplus_best = -kInf;
+            // Deterministic utility of each option without the developer-specific network
+            // and switching terms; -inf where not viable. Branch-free loops vectorise.
+            // (Reductions sit in loops of their own: exact max and sum orders, vectorised maps.)
             for (std::size_t o = 0; o <= m; ++o) {
-                if (value < opt_.threshold[o]) {
-                    u[o] = -kInf;
-                    continue;
-                }
-                const double base = beta * opt_.quality[o] - alpha * opt_.price_term[o] - opt_.penalty[o];
-                surplus_best = std::max(surplus_best, base);
-                double x = base;
-                const int v = opt_.vendor[o];
-                if (degree > 0) x += gamma * neighbours_on[v] / degree;
-                if (current_vendor >= 0 && v != current_vendor) x -= s;
-                u[o] = x / mu;
-                best = std::max(best, u[o]);
+                const double b = beta * opt_.quality[o] - alpha * opt_.price_term[o] - opt_.penalty[o];
+                base[o] = value >= opt_.threshold[o] ? b : -kInf;
             }
+            double surplus_best = -kInf;
+            for (std::size_t o = 0; o <= m; ++o)
+                surplus_best = std::max(surplus_best, base[o]);
             if (sampled_for_surplus && surplus_best > -kInf) {
+                for (std::size_t o = 0; o <= m; ++o) {
+                    const double e = fast_exp((base[o] - surplus_best) * inv_mu);
+                    u[o] = base[o] > -kInf ? e : 0.0;
+                }
                 double sum = 0.0;
                 for (std::size_t o = 0; o <= m; ++o)
-                    if (value >= opt_.threshold[o])
-                        sum += std::exp(
-                            (beta * opt_.quality[o] - alpha * opt_.price_term[o] - opt_.penalty[o] - surplus_best) /
-                            mu);
+                    sum += u[o];
                 totals.consumer_surplus +=
                     w * static_cast<double>(surplus_stride_) * (surplus_best + mu * std::log(sum));
             }
             if (decide) {
-                if (best == -kInf) {
+                if (surplus_best == -kInf) {
                     c = kInactive;
                 } else {
-                    double sum = 0.0;
+                    double best = -kInf;
                     for (std::size_t o = 0; o <= m; ++o) {
-                        u[o] = u[o] == -kInf ? 0.0 : std::exp(u[o] - best);
-                        sum += u[o];
+                        const bool other_vendor = current_vendor >= 0 && opt_.vendor[o] != current_vendor;
+                        u[o] = (base[o] - (other_vendor ? s : 0.0)) * inv_mu;
                     }
+                    if (degree > 0) {
+                        const double per_neighbour = gamma * inv_mu / degree;
+                        for (std::size_t o = 0; o <= m; ++o)
+                            u[o] += per_neighbour * neighbours_on[opt_.vendor[o]];
+                    }
+                    for (std::size_t o = 0; o <= m; ++o)
+                        best = std::max(best, u[o]);
+                    for (std::size_t o = 0; o <= m; ++o) {
+                        const double e = fast_exp(u[o] - best);
+                        u[o] = base[o] > -kInf ? e : 0.0;
+                    }
+                    double sum = 0.0;
+                    for (std::size_t o = 0; o <= m; ++o)
+                        sum += u[o];
                     double target = choice_rng_.uniform() * sum;
                     std::size_t pick = m;
                     for (std::size_t o = 0; o <= m; ++o) {

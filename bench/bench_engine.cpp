@@ -31,6 +31,23 @@ static void BM_AgentTurns(benchmark::State& state) {
 }
 BENCHMARK(BM_AgentTurns)->Arg(10000)->Arg(100000)->Arg(1000000)->Unit(benchmark::kMillisecond)->UseRealTime();
 
+static void BM_AgentTurnsRationed(benchmark::State& state) {
+    const auto n = state.range(0);
+    const auto sc = bench::benchmark_market(n, 12, 104, DemandMode::agent, 1e6);
+    std::int64_t turns = 0;
+    for (auto _ : state) {
+        state.PauseTiming();
+        Simulation sim(sc, 1);
+        state.ResumeTiming();
+        while (sim.step())
+            ++turns;
+        benchmark::DoNotOptimize(sim.last_demand().on_offers);
+    }
+    state.counters["developer_turns_per_s"] =
+        benchmark::Counter(static_cast<double>(turns) * static_cast<double>(n), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_AgentTurnsRationed)->Arg(1000000)->Unit(benchmark::kMillisecond)->UseRealTime();
+
 static void BM_AgentSetup(benchmark::State& state) {
     const auto sc = bench::benchmark_market(state.range(0));
     for (auto _ : state) {

@@ -19,8 +19,10 @@ inline StrategySpec make_strategy(const std::string& name, std::map<std::string,
     return s;
 }
 
+// gpus_per_vendor = 1e9 never binds; 1e6 makes capacity bind at 10^6 developers (rationing
+// forces every developer of a rationed vendor to re-choose, a heavier regime).
 inline Scenario benchmark_market(std::int64_t developers, int vendors = 12, int turns = 104,
-                                 DemandMode mode = DemandMode::agent) {
+                                 DemandMode mode = DemandMode::agent, double gpus_per_vendor = 1e9) {
     Scenario sc;
     sc.name = "benchmark";
     sc.turns = turns;
@@ -49,7 +51,7 @@ inline Scenario benchmark_market(std::int64_t developers, int vendors = 12, int 
         vs.name = vs.id;
         vs.kind = v < 4 ? VendorKind::cloud : (v < 11 ? VendorKind::startup : VendorKind::foreign);
         vs.cash = 1e12;
-        vs.gpus = 1e6;
+        vs.gpus = gpus_per_vendor;
         vs.tokens_per_gpu = 1e3;
         vs.cloud_attach_revenue = vs.kind == VendorKind::cloud ? 200 : 0;
         vs.cloud_margin = 0.3;

@@ -127,7 +127,7 @@ struct Event {
 const char* to_string(Event::Kind kind);
 
 struct OutputSpec {
-    std::int64_t surplus_sample = 10000;  // developers sampled for consumer surplus; 0 = all
+    std::int64_t surplus_sample = 2000;  // developers sampled for consumer surplus; 0 = all
 };
 
 struct Scenario {

@@ -385,7 +385,7 @@ TEST_CASE("a minimal scenario gets every default") {
     CHECK(s.vendors[0].offers[0].active);
     CHECK(s.vendors[0].offers[0].strategy.name == "static");
     CHECK(s.events.empty());
-    CHECK(s.output.surplus_sample == 10000);
+    CHECK(s.output.surplus_sample == 2000);
 }
 
 TEST_CASE("integers are accepted where floats are expected, integral floats where integers are") {
