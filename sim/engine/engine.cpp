@@ -330,6 +330,13 @@ void Simulation::check_finite(int t) const {
     }
 }
 
+std::vector<Scalar> summary_schema(const Scenario& scenario) {
+    if (is_repeated_game(scenario)) return repeated_game_summary_schema(scenario);
+    Recorder recorder(scenario);
+    recorder.finish(0, std::vector<VendorState>(scenario.vendors.size()));
+    return recorder.record().market_summary;
+}
+
 RunRecord run_scenario(const Scenario& scenario, std::uint64_t seed) {
     if (is_repeated_game(scenario)) return run_repeated_game(scenario, seed);
     Simulation sim(scenario, seed);

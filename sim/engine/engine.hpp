@@ -91,7 +91,11 @@ private:
     std::size_t next_event_ = 0;
 };
 
-// Convenience: one whole run.
+// One whole run: the market turn loop, or the learning kernel for a repeated game.
 RunRecord run_scenario(const Scenario& scenario, std::uint64_t seed);
+
+// Names and units of the market summary scalars run_scenario reports for this scenario
+// (values are placeholders), without running it.
+std::vector<Scalar> summary_schema(const Scenario& scenario);
 
 }  // namespace pricewar

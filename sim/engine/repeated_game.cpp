@@ -70,6 +70,19 @@ learning::QLearningConfig repeated_game_config(const Scenario& sc) {
     return cfg;
 }
 
+std::vector<Scalar> repeated_game_summary_schema(const Scenario& sc) {
+    return {
+        {"profit_gain", "1", 0},  // mean over firms of (profit - Nash) / (monopoly - Nash)
+        {"industry_profit_gain", "1", 0},
+        {"converged", "1", 0},
+        {"convergence_period", "periods", 0},
+        {"cycle_length", "periods", 0},
+        {"mean_cycle_price", sc.currency + "/Mtok", 0},
+        {"nash_profit", sc.currency + "/period", 0},
+        {"monopoly_profit", sc.currency + "/period", 0},
+    };
+}
+
 RunRecord run_repeated_game(const Scenario& scenario, std::uint64_t seed) {
     const auto cfg = repeated_game_config(scenario);
     const auto result = learning::run_q_learning_session(cfg, seed);
@@ -113,22 +126,23 @@ RunRecord run_repeated_game(const Scenario& scenario, std::uint64_t seed) {
             for (std::size_t t = 0; t < tokens.rows; ++t)
                 r.final_share[v] += all_tokens > 0.0 ? tokens.at(t, i) / all_tokens : 0.0;
         }
-    r.market_summary = {
-        {"profit_gain", "1", result.profit_gain},
-        {"industry_profit_gain", "1", result.industry_profit_gain},
-        {"converged", "1", result.converged ? 1.0 : 0.0},
-        {"convergence_period", "periods", static_cast<double>(result.periods)},
-        {"cycle_length", "periods", static_cast<double>(result.limit_cycle.size())},
-        {"mean_cycle_price", sc.currency + "/Mtok",
-         [&] {
-             double s = 0;
-             for (const double p : result.cycle_prices_mean)
-                 s += p;
-             return s / static_cast<double>(n);
-         }()},
-        {"nash_profit", sc.currency + "/period", result.nash_profit},
-        {"monopoly_profit", sc.currency + "/period", result.monopoly_profit},
-    };
+    r.market_summary = repeated_game_summary_schema(sc);
+    const double mean_price = [&] {
+        double total = 0;
+        for (const double p : result.cycle_prices_mean)
+            total += p;
+        return total / static_cast<double>(n);
+    }();
+    const double values[] = {result.profit_gain,
+                             result.industry_profit_gain,
+                             result.converged ? 1.0 : 0.0,
+                             static_cast<double>(result.periods),
+                             static_cast<double>(result.limit_cycle.size()),
+                             mean_price,
+                             result.nash_profit,
+                             result.monopoly_profit};
+    for (std::size_t k = 0; k < r.market_summary.size(); ++k)
+        r.market_summary[k].value = values[k];
     return r;
 }
 

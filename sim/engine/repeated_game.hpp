@@ -24,4 +24,7 @@ learning::QLearningConfig repeated_game_config(const Scenario& scenario);
 // convergence_period with the Nash and monopoly benchmarks.
 RunRecord run_repeated_game(const Scenario& scenario, std::uint64_t seed);
 
+// The market summary run_repeated_game reports (names and units; values 0).
+std::vector<Scalar> repeated_game_summary_schema(const Scenario& scenario);
+
 }  // namespace pricewar

@@ -1,5 +1,7 @@
 #include "sim/runners/campaign.hpp"
 
+#include "sim/output/sweep_statistics.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -145,9 +147,7 @@ void describe_scenarios(SweepHeader& header, const std::vector<const Scenario*>&
                 add_unique(header.offer_names, v.id + "." + o.id);
         }
         // The recorder's summary names and units, from a run stopped before its first turn.
-        Simulation probe(sc, sc.seed);
-        const RunRecord empty = probe.finish();
-        for (const auto& m : empty.market_summary) {
+        for (const auto& m : summary_schema(sc)) {
             if (std::find(header.market_summary_names.begin(), header.market_summary_names.end(), m.name) !=
                 header.market_summary_names.end())
                 continue;
@@ -304,6 +304,16 @@ void Output::abandon() noexcept {
     journal_.reset();
 }
 
+// Mean, standard error, sd and range of each market summary over the successful runs.
+void print_statistics(std::FILE* out, const SweepStatistics& stats) {
+    if (stats.ok == 0 || stats.market.empty()) return;
+    std::fprintf(out, "%-28s %14s %12s %12s %12s %12s  %s (over %lld successful runs)\n", "market summary", "mean",
+                 "std. error", "sd", "min", "max", "units", static_cast<long long>(stats.ok));
+    for (const auto& s : stats.market)
+        std::fprintf(out, "%-28s %14.6g %12.4g %12.4g %12.6g %12.6g  %s\n", s.name.c_str(), s.mean, s.se, s.sd, s.min,
+                     s.max, s.units.c_str());
+}
+
 int Output::finish(bool interrupted) {
     const auto done = static_cast<std::int64_t>(journal_->completed().size());
     if (interrupted || done < share_total_) {
@@ -316,17 +326,14 @@ int Output::finish(bool interrupted) {
     journal_.reset();
     finalize_sweep(journal_path_, options_.out);
     progress_->finish();
-    std::int64_t failed = failed_now_;
-    if (resumed_ > 0) {
-        // Runs journaled by an earlier process count too.
-        failed = 0;
-        for (const auto& r : read_sweep_file(options_.out).rows)
-            failed += r.status != 0 ? 1 : 0;
-    }
+    // Counts and statistics over every run in the file, including runs journaled by an
+    // earlier process before a resume.
+    const SweepStatistics stats = sweep_statistics(options_.out);
     std::fprintf(stdout, "wrote %s (%lld runs, %lld failed)\n", options_.out.c_str(), static_cast<long long>(done),
-                 static_cast<long long>(failed));
+                 static_cast<long long>(stats.failed));
+    print_statistics(stdout, stats);
     std::fflush(stdout);
-    return failed > 0 ? 1 : 0;
+    return stats.failed > 0 ? 1 : 0;
 }
 
 int execute(const Campaign& campaign, const ExecOptions& options) {

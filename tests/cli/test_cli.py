@@ -91,6 +91,23 @@ class Runs(unittest.TestCase):
                         differs = differs or not np.array_equal(x, z, equal_nan=True)
                 self.assertTrue(differs)
 
+    def test_calvano_batch_reports_profit_gain(self):
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "cal.h5")
+            r = run("batch", os.path.join(ROOT, "scenarios", "calvano", "baseline.toml"), "--replicates", "4",
+                    "--jobs", "2", "-o", out)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("profit_gain", r.stdout)
+            self.assertIn("std. error", r.stdout)
+            with h5py.File(out) as f:
+                self.assertEqual(f.attrs["format"], "pricewar-sweep")
+                gain = f["summary/market/profit_gain"][()]
+                self.assertEqual(len(gain), 4)
+                self.assertTrue(np.all(f["summary/market/converged"][()] == 1.0))
+                self.assertTrue(np.all(f["summary/market/convergence_period"][()] > 1e5))
+                self.assertTrue(np.all((gain > -1) & (gain <= 1.2)))
+                self.assertEqual(len(set(f["design/seed"][()])), 4)
+
     def test_validate_and_list_strategies(self):
         self.assertEqual(run("validate", DEFAULT).returncode, 0)
         out = run("list-strategies").stdout
