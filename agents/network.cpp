@@ -14,93 +14,107 @@
 namespace pricewar {
 namespace {
 
-using EdgeList = std::vector<std::pair<std::int32_t, std::int32_t>>;
-
-CsrGraph to_csr(std::int64_t n, EdgeList& edges) {
-    // Symmetrise, drop self-loops and duplicates.
-    const std::size_t m = edges.size();
-    edges.reserve(2 * m);
-    for (std::size_t i = 0; i < m; ++i)
-        edges.emplace_back(edges[i].second, edges[i].first);
-    std::erase_if(edges, [](const auto& e) { return e.first == e.second; });
-    std::sort(edges.begin(), edges.end());
-    edges.erase(std::unique(edges.begin(), edges.end()), edges.end());
+// Builds the CSR graph from a deterministic edge generator, called twice: once to count
+// degrees, once to fill rows. No edge list is held, so peak memory is the CSR itself.
+// Edges are symmetrised; self-loops and duplicates are dropped; rows are sorted.
+template <class Generate>
+CsrGraph build_csr(std::int64_t n, Generate generate) {
     CsrGraph g;
     g.offsets.assign(static_cast<std::size_t>(n) + 1, 0);
-    for (const auto& e : edges)
-        ++g.offsets[static_cast<std::size_t>(e.first) + 1];
+    generate([&](std::int64_t u, std::int64_t v) {
+        if (u == v) return;
+        ++g.offsets[static_cast<std::size_t>(u) + 1];
+        ++g.offsets[static_cast<std::size_t>(v) + 1];
+    });
     for (std::int64_t i = 0; i < n; ++i)
         g.offsets[i + 1] += g.offsets[i];
-    g.targets.resize(edges.size());
-    for (std::size_t i = 0; i < edges.size(); ++i)
-        g.targets[i] = edges[i].second;
+    g.targets.resize(static_cast<std::size_t>(g.offsets.back()));
+    std::vector<std::int64_t> fill(g.offsets.begin(), g.offsets.end() - 1);
+    generate([&](std::int64_t u, std::int64_t v) {
+        if (u == v) return;
+        g.targets[static_cast<std::size_t>(fill[static_cast<std::size_t>(u)]++)] = static_cast<std::int32_t>(v);
+        g.targets[static_cast<std::size_t>(fill[static_cast<std::size_t>(v)]++)] = static_cast<std::int32_t>(u);
+    });
+    fill = {};
+    // Sort each row, drop duplicates, compact in place.
+    std::int64_t write = 0;
+    for (std::int64_t i = 0; i < n; ++i) {
+        const auto b = g.targets.begin() + g.offsets[i], e = g.targets.begin() + g.offsets[i + 1];
+        std::sort(b, e);
+        const auto last = std::unique(b, e);
+        const std::int64_t start = write;
+        for (auto it = b; it != last; ++it)
+            g.targets[static_cast<std::size_t>(write++)] = *it;
+        g.offsets[i] = start;
+    }
+    g.offsets[static_cast<std::size_t>(n)] = write;
+    g.targets.resize(static_cast<std::size_t>(write));
+    g.targets.shrink_to_fit();
     return g;
 }
 
 using BoostGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS>;
 
 CsrGraph build_none(std::int64_t n, const ParamValues&, std::uint64_t) {
-    CsrGraph g;
-    g.offsets.assign(static_cast<std::size_t>(n) + 1, 0);
-    return g;
+    return build_csr(n, [](auto&&) {});
 }
 
 CsrGraph build_small_world(std::int64_t n, const ParamValues& p, std::uint64_t seed) {
     auto k = static_cast<std::int64_t>(p.get("k"));
     k = std::min<std::int64_t>(k, std::max<std::int64_t>(0, n - 1));
     k -= k % 2;  // Watts-Strogatz ring lattice needs an even neighbour count
-    EdgeList edges;
-    if (n < 3 || k == 0) return to_csr(n, edges);
-    boost::random::mt19937 gen(static_cast<std::uint32_t>(seed ^ (seed >> 32)));
-    using Gen = boost::small_world_iterator<boost::random::mt19937, BoostGraph>;
-    edges.reserve(static_cast<std::size_t>(n * k / 2));
-    for (Gen it(gen, static_cast<std::size_t>(n), static_cast<std::size_t>(k), p.get("rewire")), end; it != end; ++it)
-        edges.emplace_back(static_cast<std::int32_t>(it->first), static_cast<std::int32_t>(it->second));
-    return to_csr(n, edges);
+    const double rewire = p.get("rewire");
+    return build_csr(n, [&](auto&& emit) {
+        if (n < 3 || k == 0) return;
+        boost::random::mt19937 gen(static_cast<std::uint32_t>(seed ^ (seed >> 32)));
+        using Gen = boost::small_world_iterator<boost::random::mt19937, BoostGraph>;
+        for (Gen it(gen, static_cast<std::size_t>(n), static_cast<std::size_t>(k), rewire), end; it != end; ++it)
+            emit(static_cast<std::int64_t>(it->first), static_cast<std::int64_t>(it->second));
+    });
 }
 
 CsrGraph build_erdos_renyi(std::int64_t n, const ParamValues& p, std::uint64_t seed) {
-    EdgeList edges;
-    if (n < 2) return to_csr(n, edges);
-    const double prob = std::min(1.0, p.get("mean_degree") / static_cast<double>(n - 1));
-    boost::random::mt19937 gen(static_cast<std::uint32_t>(seed ^ (seed >> 32)));
-    using Gen = boost::sorted_erdos_renyi_iterator<boost::random::mt19937, BoostGraph>;
-    for (Gen it(gen, static_cast<std::size_t>(n), prob, false), end; it != end; ++it)
-        edges.emplace_back(static_cast<std::int32_t>(it->first), static_cast<std::int32_t>(it->second));
-    return to_csr(n, edges);
+    const double prob = n < 2 ? 0.0 : std::min(1.0, p.get("mean_degree") / static_cast<double>(n - 1));
+    return build_csr(n, [&](auto&& emit) {
+        if (n < 2 || prob <= 0.0) return;
+        boost::random::mt19937 gen(static_cast<std::uint32_t>(seed ^ (seed >> 32)));
+        using Gen = boost::sorted_erdos_renyi_iterator<boost::random::mt19937, BoostGraph>;
+        for (Gen it(gen, static_cast<std::size_t>(n), prob, false), end; it != end; ++it)
+            emit(static_cast<std::int64_t>(it->first), static_cast<std::int64_t>(it->second));
+    });
 }
 
 // Barabasi-Albert preferential attachment: each new node links to m existing nodes chosen
 // with probability proportional to degree (sampling from the list of edge endpoints).
 CsrGraph build_scale_free(std::int64_t n, const ParamValues& p, std::uint64_t seed) {
     const auto m = static_cast<std::int64_t>(p.get("m"));
-    EdgeList edges;
-    if (n < 2 || m < 1) return to_csr(n, edges);
-    boost::random::mt19937 gen(static_cast<std::uint32_t>(seed ^ (seed >> 32)));
-    std::vector<std::int32_t> endpoints;
-    endpoints.reserve(static_cast<std::size_t>(2 * n * m));
-    const std::int64_t core = std::min(n, m + 1);
-    for (std::int64_t i = 0; i < core; ++i)
-        for (std::int64_t j = i + 1; j < core; ++j) {
-            edges.emplace_back(static_cast<std::int32_t>(i), static_cast<std::int32_t>(j));
-            endpoints.push_back(static_cast<std::int32_t>(i));
-            endpoints.push_back(static_cast<std::int32_t>(j));
+    return build_csr(n, [&](auto&& emit) {
+        if (n < 2 || m < 1) return;
+        boost::random::mt19937 gen(static_cast<std::uint32_t>(seed ^ (seed >> 32)));
+        std::vector<std::int32_t> endpoints;
+        endpoints.reserve(static_cast<std::size_t>(2 * n * m));
+        const std::int64_t core = std::min(n, m + 1);
+        for (std::int64_t i = 0; i < core; ++i)
+            for (std::int64_t j = i + 1; j < core; ++j) {
+                emit(i, j);
+                endpoints.push_back(static_cast<std::int32_t>(i));
+                endpoints.push_back(static_cast<std::int32_t>(j));
+            }
+        std::vector<std::int32_t> picked;
+        for (std::int64_t v = core; v < n; ++v) {
+            picked.clear();
+            boost::random::uniform_int_distribution<std::size_t> pick(0, endpoints.size() - 1);
+            for (int tries = 0; static_cast<std::int64_t>(picked.size()) < m && tries < 50 * m; ++tries) {
+                const std::int32_t t = endpoints[pick(gen)];
+                if (std::find(picked.begin(), picked.end(), t) == picked.end()) picked.push_back(t);
+            }
+            for (const auto t : picked) {
+                emit(v, t);
+                endpoints.push_back(static_cast<std::int32_t>(v));
+                endpoints.push_back(t);
+            }
         }
-    std::vector<std::int32_t> picked;
-    for (std::int64_t v = core; v < n; ++v) {
-        picked.clear();
-        boost::random::uniform_int_distribution<std::size_t> pick(0, endpoints.size() - 1);
-        for (int tries = 0; static_cast<std::int64_t>(picked.size()) < m && tries < 50 * m; ++tries) {
-            const std::int32_t t = endpoints[pick(gen)];
-            if (std::find(picked.begin(), picked.end(), t) == picked.end()) picked.push_back(t);
-        }
-        for (const auto t : picked) {
-            edges.emplace_back(static_cast<std::int32_t>(v), t);
-            endpoints.push_back(static_cast<std::int32_t>(v));
-            endpoints.push_back(t);
-        }
-    }
-    return to_csr(n, edges);
+    });
 }
 
 }  // namespace
