@@ -48,6 +48,37 @@ static void BM_AgentTurnsRationed(benchmark::State& state) {
 }
 BENCHMARK(BM_AgentTurnsRationed)->Arg(1000000)->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// Cost against vendors (2 offers each) and horizon, at 10^5 developers.
+static void BM_Vendors(benchmark::State& state) {
+    const auto sc = bench::benchmark_market(100000, static_cast<int>(state.range(0)));
+    std::int64_t turns = 0;
+    for (auto _ : state) {
+        state.PauseTiming();
+        Simulation sim(sc, 1);
+        state.ResumeTiming();
+        while (sim.step())
+            ++turns;
+    }
+    state.counters["developer_turns_per_s"] =
+        benchmark::Counter(static_cast<double>(turns) * 1e5, benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_Vendors)->Arg(3)->Arg(6)->Arg(12)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+static void BM_Turns(benchmark::State& state) {
+    const auto sc = bench::benchmark_market(100000, 12, static_cast<int>(state.range(0)));
+    std::int64_t turns = 0;
+    for (auto _ : state) {
+        state.PauseTiming();
+        Simulation sim(sc, 1);
+        state.ResumeTiming();
+        while (sim.step())
+            ++turns;
+    }
+    state.counters["developer_turns_per_s"] =
+        benchmark::Counter(static_cast<double>(turns) * 1e5, benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_Turns)->Arg(52)->Arg(104)->Arg(208)->Unit(benchmark::kMillisecond)->UseRealTime();
+
 static void BM_AgentSetup(benchmark::State& state) {
     const auto sc = bench::benchmark_market(state.range(0));
     for (auto _ : state) {
