@@ -288,3 +288,19 @@ TEST_CASE("timeline events: price, withdraw, launch, quality") {
     CHECK(sim.offers()[1].quality == doctest::Approx(1.4));
     CHECK(r.events.size() >= 4);
 }
+
+TEST_CASE("a run whose state becomes infinite stops with an error naming vendor and turn") {
+    auto sc = small_market(500, 10);
+    sc.vendors[0].cloud_attach_revenue = 1e306;  // cross-subsidy overflows the cash balance
+    sc.vendors[0].cloud_margin = 1.0;
+    Simulation sim(sc, 1);
+    try {
+        sim.run();
+        FAIL("expected a NumericalError");
+    } catch (const NumericalError& e) {
+        const std::string what = e.what();
+        MESSAGE(what);
+        CHECK(what.find("vendor cloud") != std::string::npos);
+        CHECK(what.find("turn ") != std::string::npos);
+    }
+}
