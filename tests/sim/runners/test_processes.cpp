@@ -186,3 +186,46 @@ TEST_CASE("mpirun: a sweep over MPI ranks equals a local run") {
     }
 }
 #endif
+
+TEST_CASE("SIGKILL at 10 random moments, each followed by --resume: no run lost or duplicated") {
+    const std::string bin = test::pricewar_binary();
+    if (bin.empty() || !std::filesystem::exists(bin)) {
+        MESSAGE("no pricewar binary in this build: skipped");
+        return;
+    }
+    const ScratchDir dir;
+    const std::string file = write_long_sweep(dir);
+    const std::string reference = dir.file("reference.h5");
+    std::string err;
+    REQUIRE_MESSAGE(test::run_command({bin, "sweep", file, "-o", reference, "--jobs", "2"}, &err) == 0, err);
+
+    const std::string out = dir.file("killed.h5");
+    const std::string journal = sweep_journal_path(out);
+    std::random_device device;
+    const unsigned seed = device();
+    std::mt19937 gen(seed);
+    int kills = 0;
+    long previous_rows = 0;
+    for (int attempt = 0; attempt < 40 && kills < 10; ++attempt) {
+        // Every start is a resume (the first finds no journal and starts afresh); the kill
+        // lands at any instant: start-up, mid-run, mid-append or during finalisation.
+        test::Child child({bin, "sweep", file, "-o", out, "--jobs", "2", "--resume"}, dir.file("stdout"),
+                          dir.file("stderr"));
+        const int delay = std::uniform_int_distribution<int>(0, 250)(gen);
+        std::this_thread::sleep_for(std::chrono::milliseconds(delay));
+        child.signal(SIGKILL);
+        const int status = child.wait();
+        if (status != -SIGKILL) break;  // finished before the kill
+        ++kills;
+        const long rows = std::filesystem::exists(journal) ? test::journal_rows(journal) : 0;
+        MESSAGE("kill " << kills << " (random seed " << seed << ") after " << delay << " ms: " << rows << " of "
+                        << kLongRuns << " runs journaled");
+        CHECK(rows <= kLongRuns);
+        if (!std::filesystem::exists(out)) CHECK(rows >= previous_rows);  // journaled runs are never lost
+        previous_rows = rows;
+    }
+    CHECK(kills >= 3);
+    REQUIRE_MESSAGE(test::run_command({bin, "sweep", file, "-o", out, "--jobs", "2", "--resume"}, &err) == 0, err);
+    CHECK_FALSE(std::filesystem::exists(journal));
+    CHECK(test::sweep_differences(reference, out).empty());
+}
