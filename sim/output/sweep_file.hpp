@@ -10,6 +10,7 @@
 //   finalize_sweep(sweep_journal_path(out), out);   // OUT.h5 appears, the journal goes
 
 #include "sim/model/run_record.hpp"
+#include "sim/output/run_id_set.hpp"
 #include "sim/output/output_error.hpp"
 
 #include <cstdint>
@@ -99,7 +100,7 @@ public:
 
     // run_ids recorded so far. Not synchronised with concurrent append(): read it before
     // starting workers, or use is_completed().
-    [[nodiscard]] const std::set<std::int64_t>& completed() const;
+    [[nodiscard]] const RunIdSet& completed() const;
     [[nodiscard]] bool is_completed(std::int64_t run_id) const;  // thread-safe
     [[nodiscard]] const SweepHeader& header() const;
     [[nodiscard]] const std::string& path() const;

@@ -89,7 +89,7 @@ struct SweepJournal::State {
     std::uint64_t end = 0;         // bytes written
     std::uint64_t synced_end = 0;  // bytes known to be on disk
     bool syncing = false;          // a thread is in fdatasync (without the mutex)
-    std::set<std::int64_t> completed;
+    RunIdSet completed;
     std::uint64_t dropped = 0;
     std::string failure;  // set once a write left the journal in an unknown state
     mutable std::mutex mutex;
@@ -155,10 +155,10 @@ SweepJournal SweepJournal::resume(const std::string& path, const SweepHeader& he
     }
     lock_journal(state->fd, path);
 
-    std::set<std::int64_t> completed;
+    RunIdSet completed;
     const auto scan = journal::scan(state->fd.get(), path, [&](std::uint64_t offset, std::span<const std::byte> p) {
         const RunRow row = journal::decode_row(p);
-        if (!completed.insert(row.run_id).second)
+        if (!completed.insert(row.run_id))
             throw OutputError(
                 fmt::format("journal '{}' records run {} twice (second at byte offset {})", path, row.run_id, offset));
     });
@@ -191,7 +191,7 @@ SweepJournal SweepJournal::resume(const std::string& path, const SweepHeader& he
     return SweepJournal(std::move(state));
 }
 
-const std::set<std::int64_t>& SweepJournal::completed() const {
+const RunIdSet& SweepJournal::completed() const {
     return state_->completed;
 }
 

@@ -254,7 +254,7 @@ Output::Output(const Campaign& campaign, const ExecOptions& options)
 
     const auto& completed = journal_->completed();
     const auto planned = static_cast<std::int64_t>(campaign.plans.size());
-    for (const std::int64_t id : completed) {
+    completed.for_each([&](std::int64_t id) {
         if (id < 0 || id >= planned || !in_shard(id, options.shard))
             throw InputError(journal_path_, 0, 0, "(file)",
                              options.shard
@@ -262,7 +262,7 @@ Output::Output(const Campaign& campaign, const ExecOptions& options)
                                                "with its own output",
                                                id, options.shard->first, options.shard->second)
                                  : fmt::format("holds run {}, which this {} does not plan", id, campaign.label));
-    }
+    });
     for (std::size_t i = 0; i < campaign.plans.size(); ++i) {
         const auto id = campaign.plans[i].run_id;
         if (!in_shard(id, options.shard)) continue;

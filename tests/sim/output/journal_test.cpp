@@ -76,7 +76,7 @@ TEST_CASE("journal: resume after a torn last record keeps the intact records") {
         CAPTURE(cut);
         write_bytes(journal_path, std::vector<char>(bytes.begin(), bytes.end() - static_cast<long>(cut)));
         auto journal = SweepJournal::resume(journal_path, header);
-        CHECK(journal.completed() == std::set<std::int64_t>{0, 1, 4, 7});
+        CHECK(journal.completed() == RunIdSet{0, 1, 4, 7});
         CHECK(journal.dropped_tail_bytes() == last_record - cut);
         CHECK(std::filesystem::file_size(journal_path) == offsets.back());
     }
@@ -116,7 +116,7 @@ TEST_CASE("journal: a journal cut short while being created starts again on resu
             journal.append(make_row(header, 1));
         }
         auto journal = SweepJournal::resume(journal_path, header);
-        CHECK(journal.completed() == std::set<std::int64_t>{1});
+        CHECK(journal.completed() == RunIdSet{1});
     }
 }
 
@@ -205,7 +205,7 @@ TEST_CASE("journal: resume refuses the journal of another sweep") {
     CHECK_THROWS_WITH_AS(SweepJournal::resume(journal_path, other), doctest::Contains(field.c_str()), OutputError);
     // The journal is untouched and still resumes with the right header.
     auto journal = SweepJournal::resume(journal_path, header);
-    CHECK(journal.completed() == std::set<std::int64_t>{0});
+    CHECK(journal.completed() == RunIdSet{0});
 }
 
 TEST_CASE("journal: create, resume and finalize guard against misuse") {
@@ -235,7 +235,7 @@ TEST_CASE("journal: create, resume and finalize guard against misuse") {
         CHECK_THROWS_AS(journal.append(row), OutputError);
         CHECK_THROWS_WITH_AS(journal.append(make_row(header, 3)), doctest::Contains("already recorded"), OutputError);
         journal.append(make_row(header, 4));
-        CHECK(journal.completed() == std::set<std::int64_t>{3, 4});
+        CHECK(journal.completed() == RunIdSet{3, 4});
     }
     SUBCASE("series naming an offer outside the header") {
         const SweepHeader with_series = make_header(true);
