@@ -47,7 +47,7 @@ inline Scenario benchmark_market(std::int64_t developers, int vendors = 12, int 
     const char* strategies[] = {"follower", "penetration", "premium", "cost_plus", "static"};
     for (int v = 0; v < vendors; ++v) {
         VendorSpec vs;
-        vs.id = "v" + std::to_string(v);
+        vs.id = std::string("v").append(std::to_string(v));
         vs.name = vs.id;
         vs.kind = v < 4 ? VendorKind::cloud : (v < 11 ? VendorKind::startup : VendorKind::foreign);
         vs.cash = 1e12;
