@@ -16,15 +16,17 @@
 
 namespace pricewar {
 
-// Public state of one offer as of the end of last turn.
+// State of one offer when this turn is priced: quality and availability as of this turn
+// (after its timeline events), price and demand as of last turn.
 struct OfferView {
     int vendor = 0;
     double quality = 0.0;
-    double price = 0.0;        // blended CNY per Mtok
-    double list_price = 0.0;   // last price set by the scenario or a timeline event
-    double unit_cost = 0.0;    // this turn's CNY per Mtok (own offers only are exact; public for simplicity)
-    double token_share = 0.0;  // share of market tokens last turn
-    bool available = false;    // offered (launched, not withdrawn, vendor alive)
+    double price = 0.0;                 // blended CNY per Mtok
+    double list_price = 0.0;            // last price set by the scenario or a timeline event
+    double unit_cost = 0.0;             // this turn's CNY per Mtok (own offers only are exact; public for simplicity)
+    double token_share = 0.0;           // share of market tokens last turn
+    bool available = false;             // offered this turn (launched, not withdrawn, vendor alive)
+    double tokens_per_developer = 0.0;  // Mtok served per developer of this offer last turn; 0 when it had none
 };
 
 // A vendor's own books as of the end of last turn.
@@ -37,7 +39,8 @@ struct VendorView {
     double loss_budget = kInf;
     bool loss_budget_exhausted = false;
     double cross_subsidy_per_developer = 0.0;  // CNY per active developer per turn
-    double developers = 0.0;
+    double developers = 0.0;                   // on any of its offers last turn (weighted)
+    double tokens_per_developer = 0.0;         // Mtok served per developer last turn; 0 when it had none
 };
 
 // Expected demand of every offer when one offer's price is changed to a hypothetical value,
@@ -54,7 +57,12 @@ struct PricingContext {
     int offer = 0;  // flattened index of the offer being priced
     std::span<const OfferView> offers;
     std::span<const VendorView> vendors;
-    const Table* price_history = nullptr;  // blended price [turn, offer], rows < turn are filled
+    // Recorded history [turn, offer], rows < turn filled: blended price (NaN while the offer
+    // was not on sale), whether it was on sale (1/0) and its quality. A rival observed at a
+    // past row is judged by that row's price, availability and quality together.
+    const Table* price_history = nullptr;
+    const Table* available_history = nullptr;
+    const Table* quality_history = nullptr;
     const DemandOracle* demand = nullptr;  // may be null where the demand model offers none
     Rng* rng = nullptr;                    // this offer's own stream
 };

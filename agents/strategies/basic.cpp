@@ -40,8 +40,7 @@ public:
         const double rival = cheapest_comparable(ctx, quality_band_, reaction_turns_);
         double p = self.list_price;
         if (rival < kInf) p = std::min(p, match_ratio_ * rival);
-        const double floor =
-            std::max(margin_floor_price(self.unit_cost, margin_floor_), budget_floor(ctx, restore_margin_));
+        const double floor = std::max(subsidised_floor(ctx, margin_floor_), budget_floor(ctx, restore_margin_));
         return std::max(p, floor);
     }
 
@@ -53,20 +52,23 @@ private:
 class Penetration final : public PricingStrategy {
 public:
     explicit Penetration(const ParamValues& p)
-        : undercut_(p.get("undercut")),
+        : reaction_turns_(static_cast<int>(p.get("reaction_turns"))),
+          undercut_(p.get("undercut")),
           quality_band_(p.get("quality_band")),
           min_price_(p.get("min_price")),
+          margin_floor_(p.get("margin_floor")),
           restore_margin_(p.get("restore_margin")) {}
     double price(const PricingContext& ctx) override {
         const auto& self = ctx.offers[ctx.offer];
-        const double rival = cheapest_comparable(ctx, quality_band_, 1);
+        const double rival = cheapest_comparable(ctx, quality_band_, reaction_turns_);
         double p = self.price;
         if (rival < kInf && rival <= p) p = (1.0 - undercut_) * rival;
-        return std::max({p, min_price_, budget_floor(ctx, restore_margin_)});
+        return std::max({p, min_price_, subsidised_floor(ctx, margin_floor_), budget_floor(ctx, restore_margin_)});
     }
 
 private:
-    double undercut_, quality_band_, min_price_, restore_margin_;
+    int reaction_turns_;
+    double undercut_, quality_band_, min_price_, margin_floor_, restore_margin_;
 };
 
 class Premium final : public PricingStrategy {
@@ -84,7 +86,7 @@ public:
             const double rival = cheapest_comparable(ctx, quality_band_, 1);
             if (rival < p) p = std::max(p * (1.0 - max_cut_), rival);
         }
-        return std::max(p, margin_floor_price(self.unit_cost, margin_floor_));
+        return std::max(p, subsidised_floor(ctx, margin_floor_));
     }
 
 private:
@@ -111,18 +113,23 @@ std::vector<StrategyInfo> basic_strategies() {
         "the list price and never below the margin floor (or the restored margin once the loss budget is spent).",
         {{"reaction_turns", 1, 1, 520, "turns before reacting to a rival's price", true},
          {"quality_band", 0.25, 0, 10, "rivals whose quality differs by at most this are comparable", false},
-         {"match_ratio", 1.0, 0, 10, "price as a multiple of the cheapest comparable rival's", false},
+         {"match_ratio", 1.0, 0, 1000, "price as a multiple of the cheapest comparable rival's", false},
          {"margin_floor", 0.0, no_floor, 0.99,
-          "lowest gross margin; negative sells below cost (cloud vendors while the loss budget lasts)", false},
-         {"restore_margin", 0.0, no_floor, 0.99, "margin floor once the loss budget is exhausted", false}}));
+          "lowest gross margin on the unit cost net of cross-subsidy; negative sells below it", false},
+         {"restore_margin", 0.0, no_floor, 0.99, "margin floor on the unit cost once the loss budget is exhausted",
+          false}}));
     out.push_back(make_info<Penetration>(
         "penetration",
-        "Undercut the cheapest comparable rival by `undercut`, down to min_price (0 = free tier allowed); hold "
-        "the price while already cheapest.",
-        {{"undercut", 0.1, 0, 1, "fraction below the cheapest comparable rival", false},
+        "Undercut the cheapest comparable rival (seen reaction_turns ago) by `undercut`, down to min_price (0 = "
+        "free tier allowed) and the margin floor; hold the price while already cheapest.",
+        {{"reaction_turns", 1, 1, 520, "turns before reacting to a rival's price", true},
+         {"undercut", 0.1, 0, 1, "fraction below the cheapest comparable rival", false},
          {"quality_band", 0.25, 0, 10, "rivals whose quality differs by at most this are comparable", false},
          {"min_price", 0.0, 0, 1e9, "lowest blended price, CNY per Mtok", false},
-         {"restore_margin", 0.0, no_floor, 0.99, "margin floor once the loss budget is exhausted", false}}));
+         {"margin_floor", no_floor, no_floor, 0.99,
+          "lowest gross margin on the unit cost net of cross-subsidy (default: none)", false},
+         {"restore_margin", 0.0, no_floor, 0.99, "margin floor on the unit cost once the loss budget is exhausted",
+          false}}));
     out.push_back(make_info<Premium>(
         "premium",
         "Hold the price; only while the vendor's token share is below share_floor, move toward the cheapest "
@@ -130,7 +137,7 @@ std::vector<StrategyInfo> basic_strategies() {
         {{"max_cut", 0.05, 0, 1, "largest relative cut per turn", false},
          {"share_floor", 0.02, 0, 1, "token share below which the vendor cuts", false},
          {"quality_band", 0.25, 0, 10, "rivals whose quality differs by at most this are comparable", false},
-         {"margin_floor", 0.0, no_floor, 0.99, "lowest gross margin kept", false}}));
+         {"margin_floor", 0.0, no_floor, 0.99, "lowest gross margin on the unit cost net of cross-subsidy", false}}));
     return out;
 }
 

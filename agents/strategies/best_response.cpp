@@ -27,8 +27,8 @@ public:
     double price(const PricingContext& ctx) override {
         const auto& self = ctx.offers[ctx.offer];
         if (ctx.demand == nullptr) return self.price;
-        const double lo = std::max(
-            {min_price_, margin_floor_price(self.unit_cost, margin_floor_), budget_floor(ctx, restore_margin_)});
+        const double lo =
+            std::max({min_price_, subsidised_floor(ctx, margin_floor_), budget_floor(ctx, restore_margin_)});
         double scale = std::max({self.price, self.unit_cost, 1e-9});
         for (const auto& o : ctx.offers)
             if (o.available) scale = std::max(scale, o.price);
@@ -124,10 +124,12 @@ StrategyInfo best_response_strategy() {
             {{"objective", 0, 0, 1, "0 = own vendor's profit (Bertrand-Nash), 1 = joint profit (monopoly)", true},
              {"max_price", 1e6, 0, 1e12, "highest price searched, CNY per Mtok", false},
              {"min_price", 0, 0, 1e12, "lowest price searched, CNY per Mtok", false},
-             {"margin_floor", -1e6, -1e6, 0.99, "lowest gross margin (negative: below cost allowed)", false},
+             {"margin_floor", -1e6, -1e6, 0.99,
+              "lowest gross margin on the unit cost net of cross-subsidy (negative: below it allowed)", false},
              {"grid_points", 200, 4, 100000, "coarse grid before the golden-section refinement", true},
              {"damping", 0, 0, 0.99, "weight on last turn's price (0 = jump to the best response)", false},
-             {"restore_margin", 0, -1e6, 0.99, "margin floor once the loss budget is exhausted", false}},
+             {"restore_margin", 0, -1e6, 0.99, "margin floor on the unit cost once the loss budget is exhausted",
+              false}},
             [](const ParamValues& v) -> std::unique_ptr<PricingStrategy> { return std::make_unique<BestResponse>(v); }};
 }
 

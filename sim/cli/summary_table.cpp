@@ -30,7 +30,10 @@ void print_summary(std::ostream& out, const RunRecord& r) {
             const auto& full = r.offer_names[o];
             const auto dot = full.find('.');
             if (!prices.empty()) prices += " ";
-            prices += fmt::format("{}={:.3g}", full.substr(dot + 1), price->at(last, o));
+            // NaN: the offer was not on sale at the last turn (not launched, withdrawn, vendor exited).
+            const double p = price->at(last, o);
+            prices += std::isnan(p) ? fmt::format("{}=-", full.substr(dot + 1))
+                                    : fmt::format("{}={:.3g}", full.substr(dot + 1), p);
         }
         const std::string status = r.exit_turn[v] < 0 ? "alive" : fmt::format("exit t={}", r.exit_turn[v]);
         out << fmt::format("{:<14} {:<8} {:<34} {:>6.1f}% {:>10} {:>10}\n", r.vendor_names[v], r.vendor_kinds[v],

@@ -96,7 +96,7 @@ bool Simulation::step() {
     demand_->serve(board_, served_fraction_, totals_);
     settle_books(t);  // 5. books, funding, exits, GPUs
     check_finite(t);
-    recorder_.record_turn(t, offers_, vendors_, sc_.vendors, totals_, served_fraction_);  // 6. record
+    recorder_.record_turn(t, offers_, board_.available, vendors_, sc_.vendors, totals_, served_fraction_);  // 6. record
     ++turn_;
     return true;
 }
@@ -179,40 +179,56 @@ void Simulation::update_costs(int t) {
 }
 
 void Simulation::set_prices(int t) {
-    // Everyone sees the same snapshot of last turn, so moves are simultaneous.
-    const auto& hist = recorder_.price_history();
+    // Everyone sees the same snapshot of last turn, so moves are simultaneous. totals_ still
+    // holds last turn's demand.
     const auto& vshare = recorder_.record().vendor_series[Recorder::kTokenShare];
-    const auto& oshare = recorder_.record().offer_series[Recorder::kTokens];
+    const auto last = static_cast<std::size_t>(t - 1);
     double last_total = 0.0;
     for (std::size_t o = 0; o < offers_.size(); ++o)
-        last_total += oshare.at(static_cast<std::size_t>(t - 1), o);
+        last_total += totals_.served_mtok[o];
+    auto per_developer = [](double mtok, double developers) { return developers > 0.0 ? mtok / developers : 0.0; };
+    std::vector<double> vendor_mtok(vendors_.size(), 0.0);
     for (std::size_t o = 0; o < offers_.size(); ++o) {
         const auto& s = offers_[o];
-        offer_views_[o] = {
-            s.vendor,          s.quality,
-            s.price,           s.list_price,
-            s.unit_cost,       last_total > 0.0 ? oshare.at(static_cast<std::size_t>(t - 1), o) / last_total : 0.0,
-            offer_available(o)};
+        const double served = totals_.served_mtok[o];
+        vendor_mtok[static_cast<std::size_t>(s.vendor)] += served;
+        offer_views_[o] = {.vendor = s.vendor,
+                           .quality = s.quality,
+                           .price = s.price,
+                           .list_price = s.list_price,
+                           .unit_cost = s.unit_cost,
+                           .token_share = last_total > 0.0 ? served / last_total : 0.0,
+                           .available = offer_available(o),
+                           .tokens_per_developer = per_developer(served, totals_.developers[o])};
     }
     for (std::size_t v = 0; v < vendors_.size(); ++v) {
         const auto& s = vendors_[v];
         const auto& spec = sc_.vendors[v];
-        vendor_views_[v] = {spec.kind,
-                            s.active(),
-                            s.cash,
-                            vshare.at(static_cast<std::size_t>(t - 1), v),
-                            s.cumulative_ai_profit,
-                            spec.loss_budget,
-                            -s.cumulative_ai_profit > spec.loss_budget,
-                            cross_subsidy(spec, 1.0),
-                            totals_.vendor_developers[v]};
+        vendor_views_[v] = {.kind = spec.kind,
+                            .alive = s.active(),
+                            .cash = s.cash,
+                            .token_share = vshare.at(last, v),
+                            .ai_cumulative_profit = s.cumulative_ai_profit,
+                            .loss_budget = spec.loss_budget,
+                            .loss_budget_exhausted = -s.cumulative_ai_profit > spec.loss_budget,
+                            .cross_subsidy_per_developer = cross_subsidy(spec, 1.0),
+                            .developers = totals_.vendor_developers[v],
+                            .tokens_per_developer = per_developer(vendor_mtok[v], totals_.vendor_developers[v])};
     }
     std::vector<double>& next = next_price_;  // new prices apply only after every vendor moved
     next.resize(offers_.size());
     for (std::size_t o = 0; o < offers_.size(); ++o) {
         next[o] = offers_[o].price;
         if (!offer_available(o)) continue;
-        PricingContext ctx{t, static_cast<int>(o), offer_views_, vendor_views_, &hist, &oracle_, &strategy_rngs_[o]};
+        const PricingContext ctx{.turn = t,
+                                 .offer = static_cast<int>(o),
+                                 .offers = offer_views_,
+                                 .vendors = vendor_views_,
+                                 .price_history = &recorder_.price_history(),
+                                 .available_history = &recorder_.available_history(),
+                                 .quality_history = &recorder_.quality_history(),
+                                 .demand = &oracle_,
+                                 .rng = &strategy_rngs_[o]};
         next[o] = strategies_[o]->price(ctx);
         if (!std::isfinite(next[o]))
             throw NumericalError(fmt::format("turn {}: offer {}: strategy '{}' set a non-finite price", t,

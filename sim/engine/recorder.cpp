@@ -36,6 +36,7 @@ Recorder::Recorder(const Scenario& sc) {
         Table("price_out", money_per_mtok, T, O), Table("unit_cost", money_per_mtok, T, O),
         Table("tokens", "Mtok/turn", T, O),       Table("developers", "developers", T, O),
         Table("revenue", money + "/turn", T, O),  Table("gross_margin", "1", T, O),
+        Table("available", "1", T, O),            Table("quality", "1", T, O),
     };
     r.vendor_series = {
         Table("cash", money, T, V),
@@ -69,27 +70,32 @@ Recorder::Recorder(const Scenario& sc) {
             std::fill(t.values.begin(), t.values.end(), std::numeric_limits<double>::quiet_NaN());
 }
 
-void Recorder::record_turn(int turn, const std::vector<OfferState>& offers, const std::vector<VendorState>& vendors,
-                           const std::vector<VendorSpec>& specs, const DemandTotals& d,
-                           const std::vector<double>& fraction) {
+void Recorder::record_turn(int turn, const std::vector<OfferState>& offers, const std::vector<std::uint8_t>& on_sale,
+                           const std::vector<VendorState>& vendors, const std::vector<VendorSpec>& specs,
+                           const DemandTotals& d, const std::vector<double>& fraction) {
     const auto t = static_cast<std::size_t>(turn);
     auto& os = record_.offer_series;
     double total_tokens = 0.0, total_spend = 0.0, weighted_price = 0.0, requested = 0.0;
+    constexpr double nan = std::numeric_limits<double>::quiet_NaN();
     for (std::size_t o = 0; o < offers.size(); ++o) {
         const auto& s = offers[o];
-        os[kPrice].at(t, o) = s.price;
-        os[kPriceIn].at(t, o) = s.price_in;
-        os[kPriceOut].at(t, o) = s.price_out;
+        const bool sold = on_sale[o] != 0;
+        // An offer not on sale this turn has no market price: its prices and margin are NaN
+        // (its list price is kept in the engine for a later launch).
+        os[kAvailable].at(t, o) = sold ? 1.0 : 0.0;
+        os[kQuality].at(t, o) = s.quality;
+        os[kPrice].at(t, o) = sold ? s.price : nan;
+        os[kPriceIn].at(t, o) = sold ? s.price_in : nan;
+        os[kPriceOut].at(t, o) = sold ? s.price_out : nan;
         os[kUnitCost].at(t, o) = s.unit_cost;
         os[kTokens].at(t, o) = d.served_mtok[o];
         os[kOfferDevelopers].at(t, o) = d.developers[o];
         os[kRevenue].at(t, o) = d.spend[o];
         // Gross margin (p - c) / p is undefined for a free offer: NaN, not 0.
-        os[kGrossMargin].at(t, o) =
-            s.price > 0.0 ? (s.price - s.unit_cost) / s.price : std::numeric_limits<double>::quiet_NaN();
+        os[kGrossMargin].at(t, o) = sold && s.price > 0.0 ? (s.price - s.unit_cost) / s.price : nan;
         total_tokens += d.served_mtok[o];
         total_spend += d.spend[o];
-        weighted_price += d.served_mtok[o] * s.price;
+        if (sold) weighted_price += d.served_mtok[o] * s.price;
         requested += d.requested_mtok[o];
     }
     auto& vs = record_.vendor_series;

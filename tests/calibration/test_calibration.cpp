@@ -82,15 +82,24 @@ int vendor_index(const RunRecord& r, const std::string& id) {
     return static_cast<int>(it - r.vendor_names.begin());
 }
 
-// Capability index of a flattened offer at a turn: its scenario value, then every quality
-// or launch event with a quality up to that turn.
-double quality_at(const Scenario& sc, int offer, int turn) {
+// List price (blended) of a flattened offer at a turn as the scenario sets it: its scenario
+// prices, then every price or launch event with a price up to that turn. The recorded price
+// series has no price while an offer is not on sale (NaN).
+double list_price_at(const Scenario& sc, int offer, int turn) {
     const auto idx = sc.offer_index();
     const auto [v, o] = idx[static_cast<std::size_t>(offer)];
-    double q = sc.vendors[static_cast<std::size_t>(v)].offers[static_cast<std::size_t>(o)].quality;
+    const auto& spec = sc.vendors[static_cast<std::size_t>(v)].offers[static_cast<std::size_t>(o)];
+    double in = spec.price_in, out = spec.price_out;
     for (const auto& e : sc.events)
-        if (e.offer == offer && e.turn <= turn && e.quality) q = *e.quality;
-    return q;
+        if (e.offer == offer && e.turn <= turn && (e.kind == Event::Kind::price || e.kind == Event::Kind::launch)) {
+            in = e.price_in.value_or(in);
+            out = e.price_out.value_or(out);
+        }
+    return blended_price(in, out, sc.market.output_share);
+}
+
+bool on_sale(const RunRecord& r, std::size_t offer, int turn) {
+    return series(r.offer_series, "available").at(static_cast<std::size_t>(turn), offer) > 0.5;
 }
 
 // Where the war starts: the turn and offer of the challenger's scripted price event.
@@ -123,11 +132,12 @@ double comparable_band() {
     return 0.0;
 }
 
-// Relative price fall from turn `from` to turn `to` (1 = free, 0 = unchanged, < 0 = a rise).
+// Relative price fall from price p0 to price p1 (1 = free, 0 = unchanged, < 0 = a rise).
+double fall(double p0, double p1) { return p0 > 0 ? 1.0 - p1 / p0 : 0.0; }
+
+// Relative price fall of an offer on sale at both turns.
 double fall(const Table& price, std::size_t offer, int from, int to) {
-    const double p0 = price.at(static_cast<std::size_t>(from), offer);
-    const double p1 = price.at(static_cast<std::size_t>(to), offer);
-    return p0 > 0 ? 1.0 - p1 / p0 : 0.0;
+    return fall(price.at(static_cast<std::size_t>(from), offer), price.at(static_cast<std::size_t>(to), offer));
 }
 
 // Everything the facts need from one run.
@@ -142,18 +152,16 @@ struct RunFacts {
     bool giant_exit = false, giants_serving = true, startup_exit = false;  // SF6
     int startup_exits = 0;
     double alibaba_developer_ratio = 0, baidu_token_ratio = 0, prewar_tokens = 0;  // calibration targets
+    std::vector<int> budget_spent_turn;  // per giant: turn whose books take the AI unit past its loss budget; -1 never
+    std::vector<double> subsidy_per_mtok_9, subsidy_per_mtok_52;  // per giant: cross-subsidy / tokens served
 };
 
 double tier_mean_fall(const RunRecord& r, const std::string& tier, int from, int to) {
     const auto& price = series(r.offer_series, "price");
-    const auto& alive = series(r.vendor_series, "alive");
     double sum = 0;
     int n = 0;
     for (std::size_t o = 0; o < r.offer_names.size(); ++o) {
-        if (r.offer_tiers[o] != tier) continue;
-        const auto v = static_cast<std::size_t>(r.offer_vendor[o]);
-        if (alive.at(static_cast<std::size_t>(from), v) < 0.5 || alive.at(static_cast<std::size_t>(to), v) < 0.5)
-            continue;
+        if (r.offer_tiers[o] != tier || !on_sale(r, o, from) || !on_sale(r, o, to)) continue;
         sum += fall(price, o, from, to);
         ++n;
     }
@@ -174,20 +182,27 @@ RunFacts measure(const Scenario& sc, const RunRecord& r) {
     const auto& tokens = series(r.market_series, "total_tokens");
     const auto& avg = series(r.market_series, "avg_price");
     const auto& spend = series(r.market_series, "total_spend");
+    const auto& quality = series(r.offer_series, "quality");
     const double band = comparable_band();
-    const double challenger_q = quality_at(sc, trig.offer, trig.turn);
+    const double challenger_q = quality.at(static_cast<std::size_t>(trig.turn), static_cast<std::size_t>(trig.offer));
     RunFacts f;
 
     // SF1: a giant cuts when one of its offers comparable to the challenger's is >= 80 % cheaper
-    // than at turn `pre` (an offer launched later counts from its list price, recorded there).
+    // than at turn `pre` (an offer launched later counts from the list price the scenario gave
+    // it at `pre`).
     for (const auto& id : kGiants) {
         const int v = vendor_index(r, id);
         double best = -kInf;
-        for (std::size_t o = 0; o < r.offer_names.size(); ++o)
-            if (r.offer_vendor[o] == v &&
-                std::abs(quality_at(sc, static_cast<int>(o), respond) - challenger_q) <= band + 1e-12)
-                best = std::max(best, fall(price, o, pre, respond));
-        REQUIRE_MESSAGE(best > -kInf, id << " has no offer comparable to the challenger's");
+        for (std::size_t o = 0; o < r.offer_names.size(); ++o) {
+            const auto t = static_cast<std::size_t>(respond);
+            if (r.offer_vendor[o] != v || !on_sale(r, o, respond) ||
+                std::abs(quality.at(t, o) - challenger_q) > band + 1e-12)
+                continue;
+            const double before = on_sale(r, o, pre) ? price.at(static_cast<std::size_t>(pre), o)
+                                                     : list_price_at(sc, static_cast<int>(o), pre);
+            best = std::max(best, fall(before, price.at(t, o)));
+        }
+        REQUIRE_MESSAGE(best > -kInf, id << " has no offer on sale comparable to the challenger's");
         f.giant_cut.push_back(best);
         f.giants_cutting += best >= 0.8 ? 1 : 0;
     }
@@ -200,7 +215,7 @@ RunFacts measure(const Scenario& sc, const RunRecord& r) {
             if (r.offer_vendor[o] != v || r.offer_tiers[o] != "flagship") continue;
             has_flagship = true;
             for (int t = trig.turn; t <= window; ++t)
-                worst = std::max(worst, fall(price, o, pre, t));
+                if (on_sale(r, o, pre) && on_sale(r, o, t)) worst = std::max(worst, fall(price, o, pre, t));
         }
         REQUIRE_MESSAGE(has_flagship, id << " has no flagship offer");
         f.holdout_cut.push_back(worst);
@@ -243,6 +258,23 @@ RunFacts measure(const Scenario& sc, const RunRecord& r) {
     f.alibaba_developer_ratio = ali_after / ali_before;
     f.baidu_token_ratio = vendor_tokens.at(static_cast<std::size_t>(pre + 13), static_cast<std::size_t>(baidu)) /
                           vendor_tokens.at(p, static_cast<std::size_t>(baidu));
+    // Loss budgets: the AI unit's cumulative profit excludes cross-subsidy (docs/model.md section 3).
+    const auto& profit = series(r.vendor_series, "profit");
+    const auto& subsidy = series(r.vendor_series, "cross_subsidy");
+    for (const auto& id : kGiants) {
+        const auto v = static_cast<std::size_t>(vendor_index(r, id));
+        const double budget = sc.vendors[v].loss_budget;
+        double ai = 0;
+        int spent = -1;
+        for (int t = 0; t < r.turns && spent < 0; ++t) {
+            ai += profit.at(static_cast<std::size_t>(t), v) - subsidy.at(static_cast<std::size_t>(t), v);
+            if (-ai > budget) spent = t;
+        }
+        f.budget_spent_turn.push_back(spent);
+        f.subsidy_per_mtok_9.push_back(subsidy.at(w, v) / vendor_tokens.at(w, v));
+        f.subsidy_per_mtok_52.push_back(subsidy.at(static_cast<std::size_t>(kCompareTurn), v) /
+                                        vendor_tokens.at(static_cast<std::size_t>(kCompareTurn), v));
+    }
     return f;
 }
 
@@ -397,6 +429,24 @@ TEST_CASE("stylised facts of the 2024 price war (endogenous.toml)") {
         CHECK(gs.min == 1.0);
         CHECK(se.mean > 0.2);
     }
+    SUBCASE("giants' cross-subsidy and loss budgets (reported, not asserted)") {
+        for (std::size_t g = 0; g < kGiants.size(); ++g)
+            MESSAGE(fmt::format("cross-subsidy per Mtok served {:<10} turn {}: {} CNY/Mtok; turn {}: {} CNY/Mtok",
+                                kGiants[g], find_trigger(sc).turn + kWindow,
+                                pm(over(facts, [&](const RunFacts& f) { return f.subsidy_per_mtok_9[g]; })),
+                                kCompareTurn,
+                                pm(over(facts, [&](const RunFacts& f) { return f.subsidy_per_mtok_52[g]; }))));
+        for (std::size_t g = 0; g < kGiants.size(); ++g) {
+            std::vector<double> spent;
+            for (const auto& f : facts)
+                if (f.budget_spent_turn[g] >= 0) spent.push_back(f.budget_spent_turn[g]);
+            const Stats s = stats(spent);
+            MESSAGE(fmt::format("loss budget {:<10} spent in {:.0f} % of seeds, at turn {} (min {:g}, max {:g})",
+                                kGiants[g],
+                                100.0 * static_cast<double>(spent.size()) / static_cast<double>(facts.size()),
+                                spent.empty() ? std::string("-") : pm(s), s.min, s.max));
+        }
+    }
     SUBCASE("calibration targets (reported, not asserted)") {
         MESSAGE(
             fmt::format("Alibaba developers, 8 turns after the cut / before: x{} (reported: paying customers 90 k -> "
@@ -454,15 +504,16 @@ TEST_CASE("first responses: endogenous prices against the recorded history") {
     const auto& hp = series(h.offer_series, "price");
     const auto& ep = series(e.offer_series, "price");
     const std::vector<int> turns = {0, 1, 2, 3, 5, 9, 13};
+    auto shown = [](double p) { return std::isnan(p) ? std::string("-") : fmt::format("{:.3g}", p); };
     std::string header = "| offer |";
     for (const int t : turns)
         header += fmt::format(" t{} |", t);
-    MESSAGE((header + " (blended CNY/Mtok, history / endogenous)"));
+    MESSAGE((header + " (blended CNY/Mtok, history / endogenous; - = not on sale)"));
     for (std::size_t o = 0; o < h.offer_names.size(); ++o) {
         std::string row = "| " + h.offer_names[o] + " |";
         for (const int t : turns) {
             const auto ts = static_cast<std::size_t>(t);
-            row += fmt::format(" {:.3g} / {:.3g} |", hp.at(ts, o), ep.at(ts, o));
+            row += fmt::format(" {} / {} |", shown(hp.at(ts, o)), shown(ep.at(ts, o)));
         }
         MESSAGE(row);
     }

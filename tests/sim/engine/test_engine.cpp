@@ -304,3 +304,57 @@ TEST_CASE("a run whose state becomes infinite stops with an error naming vendor 
         CHECK(what.find("turn ") != std::string::npos);
     }
 }
+
+TEST_CASE("the record has each offer's availability and quality per turn, and no price while not on sale") {
+    auto sc = small_market(800, 12);
+    sc.vendors[2].offers[1].active = false;  // offer 5: launched at turn 4
+    auto ev = [](int turn, Event::Kind k, int offer) {
+        Event e;
+        e.turn = turn;
+        e.kind = k;
+        e.offer = offer;
+        return e;
+    };
+    auto launch = ev(4, Event::Kind::launch, 5);
+    auto withdraw = ev(6, Event::Kind::withdraw, 3);
+    auto quality = ev(8, Event::Kind::quality, 1);
+    quality.quality = 1.4;
+    sc.events = {launch, withdraw, quality};
+    const auto r = run_scenario(sc, 1);
+    const auto& available = series(r.offer_series, "available");
+    const auto& q = series(r.offer_series, "quality");
+    CHECK(available.units == "1");
+    CHECK(q.units == "1");
+    for (std::size_t t = 0; t < 12; ++t) {
+        INFO("turn " << t);
+        CHECK(available.at(t, 5) == (t >= 4 ? 1.0 : 0.0));
+        CHECK(available.at(t, 3) == (t < 6 ? 1.0 : 0.0));
+        CHECK(available.at(t, 0) == 1.0);
+        CHECK(q.at(t, 1) == doctest::Approx(t >= 8 ? 1.4 : 1.0));
+        for (std::size_t o = 0; o < r.offer_names.size(); ++o) {
+            const bool sold = available.at(t, o) > 0.5;
+            for (const char* name : {"price", "price_in", "price_out", "gross_margin"})
+                CHECK(std::isnan(series(r.offer_series, name).at(t, o)) == !sold);
+            if (!sold) CHECK(series(r.offer_series, "tokens").at(t, o) == 0.0);
+        }
+    }
+}
+
+TEST_CASE("an exiting vendor's offers are on sale at its exit turn and not after") {
+    auto sc = small_market(3000, 40);
+    sc.vendors[1].cash = 2e4;
+    sc.vendors[1].fixed_cost = 1e4;
+    const auto r = run_scenario(sc, 3);
+    REQUIRE(r.exit_turn[1] >= 0);
+    const auto exit = static_cast<std::size_t>(r.exit_turn[1]);
+    const auto& available = series(r.offer_series, "available");
+    const auto& price = series(r.offer_series, "price");
+    for (const std::size_t o : {std::size_t{2}, std::size_t{3}}) {  // the startup's two offers
+        CHECK(available.at(exit, o) == 1.0);
+        CHECK(std::isfinite(price.at(exit, o)));
+        for (std::size_t t = exit + 1; t < 40; ++t) {
+            CHECK(available.at(t, o) == 0.0);
+            CHECK(std::isnan(price.at(t, o)));
+        }
+    }
+}
