@@ -92,7 +92,9 @@ RunRecord run_repeated_game(const Scenario& scenario, std::uint64_t seed) {
     Recorder recorder(sc);
     RunRecord r = recorder.take();
     const std::size_t n = cfg.market.quality.size();
-    std::vector<double> price(n);
+    std::vector<double> price(n), offer_quality;
+    for (const auto& v : sc.vendors)
+        for (const auto& o : v.offers) offer_quality.push_back(o.quality);
     for (std::size_t t = 0; t < result.limit_cycle.size(); ++t) {
         for (std::size_t i = 0; i < n; ++i)
             price[i] = result.price_grid[i][static_cast<std::size_t>(result.limit_cycle[t][i])];
@@ -107,6 +109,8 @@ RunRecord run_repeated_game(const Scenario& scenario, std::uint64_t seed) {
             r.offer_series[Recorder::kOfferDevelopers].at(t, i) = mass * shares[i];
             r.offer_series[Recorder::kRevenue].at(t, i) = mass * shares[i] * price[i];
             r.offer_series[Recorder::kGrossMargin].at(t, i) = (price[i] - cfg.market.cost[i]) / price[i];
+            r.offer_series[Recorder::kAvailable].at(t, i) = 1.0;
+            r.offer_series[Recorder::kQuality].at(t, i) = offer_quality[i];
         }
     }
     const std::size_t V = sc.vendors.size();
