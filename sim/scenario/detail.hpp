@@ -70,6 +70,9 @@ std::string quoted_alternatives(const std::vector<std::string>& names);  // "a",
 std::string joined(const std::vector<std::string>& names);               // a, b, c
 bool valid_id(std::string_view id);                                       // [a-z0-9_-]+
 std::string join_key(const std::string& path, std::string_view key);
+// Length of the valid UTF-8 sequence at s[i] (1 for ASCII) and its code point in `cp`; 0 when
+// the bytes there are not valid UTF-8 or i is past the end.
+std::size_t utf8_sequence(std::string_view s, std::size_t i, char32_t& cp);
 
 // Keys of [developers] that hold a distribution.
 inline const std::vector<std::string>& distribution_keys() {

@@ -13,13 +13,7 @@ Scenario parse_scenario(std::string_view toml_text, const std::string& path_for_
                         const std::vector<std::string>& overrides) {
     scenario_detail::Context ctx;
     ctx.file = path_for_messages;
-    toml::table root;
-    try {
-        root = toml::parse(toml_text, std::string_view(path_for_messages));
-    } catch (const toml::parse_error& e) {
-        throw InputError(path_for_messages, static_cast<int>(e.source().begin.line),
-                         static_cast<int>(e.source().begin.column), "(syntax)", std::string(e.description()));
-    }
+    toml::table root = parse_toml(toml_text, path_for_messages);
     scenario_detail::apply_overrides(root, overrides, ctx);
     Scenario s = scenario_detail::build_scenario(root, ctx);
     s.source_path = path_for_messages;

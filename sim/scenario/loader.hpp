@@ -22,6 +22,11 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
 Scenario parse_scenario(std::string_view toml_text, const std::string& path_for_messages,
                         const std::vector<std::string>& overrides = {});
 
+// Parses TOML text; a syntax error throws InputError with key "(syntax)". Scenario and sweep
+// files are read with it rather than toml::parse, which it guards against a toml++ 3.3 bug
+// (undefined behaviour on some non-ASCII characters outside strings; see parse_toml.cpp).
+toml::table parse_toml(std::string_view text, const std::string& path_for_messages);
+
 // Every parameter after defaults and overrides, as TOML text that parse_scenario accepts and
 // that parses back to an equal Scenario (except source_path and source_toml).
 std::string resolved_toml(const Scenario& scenario);

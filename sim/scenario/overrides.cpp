@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include <fmt/format.h>
+
 #include "sim/scenario/detail.hpp"
 #include "sim/scenario/loader.hpp"
 
@@ -46,6 +48,25 @@ SetArg split_argument(const std::string& text) {
     std::size_t v0 = eq + 1;
     while (v0 < text.size() && is_space(text[v0])) ++v0;
     arg.value_column = static_cast<int>(std::min(v0, text.size())) + 1;
+
+    // The argument is recorded in the scenario's text as a comment and its value may become a
+    // string of the scenario: it must be text TOML can hold, i.e. UTF-8 without control
+    // characters other than tab.
+    for (std::size_t i = 0; i < text.size();) {
+        char32_t cp = 0;
+        const std::size_t n = utf8_sequence(text, i, cp);
+        const int column = static_cast<int>(i) + 1;
+        if (n == 0)
+            Context::fail_set(column, arg.key,
+                              fmt::format("invalid UTF-8 (byte 0x{:02X}; expected text)",
+                                          static_cast<unsigned>(static_cast<unsigned char>(text[i]))));
+        if ((cp < 0x20 && cp != '\t') || cp == 0x7F)
+            Context::fail_set(column, arg.key,
+                              fmt::format("control character U+{:04X} (expected text; in a quoted string write "
+                                          "it as \\u{:04X})",
+                                          static_cast<unsigned>(cp), static_cast<unsigned>(cp)));
+        i += n;
+    }
     return arg;
 }
 
@@ -119,14 +140,14 @@ void apply_one(toml::table& root, const SetArg& arg, Context& ctx) {
     const std::string text = value_text(arg);
     bool parsed_ok = false;
     try {
-        const toml::table parsed = toml::parse("v = " + text, std::string_view("--set"));
+        const toml::table parsed = parse_toml("v = " + text, "--set");
         if (const toml::node* v = parsed.get("v"); v != nullptr && parsed.size() == 1) {
             // Inserted by copy: copies carry no source position, so errors inside the value point
             // at the --set argument rather than at a position in a one-line scratch document.
             v->visit([&](const auto& value) { cur->insert_or_assign(arg.segments.back(), value); });
             parsed_ok = true;
         }
-    } catch (const toml::parse_error&) {
+    } catch (const InputError&) {
         parsed_ok = false;
     }
     if (!parsed_ok) cur->insert_or_assign(arg.segments.back(), text);

@@ -73,7 +73,12 @@ double read_number(const Context& ctx, const toml::node& n, const std::string& k
         v = f->get();
     else
         ctx.fail(&n, key, "expected a number, got " + type_name(n));
-    if (std::isnan(v)) ctx.fail(&n, key, "nan is not allowed (expected a number " + r.describe() + ")");
+    if (std::isnan(v)) {
+        // "a number >= 0", or just "a finite number" for an unbounded range.
+        const std::string range = r.describe();
+        ctx.fail(&n, key,
+                 "nan is not allowed (expected " + (range.rfind("a ", 0) == 0 ? range : "a number " + range) + ")");
+    }
     if (std::isinf(v) && !r.inf_ok) ctx.fail(&n, key, "must be finite (got " + format_number(v) + ")");
     if (!r.contains(v)) ctx.fail(&n, key, "must be " + r.describe() + " (got " + format_number(v) + ")");
     return v;
@@ -247,7 +252,9 @@ std::map<std::string, double> read_params(const Context& ctx, const toml::table*
     const auto names = spec_names(specs);
     for (const auto& [k, v, kk] : in_file_order(*given)) {
         if (!skip.empty() && k == skip) continue;
-        const auto it = std::find_if(specs.begin(), specs.end(), [&](const ParamSpec& s) { return s.name == k; });
+        // A plain reference: clang before 16 cannot capture a structured binding in a lambda.
+        const std::string& name = k;
+        const auto it = std::find_if(specs.begin(), specs.end(), [&](const ParamSpec& s) { return s.name == name; });
         if (it == specs.end()) {
             std::string problem = "unknown parameter '" + k + "' for " + owner;
             if (const auto near = nearest_key(k, names); !near.empty())
