@@ -14,6 +14,7 @@
 #include "agents/strategy.hpp"
 #include "sim/cli/summary_table.hpp"
 #include "sim/engine/engine.hpp"
+#include "sim/engine/repeated_game.hpp"
 #include "sim/output/output_error.hpp"
 #include "sim/output/run_file.hpp"
 #include "sim/output/sweep_file.hpp"
@@ -61,6 +62,16 @@ po::variables_map parse(const std::vector<std::string>& args, const po::options_
     return vm;
 }
 
+// Checks that need the whole scenario (not one key) and so are not the loader's: a
+// q_learning scenario must be a repeated logit game. Bad input: exit 2 naming file and key.
+void check_runnable(const Scenario& sc) {
+    const std::string problem = repeated_game_problem(sc);
+    if (problem.empty()) return;
+    const auto colon = problem.find(": ");
+    throw_in_scenario(sc, colon == std::string::npos ? "strategy" : problem.substr(0, colon),
+                      colon == std::string::npos ? problem : problem.substr(colon + 2), "q_learning");
+}
+
 int cmd_run(const std::vector<std::string>& args) {
     po::options_description o("run");
     o.add_options()("scenario", po::value<std::string>()->required(), "scenario file")(
@@ -73,6 +84,7 @@ int cmd_run(const std::vector<std::string>& args) {
     std::vector<std::string> overrides;
     if (vm.count("set")) overrides = vm["set"].as<std::vector<std::string>>();
     Scenario sc = load_scenario(vm["scenario"].as<std::string>(), overrides);
+    check_runnable(sc);
     if (vm.count("turns")) {
         // A shorter horizon than the file's: events after it never happen.
         const int turns = vm["turns"].as<int>();
@@ -100,9 +112,10 @@ int cmd_validate(const std::vector<std::string>& args) {
     for (const auto& file : args) {
         if (is_sweep_file(file)) {
             const auto spec = load_sweep_file(file);
-            std::cout << file << ": ok (sweep, " << expand(spec).size() << " runs)\n";
+            std::cout << file << ": ok (sweep, " << plan_count(spec) << " runs)\n";
         } else {
             const auto sc = load_scenario(file);
+            check_runnable(sc);
             std::cout << file << ": ok (scenario '" << sc.name << "', " << sc.vendors.size() << " vendors, "
                       << sc.offer_index().size() << " offers, " << sc.developers.count << " developers, " << sc.turns
                       << " turns)\n";

@@ -18,6 +18,23 @@ bool is_repeated_game(const Scenario& sc) {
     return any;
 }
 
+std::string repeated_game_problem(const Scenario& sc) {
+    bool any = false;
+    for (const auto& v : sc.vendors)
+        for (const auto& o : v.offers)
+            any = any || o.strategy.name == "q_learning";
+    if (!any) return "";
+    if (!is_repeated_game(sc))
+        return "strategy: q_learning prices only in a repeated-game scenario, where every offer uses it "
+               "(docs/model.md section 9)";
+    try {
+        (void)repeated_game_config(sc);
+    } catch (const std::invalid_argument& e) {
+        return e.what();
+    }
+    return "";
+}
+
 namespace {
 void require(bool ok, const std::string& key, const std::string& what) {
     if (!ok)
@@ -94,7 +111,8 @@ RunRecord run_repeated_game(const Scenario& scenario, std::uint64_t seed) {
     const std::size_t n = cfg.market.quality.size();
     std::vector<double> price(n), offer_quality;
     for (const auto& v : sc.vendors)
-        for (const auto& o : v.offers) offer_quality.push_back(o.quality);
+        for (const auto& o : v.offers)
+            offer_quality.push_back(o.quality);
     for (std::size_t t = 0; t < result.limit_cycle.size(); ++t) {
         for (std::size_t i = 0; i < n; ++i)
             price[i] = result.price_grid[i][static_cast<std::size_t>(result.limit_cycle[t][i])];

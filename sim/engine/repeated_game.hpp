@@ -15,6 +15,10 @@ namespace pricewar {
 // True when every offer uses q_learning.
 bool is_repeated_game(const Scenario& scenario);
 
+// Why the scenario cannot run, as "KEY: problem", or "" when it can: q_learning mixed with
+// other strategies, or a q_learning scenario that is not a repeated logit game.
+std::string repeated_game_problem(const Scenario& scenario);
+
 // The kernel's configuration for the scenario, or std::invalid_argument naming the scenario
 // key that makes it something other than a repeated logit game.
 learning::QLearningConfig repeated_game_config(const Scenario& scenario);

@@ -1,6 +1,8 @@
 #include "sim/runners/campaign.hpp"
 
+#include "sim/engine/repeated_game.hpp"
 #include "sim/output/sweep_statistics.hpp"
+#include "sim/scenario/loader.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -136,6 +138,11 @@ void describe_scenarios(SweepHeader& header, const std::vector<const Scenario*>&
             throw InputError(sc.source_path, 0, 0, "currency",
                              "is \"" + sc.currency + "\" but " + scenarios[0]->source_path + " uses \"" +
                                  header.currency + "\" (one batch, one currency)");
+        }
+        if (const std::string problem = repeated_game_problem(sc); !problem.empty()) {
+            const auto colon = problem.find(": ");
+            throw_in_scenario(sc, colon == std::string::npos ? "strategy" : problem.substr(0, colon),
+                              colon == std::string::npos ? problem : problem.substr(colon + 2), "q_learning");
         }
         header.turns = std::max(header.turns, sc.turns);
         for (const auto& v : sc.vendors) {

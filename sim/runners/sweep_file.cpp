@@ -26,7 +26,7 @@ namespace fs = std::filesystem;
 
 const std::vector<std::string> kTopKeys = {"scenario", "seed", "replicates", "turns", "design", "parameter", "set"};
 const std::vector<std::string> kParameterKeys = {"path", "values", "range", "scale"};
-constexpr double kMaxRuns = 1e8;
+constexpr double kMaxRuns = 1e7;  // plans are held in memory (about 100 bytes each)
 
 std::string type_name(const toml::node& n) {
     switch (n.type()) {
@@ -493,8 +493,10 @@ SweepSpec Parser::parse(std::string_view text) {
     else
         runs *= spec.design_params.at("samples") *
                 (design->name == "sobol" ? static_cast<double>(spec.parameters.size()) + 2.0 : 1.0);
+    const toml::node* where = root_.get("replicates");
+    if (where == nullptr) where = root_.get("design");
     if (runs > kMaxRuns)
-        fail(root_, "design",
+        fail(where != nullptr ? *where : static_cast<const toml::node&>(root_), "design",
              fmt::format("{:.0f} runs planned; at most {:.0f} per sweep (split it into several sweep files)", runs,
                          kMaxRuns));
     return spec;
@@ -533,13 +535,7 @@ std::vector<std::string> plan_overrides(const SweepSpec& spec, const std::vector
 }
 
 SweepSpec parse_sweep(std::string_view text, const std::string& path) {
-    toml::table root;
-    try {
-        root = toml::parse(text, std::string_view(path));
-    } catch (const toml::parse_error& e) {
-        throw InputError(path, static_cast<int>(e.source().begin.line), static_cast<int>(e.source().begin.column),
-                         "(syntax)", std::string(e.description()));
-    }
+    toml::table root = parse_toml(text, path);  // same guarded parser and (syntax) errors as scenarios
     Parser parser(path, root);
     return parser.parse(text);
 }
@@ -561,9 +557,9 @@ bool is_sweep_file(const std::string& path) {
     std::ostringstream text;
     text << in.rdbuf();
     try {
-        const toml::table root = toml::parse(text.str(), std::string_view(path));
+        const toml::table root = parse_toml(text.str(), path);
         return root.contains("scenario") || root.contains("design") || root.contains("parameter");
-    } catch (const toml::parse_error&) {
+    } catch (const InputError&) {
         return false;
     }
 }

@@ -42,4 +42,32 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
     return parse_scenario(text.str(), path, overrides);
 }
 
+void throw_in_scenario(const Scenario& sc, const std::string& key, const std::string& problem,
+                       const std::string& hint) {
+    const auto dot = key.rfind('.');
+    const std::string last = dot == std::string::npos ? key : key.substr(dot + 1);
+    int line = 1, found_line = 0, found_col = 0;
+    std::size_t start = 0;
+    const std::string& text = sc.source_toml;
+    while (start <= text.size() && found_line == 0) {
+        const std::size_t end = std::min(text.find('\n', start), text.size());
+        const std::string_view row(text.data() + start, end - start);
+        const std::size_t first = row.find_first_not_of(" \t");
+        if (first != std::string_view::npos && row[first] != '#') {
+            const std::string_view body = row.substr(first);
+            const bool sets_key = body.starts_with(last) && body.size() > last.size() &&
+                                  (body[last.size()] == ' ' || body[last.size()] == '=');
+            const std::size_t h = hint.empty() ? std::string_view::npos : row.find(hint);
+            if (sets_key || h != std::string_view::npos) {
+                found_line = line;
+                found_col = static_cast<int>((sets_key ? first : h) + 1);
+            }
+        }
+        start = end + 1;
+        ++line;
+    }
+    if (found_line == 0) found_line = found_col = 1;
+    throw InputError(sc.source_path, found_line, found_col, key, problem);
+}
+
 }  // namespace pricewar

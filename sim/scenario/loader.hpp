@@ -46,6 +46,12 @@ std::string nearest_key(std::string_view key, const std::vector<std::string>& ca
 std::string check_numeric_path(const std::string& scenario_path, const std::string& dotted_path);
 std::string check_numeric_path(const Scenario& scenario, const std::string& dotted_path);
 
+// Bad input found by a check of the whole scenario after loading: throws InputError at the
+// first line of the scenario text that sets the key's last segment (or, for a `strategy`
+// problem, names `hint`), so the message still points into the file.
+[[noreturn]] void throw_in_scenario(const Scenario& scenario, const std::string& key, const std::string& problem,
+                                    const std::string& hint = "");
+
 // Every path check_numeric_path accepts for this scenario, in resolved_toml order.
 std::vector<std::string> numeric_paths(const Scenario& scenario);
 

@@ -49,12 +49,6 @@ constexpr std::size_t kMaxPlansLoaded = 4;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view text(reinterpret_cast<const char*>(data), size);
-    // parse_sweep reads the text with toml::parse, where toml++ 3.3 reaches undefined behaviour
-    // on some non-ASCII characters (see sim/scenario/parse_toml.cpp); parse_toml, which guards
-    // against it, is fuzzed by fuzz_scenario. Text with non-ASCII bytes is left out here while
-    // parse_sweep does not use parse_toml.
-    for (const char c : text)
-        if (static_cast<unsigned char>(c) >= 0x80) return 0;
     pricewar::SweepSpec spec;
     try {
         spec = pricewar::parse_sweep(text, sweep_path());
