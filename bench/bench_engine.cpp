@@ -14,68 +14,41 @@
 
 using namespace pricewar;
 
-static void BM_AgentTurns(benchmark::State& state) {
-    const auto n = state.range(0);
-    const auto sc = bench::benchmark_market(n);
+namespace {
+// Times the turns of one run of `sc` (setup excluded) and reports developer-turns per second.
+void time_turns(benchmark::State& state, const Scenario& sc) {
     std::int64_t turns = 0;
     for (auto _ : state) {
         state.PauseTiming();
-        Simulation sim(sc, 1);  // setup (trait draws, network) excluded: turns only
+        Simulation sim(sc, 1);  // trait draws and network construction are not timed
         state.ResumeTiming();
         while (sim.step())
             ++turns;
         benchmark::DoNotOptimize(sim.last_demand().on_offers);
     }
-    state.counters["developer_turns_per_s"] =
-        benchmark::Counter(static_cast<double>(turns) * static_cast<double>(n), benchmark::Counter::kIsRate);
+    state.counters["developer_turns_per_s"] = benchmark::Counter(
+        static_cast<double>(turns) * static_cast<double>(sc.developers.count), benchmark::Counter::kIsRate);
+}
+}  // namespace
+
+static void BM_AgentTurns(benchmark::State& state) {
+    time_turns(state, bench::benchmark_market(state.range(0)));
 }
 BENCHMARK(BM_AgentTurns)->Arg(10000)->Arg(100000)->Arg(1000000)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 static void BM_AgentTurnsRationed(benchmark::State& state) {
-    const auto n = state.range(0);
-    const auto sc = bench::benchmark_market(n, 12, 104, DemandMode::agent, 1e6);
-    std::int64_t turns = 0;
-    for (auto _ : state) {
-        state.PauseTiming();
-        Simulation sim(sc, 1);
-        state.ResumeTiming();
-        while (sim.step())
-            ++turns;
-        benchmark::DoNotOptimize(sim.last_demand().on_offers);
-    }
-    state.counters["developer_turns_per_s"] =
-        benchmark::Counter(static_cast<double>(turns) * static_cast<double>(n), benchmark::Counter::kIsRate);
+    time_turns(state, bench::benchmark_market(state.range(0), 12, 104, DemandMode::agent, 1e6));
 }
 BENCHMARK(BM_AgentTurnsRationed)->Arg(1000000)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // Cost against vendors (2 offers each) and horizon, at 10^5 developers.
 static void BM_Vendors(benchmark::State& state) {
-    const auto sc = bench::benchmark_market(100000, static_cast<int>(state.range(0)));
-    std::int64_t turns = 0;
-    for (auto _ : state) {
-        state.PauseTiming();
-        Simulation sim(sc, 1);
-        state.ResumeTiming();
-        while (sim.step())
-            ++turns;
-    }
-    state.counters["developer_turns_per_s"] =
-        benchmark::Counter(static_cast<double>(turns) * 1e5, benchmark::Counter::kIsRate);
+    time_turns(state, bench::benchmark_market(100000, static_cast<int>(state.range(0))));
 }
 BENCHMARK(BM_Vendors)->Arg(3)->Arg(6)->Arg(12)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 static void BM_Turns(benchmark::State& state) {
-    const auto sc = bench::benchmark_market(100000, 12, static_cast<int>(state.range(0)));
-    std::int64_t turns = 0;
-    for (auto _ : state) {
-        state.PauseTiming();
-        Simulation sim(sc, 1);
-        state.ResumeTiming();
-        while (sim.step())
-            ++turns;
-    }
-    state.counters["developer_turns_per_s"] =
-        benchmark::Counter(static_cast<double>(turns) * 1e5, benchmark::Counter::kIsRate);
+    time_turns(state, bench::benchmark_market(100000, 12, static_cast<int>(state.range(0))));
 }
 BENCHMARK(BM_Turns)->Arg(52)->Arg(104)->Arg(208)->Unit(benchmark::kMillisecond)->UseRealTime();
 
