@@ -118,19 +118,19 @@ StrategyInfo q_learning_strategy() {
 }
 
 StrategyInfo best_response_strategy() {
-    return {"best_response",
-            "Myopic profit maximisation against rivals' last prices using the forecast (static logit) demand, "
-            "counting cross-subsidy; objective = 1 maximises the joint profit of all vendors (collusive benchmark).",
-            {{"objective", 0, 0, 1, "0 = own vendor's profit (Bertrand-Nash), 1 = joint profit (monopoly)", true},
-             {"max_price", 1e6, 0, 1e12, "highest price searched, CNY per Mtok", false},
-             {"min_price", 0, 0, 1e12, "lowest price searched, CNY per Mtok", false},
-             {"margin_floor", -1e6, -1e6, 0.99,
-              "lowest gross margin on the unit cost net of cross-subsidy (negative: below it allowed)", false},
-             {"grid_points", 200, 4, 100000, "coarse grid before the golden-section refinement", true},
-             {"damping", 0, 0, 0.99, "weight on last turn's price (0 = jump to the best response)", false},
-             {"restore_margin", 0, -1e6, 0.99, "margin floor on the unit cost once the loss budget is exhausted",
-              false}},
-            [](const ParamValues& v) -> std::unique_ptr<PricingStrategy> { return std::make_unique<BestResponse>(v); }};
+    return {
+        "best_response",
+        "Myopic profit maximisation against rivals' last prices using the forecast (static logit) demand, "
+        "counting cross-subsidy; objective = 1 maximises the joint profit of all vendors (collusive benchmark).",
+        {{"objective", 0, 0, 1, "0 = own vendor's profit (Bertrand-Nash), 1 = joint profit (monopoly)", true},
+         {"max_price", 1e6, 0, 1e12, "highest price searched, CNY per Mtok", false},
+         {"min_price", 0, 0, 1e12, "lowest price searched, CNY per Mtok", false},
+         {"margin_floor", -1e6, -1e6, 0.99,
+          "lowest gross margin on the unit cost net of cross-subsidy (negative: below it allowed)", false},
+         {"grid_points", 200, 4, 100000, "coarse grid before the golden-section refinement", true},
+         {"damping", 0, 0, 0.99, "weight on last turn's price (0 = jump to the best response)", false},
+         {"restore_margin", 0, -1e6, 0.99, "margin floor on the unit cost once the loss budget is exhausted", false}},
+        [](const ParamValues& v) -> std::unique_ptr<PricingStrategy> { return std::make_unique<BestResponse>(v); }};
 }
 
 }  // namespace pricewar::strategies

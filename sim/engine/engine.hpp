@@ -95,7 +95,7 @@ private:
 RunRecord run_scenario(const Scenario& scenario, std::uint64_t seed);
 
 // Names and units of the market summary scalars run_scenario reports for this scenario
-// (values are placeholders), without running it.
+// (every value 0), without running it.
 std::vector<Scalar> summary_schema(const Scenario& scenario);
 
 }  // namespace pricewar

@@ -32,11 +32,16 @@ Recorder::Recorder(const Scenario& sc) {
     const auto O = r.offer_names.size();
     const auto V = r.vendor_names.size();
     r.offer_series = {
-        Table("price", money_per_mtok, T, O),     Table("price_in", money_per_mtok, T, O),
-        Table("price_out", money_per_mtok, T, O), Table("unit_cost", money_per_mtok, T, O),
-        Table("tokens", "Mtok/turn", T, O),       Table("developers", "developers", T, O),
-        Table("revenue", money + "/turn", T, O),  Table("gross_margin", "1", T, O),
-        Table("available", "1", T, O),            Table("quality", "1", T, O),
+        Table("price", money_per_mtok, T, O),
+        Table("price_in", money_per_mtok, T, O),
+        Table("price_out", money_per_mtok, T, O),
+        Table("unit_cost", money_per_mtok, T, O),
+        Table("tokens", "Mtok/turn", T, O),
+        Table("developers", "developers", T, O),
+        Table("revenue", money + "/turn", T, O),
+        Table("gross_margin", "1", T, O),
+        Table("available", "1", T, O),
+        Table("quality", "1", T, O),
     };
     r.vendor_series = {
         Table("cash", money, T, V),

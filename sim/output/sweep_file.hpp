@@ -10,8 +10,8 @@
 //   finalize_sweep(sweep_journal_path(out), out);   // OUT.h5 appears, the journal goes
 
 #include "sim/model/run_record.hpp"
-#include "sim/output/run_id_set.hpp"
 #include "sim/output/output_error.hpp"
+#include "sim/output/run_id_set.hpp"
 
 #include <cstdint>
 #include <memory>

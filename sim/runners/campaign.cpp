@@ -82,9 +82,9 @@ bool same_campaign(SweepHeader a, SweepHeader b) {
 int execute_threads(const Campaign& campaign, const ExecOptions& options) {
     Output output(campaign, options);
     if (const auto done = output.already_complete()) return *done;
-    const auto& todo = output.todo();
+    const auto& pending = output.pending();
     const int workers = static_cast<int>(std::clamp<std::size_t>(static_cast<std::size_t>(std::max(1, options.jobs)), 1,
-                                                                 std::max<std::size_t>(todo.size(), 1)));
+                                                                 std::max<std::size_t>(pending.size(), 1)));
     RowQueue queue(2 * static_cast<std::size_t>(workers), workers);
     std::atomic<std::size_t> next{0};
     std::atomic<bool> abort{false};
@@ -94,8 +94,8 @@ int execute_threads(const Campaign& campaign, const ExecOptions& options) {
         threads.emplace_back([&] {
             while (!InterruptGuard::requested() && !abort.load()) {
                 const std::size_t i = next.fetch_add(1);
-                if (i >= todo.size()) break;
-                queue.push(campaign.run(campaign.plans[todo[i]]));
+                if (i >= pending.size()) break;
+                queue.push(campaign.run(campaign.plans[pending[i]]));
             }
             queue.producer_done();
         });
@@ -118,7 +118,7 @@ int execute_threads(const Campaign& campaign, const ExecOptions& options) {
         output.abandon();
         std::rethrow_exception(error);
     }
-    return output.finish(InterruptGuard::requested() && next.load() < todo.size());
+    return output.finish(InterruptGuard::requested() && next.load() < pending.size());
 }
 
 }  // namespace
@@ -274,7 +274,7 @@ Output::Output(const Campaign& campaign, const ExecOptions& options)
         const auto id = campaign.plans[i].run_id;
         if (!in_shard(id, options.shard)) continue;
         ++share_total_;
-        if (!completed.contains(id)) todo_.push_back(i);
+        if (!completed.contains(id)) pending_.push_back(i);
     }
     resumed_ = static_cast<std::int64_t>(completed.size());
     if (resumed_ > 0 || journal_->dropped_tail_bytes() > 0)

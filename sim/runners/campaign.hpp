@@ -62,7 +62,7 @@ public:
     // `out` already holds this campaign, complete: nothing to run; exit status of that file.
     [[nodiscard]] std::optional<int> already_complete() const { return already_complete_; }
     // Indices into campaign.plans still to run, ascending.
-    [[nodiscard]] const std::vector<std::size_t>& todo() const { return todo_; }
+    [[nodiscard]] const std::vector<std::size_t>& pending() const { return pending_; }
     [[nodiscard]] Progress& progress() { return *progress_; }
 
     // Journals one row (a single thread calls this).
@@ -80,7 +80,7 @@ private:
     std::optional<SweepJournal> journal_;
     std::optional<Progress> progress_;
     std::optional<int> already_complete_;
-    std::vector<std::size_t> todo_;
+    std::vector<std::size_t> pending_;
     std::int64_t share_total_ = 0;  // runs of this shard
     std::int64_t resumed_ = 0;      // of those, in the journal before this process
     std::int64_t failed_now_ = 0;   // failed runs recorded by this process

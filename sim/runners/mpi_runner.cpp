@@ -101,7 +101,7 @@ int coordinate(const Campaign& campaign, const ExecOptions& options, int size) {
     MPI_Bcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD);
     if (const auto done = output->already_complete()) return *done;
 
-    const auto& todo = output->todo();
+    const auto& pending = output->pending();
     std::size_t next = 0;
     int active = size - 1;
     std::exception_ptr error;
@@ -125,8 +125,8 @@ int coordinate(const Campaign& campaign, const ExecOptions& options, int size) {
         } else {
             MPI_Recv(nullptr, 0, MPI_BYTE, source, status.MPI_TAG, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
         }
-        if (!error && !InterruptGuard::requested() && next < todo.size()) {
-            const auto index = static_cast<std::int64_t>(todo[next++]);
+        if (!error && !InterruptGuard::requested() && next < pending.size()) {
+            const auto index = static_cast<std::int64_t>(pending[next++]);
             MPI_Send(&index, 1, MPI_INT64_T, source, kWork, MPI_COMM_WORLD);
         } else {
             MPI_Send(nullptr, 0, MPI_BYTE, source, kStop, MPI_COMM_WORLD);
@@ -137,7 +137,7 @@ int coordinate(const Campaign& campaign, const ExecOptions& options, int size) {
         output->abandon();
         std::rethrow_exception(error);
     }
-    return output->finish(InterruptGuard::requested() && next < todo.size());
+    return output->finish(InterruptGuard::requested() && next < pending.size());
 }
 
 int work(const Campaign& campaign) {

@@ -38,9 +38,11 @@ toml::source_position first_position(const toml::node& node) {
         if (best.line == 0 || before(p, best)) best = p;
     };
     if (const auto* t = node.as_table())
-        for (const auto& [k, v] : *t) consider(v);
+        for (const auto& [k, v] : *t)
+            consider(v);
     else if (const auto* a = node.as_array())
-        for (const auto& v : *a) consider(v);
+        for (const auto& v : *a)
+            consider(v);
     return best;
 }
 
@@ -60,8 +62,7 @@ void Context::fail_key(const toml::key& k, const toml::node* node, const std::st
 void Context::fail(const toml::node* node, const std::string& key, const std::string& problem, bool about_key) const {
     // A value an override wrote: point into the --set argument.
     for (auto it = overrides.rbegin(); it != overrides.rend(); ++it)
-        if (it->key == key)
-            fail_set(about_key ? it->segment_columns.back() : it->value_column, key, problem);
+        if (it->key == key) fail_set(about_key ? it->segment_columns.back() : it->value_column, key, problem);
     // A node an override rebuilt (a strategy name turned into a table) keeps its old position.
     if (const auto m = moved.find(key); m != moved.end() && m->second.begin.line > 0)
         throw InputError(file, static_cast<int>(m->second.begin.line), static_cast<int>(m->second.begin.column), key,
@@ -117,7 +118,8 @@ std::string Range::describe() const {
     const bool has_lo = std::isfinite(lo);
     const bool has_hi = std::isfinite(hi);
     if (has_lo && has_hi)
-        out = fmt::format("in {}{}, {}{}", lo_open ? "(" : "[", format_number(lo), format_number(hi), hi_open ? ")" : "]");
+        out = fmt::format("in {}{}, {}{}", lo_open ? "(" : "[", format_number(lo), format_number(hi),
+                          hi_open ? ")" : "]");
     else if (has_lo)
         out = fmt::format("{} {}", lo_open ? ">" : ">=", format_number(lo));
     else if (has_hi)
@@ -128,12 +130,24 @@ std::string Range::describe() const {
     return out;
 }
 
-Range at_least(double lo) { return Range{lo, kInf, false, false, false}; }
-Range above(double lo) { return Range{lo, kInf, true, false, false}; }
-Range closed(double lo, double hi) { return Range{lo, hi, false, false, false}; }
-Range closed_open(double lo, double hi) { return Range{lo, hi, false, true, false}; }
-Range open_closed(double lo, double hi) { return Range{lo, hi, true, false, false}; }
-Range at_least_or_inf(double lo) { return Range{lo, kInf, false, false, true}; }
+Range at_least(double lo) {
+    return Range{lo, kInf, false, false, false};
+}
+Range above(double lo) {
+    return Range{lo, kInf, true, false, false};
+}
+Range closed(double lo, double hi) {
+    return Range{lo, hi, false, false, false};
+}
+Range closed_open(double lo, double hi) {
+    return Range{lo, hi, false, true, false};
+}
+Range open_closed(double lo, double hi) {
+    return Range{lo, hi, true, false, false};
+}
+Range at_least_or_inf(double lo) {
+    return Range{lo, kInf, false, false, true};
+}
 
 std::string format_number(double v) {
     if (std::isnan(v)) return "nan";
@@ -144,8 +158,7 @@ std::string format_number(double v) {
 
 std::string toml_number(double v) {
     std::string s = format_number(v);
-    if (std::isfinite(v) && s.find_first_of(".eE") == std::string::npos &&
-        !(v == std::trunc(v) && std::fabs(v) < 1e15))
+    if (std::isfinite(v) && s.find_first_of(".eE") == std::string::npos && !(v == std::trunc(v) && std::fabs(v) < 1e15))
         s += ".0";
     return s;
 }
@@ -155,13 +168,27 @@ std::string toml_string(std::string_view s) {
     for (const char ch : s) {
         const auto c = static_cast<unsigned char>(ch);
         switch (ch) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\t': out += "\\t"; break;
-            case '\r': out += "\\r"; break;
-            case '\b': out += "\\b"; break;
-            case '\f': out += "\\f"; break;
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\b':
+                out += "\\b";
+                break;
+            case '\f':
+                out += "\\f";
+                break;
             default:
                 if (c < 0x20 || c == 0x7f)
                     out += fmt::format("\\u{:04X}", static_cast<unsigned>(c));
@@ -182,16 +209,26 @@ std::string toml_key(std::string_view k) {
 
 std::string type_name(const toml::node& node) {
     switch (node.type()) {
-        case toml::node_type::string: return "string";
-        case toml::node_type::integer: return "integer";
-        case toml::node_type::floating_point: return "float";
-        case toml::node_type::boolean: return "boolean";
-        case toml::node_type::table: return "table";
-        case toml::node_type::array: return "array";
-        case toml::node_type::date: return "date";
-        case toml::node_type::time: return "time";
-        case toml::node_type::date_time: return "date-time";
-        case toml::node_type::none: break;
+        case toml::node_type::string:
+            return "string";
+        case toml::node_type::integer:
+            return "integer";
+        case toml::node_type::floating_point:
+            return "float";
+        case toml::node_type::boolean:
+            return "boolean";
+        case toml::node_type::table:
+            return "table";
+        case toml::node_type::array:
+            return "array";
+        case toml::node_type::date:
+            return "date";
+        case toml::node_type::time:
+            return "time";
+        case toml::node_type::date_time:
+            return "date-time";
+        case toml::node_type::none:
+            break;
     }
     return "nothing";
 }
@@ -258,14 +295,17 @@ std::string join_key(const std::string& path, std::string_view key) {
 
 namespace {
 
-char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
+char lower(char c) {
+    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+}
 
 // Optimal string alignment distance (Damerau-Levenshtein without repeated edits of a substring).
 std::size_t edit_distance(std::string_view a, std::string_view b) {
     const std::size_t n = a.size();
     const std::size_t m = b.size();
     std::vector<std::size_t> prev2(m + 1), prev(m + 1), cur(m + 1);
-    for (std::size_t j = 0; j <= m; ++j) prev[j] = j;
+    for (std::size_t j = 0; j <= m; ++j)
+        prev[j] = j;
     for (std::size_t i = 1; i <= n; ++i) {
         cur[0] = i;
         for (std::size_t j = 1; j <= m; ++j) {
@@ -302,9 +342,8 @@ std::string nearest_key(std::string_view key, const std::vector<std::string>& ca
         std::string only;
         int hits = 0;
         for (const auto& c : candidates) {
-            if (c.size() > key.size() && std::equal(key.begin(), key.end(), c.begin(), [](char x, char y) {
-                    return lower(x) == lower(y);
-                })) {
+            if (c.size() > key.size() &&
+                std::equal(key.begin(), key.end(), c.begin(), [](char x, char y) { return lower(x) == lower(y); })) {
                 only = c;
                 ++hits;
             }

@@ -61,14 +61,14 @@ Range closed_open(double lo, double hi);
 Range open_closed(double lo, double hi);
 Range at_least_or_inf(double lo);
 
-std::string format_number(double v);        // shortest text that reads back exactly
-std::string toml_number(double v);          // same, always a valid TOML int or float
-std::string toml_string(std::string_view s); // quoted TOML basic string
-std::string toml_key(std::string_view k);    // bare key when possible, else quoted
+std::string format_number(double v);          // shortest text that reads back exactly
+std::string toml_number(double v);            // same, always a valid TOML int or float
+std::string toml_string(std::string_view s);  // quoted TOML basic string
+std::string toml_key(std::string_view k);     // bare key when possible, else quoted
 std::string type_name(const toml::node& node);
 std::string quoted_alternatives(const std::vector<std::string>& names);  // "a", "b" or "c"
 std::string joined(const std::vector<std::string>& names);               // a, b, c
-bool valid_id(std::string_view id);                                       // [a-z0-9_-]+
+bool valid_id(std::string_view id);                                      // [a-z0-9_-]+
 std::string join_key(const std::string& path, std::string_view key);
 // Length of the valid UTF-8 sequence at s[i] (1 for ASCII) and its code point in `cp`; 0 when
 // the bytes there are not valid UTF-8 or i is past the end.
@@ -76,9 +76,8 @@ std::size_t utf8_sequence(std::string_view s, std::size_t i, char32_t& cp);
 
 // Keys of [developers] that hold a distribution.
 inline const std::vector<std::string>& distribution_keys() {
-    static const std::vector<std::string> keys = {"value",          "base_usage",     "elasticity",
-                                                  "quality_weight", "price_weight",   "switching_cost",
-                                                  "reevaluate_prob", "budget"};
+    static const std::vector<std::string> keys = {"value",        "base_usage",     "elasticity",      "quality_weight",
+                                                  "price_weight", "switching_cost", "reevaluate_prob", "budget"};
     return keys;
 }
 

@@ -25,7 +25,8 @@ struct InputError : std::runtime_error {
     // "FILE:LINE:COL: KEY: problem", always a single line.
     static std::string format(const std::string& file, int line, int column, const std::string& key,
                               const std::string& problem) {
-        std::string out = file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + key + ": " + problem;
+        std::string out =
+            file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + key + ": " + problem;
         for (char& c : out)
             if (c == '\n' || c == '\r') c = ' ';
         return out;

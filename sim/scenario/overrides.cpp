@@ -12,21 +12,26 @@ namespace pricewar::scenario_detail {
 
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t'; }
+bool is_space(char c) {
+    return c == ' ' || c == '\t';
+}
 
-bool key_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-'; }
+bool key_char(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-';
+}
 
 // Splits "KEY=VALUE"; columns are 1-based positions in the argument.
 SetArg split_argument(const std::string& text) {
     SetArg arg;
     arg.text = text;
     const auto eq = text.find('=');
-    if (eq == std::string::npos)
-        Context::fail_set(1, text, "expected KEY=VALUE (e.g. vendors.deepseek.cash=1e9)");
+    if (eq == std::string::npos) Context::fail_set(1, text, "expected KEY=VALUE (e.g. vendors.deepseek.cash=1e9)");
     std::size_t k0 = 0;
     std::size_t k1 = eq;
-    while (k0 < k1 && is_space(text[k0])) ++k0;
-    while (k1 > k0 && is_space(text[k1 - 1])) --k1;
+    while (k0 < k1 && is_space(text[k0]))
+        ++k0;
+    while (k1 > k0 && is_space(text[k1 - 1]))
+        --k1;
     if (k0 == k1) Context::fail_set(static_cast<int>(eq) + 1, text, "missing KEY before '=' (expected KEY=VALUE)");
     arg.key = text.substr(k0, k1 - k0);
 
@@ -46,7 +51,8 @@ SetArg split_argument(const std::string& text) {
     }
 
     std::size_t v0 = eq + 1;
-    while (v0 < text.size() && is_space(text[v0])) ++v0;
+    while (v0 < text.size() && is_space(text[v0]))
+        ++v0;
     arg.value_column = static_cast<int>(std::min(v0, text.size())) + 1;
 
     // The argument is recorded in the scenario's text as a comment and its value may become a
@@ -74,8 +80,10 @@ std::string value_text(const SetArg& arg) {
     const auto eq = arg.text.find('=');
     std::size_t v0 = eq + 1;
     std::size_t v1 = arg.text.size();
-    while (v0 < v1 && is_space(arg.text[v0])) ++v0;
-    while (v1 > v0 && is_space(arg.text[v1 - 1])) --v1;
+    while (v0 < v1 && is_space(arg.text[v0]))
+        ++v0;
+    while (v1 > v0 && is_space(arg.text[v1 - 1]))
+        --v1;
     return arg.text.substr(v0, v1 - v0);
 }
 
@@ -97,7 +105,8 @@ bool is_strategy(const std::vector<std::string>& segments, std::size_t depth) {
 
 std::string path_of(const std::vector<std::string>& segments, std::size_t depth) {
     std::string out;
-    for (std::size_t i = 0; i < depth; ++i) out = join_key(out, segments[i]);
+    for (std::size_t i = 0; i < depth; ++i)
+        out = join_key(out, segments[i]);
     return out;
 }
 
@@ -111,7 +120,8 @@ void apply_one(toml::table& root, const SetArg& arg, Context& ctx) {
         if (child == nullptr) {
             if (!creatable(arg.segments, i + 1)) {
                 std::vector<std::string> names;
-                for (const auto& [k, v] : *cur) names.emplace_back(k.str());
+                for (const auto& [k, v] : *cur)
+                    names.emplace_back(k.str());
                 const std::string near = nearest_key(seg, names);
                 Context::fail_set(arg.segment_columns[i], here,
                                   near.empty() ? "no such table in the scenario"

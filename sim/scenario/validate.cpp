@@ -41,12 +41,13 @@ struct Entry {
 
 std::vector<Entry> in_file_order(const toml::table& t) {
     std::vector<std::pair<toml::source_position, Entry>> items;
-    for (const auto& [k, v] : t) items.push_back({first_position(v), Entry{std::string(k.str()), &v, &k}});
-    std::stable_sort(items.begin(), items.end(),
-                     [](const auto& a, const auto& b) { return before(a.first, b.first); });
+    for (const auto& [k, v] : t)
+        items.push_back({first_position(v), Entry{std::string(k.str()), &v, &k}});
+    std::stable_sort(items.begin(), items.end(), [](const auto& a, const auto& b) { return before(a.first, b.first); });
     std::vector<Entry> out;
     out.reserve(items.size());
-    for (auto& item : items) out.push_back(std::move(item.second));
+    for (auto& item : items)
+        out.push_back(std::move(item.second));
     return out;
 }
 
@@ -120,7 +121,8 @@ using Options = std::vector<std::pair<std::string, E>>;
 template <class E>
 std::vector<std::string> option_names(const Options<E>& options) {
     std::vector<std::string> out;
-    for (const auto& o : options) out.push_back(o.first);
+    for (const auto& o : options)
+        out.push_back(o.first);
     return out;
 }
 
@@ -228,7 +230,8 @@ private:
 
 std::vector<std::string> spec_names(const ParamSpecs& specs) {
     std::vector<std::string> out;
-    for (const auto& s : specs) out.push_back(s.name);
+    for (const auto& s : specs)
+        out.push_back(s.name);
     return out;
 }
 
@@ -247,7 +250,8 @@ std::map<std::string, double> read_params(const Context& ctx, const toml::table*
                                           const ParamSpecs& specs, const std::string& owner,
                                           std::string_view skip = {}) {
     std::map<std::string, double> out;
-    for (const auto& s : specs) out[s.name] = s.default_value;
+    for (const auto& s : specs)
+        out[s.name] = s.default_value;
     if (given == nullptr) return out;
     const auto names = spec_names(specs);
     for (const auto& [k, v, kk] : in_file_order(*given)) {
@@ -283,8 +287,7 @@ StrategySpec read_strategy(const Context& ctx, const toml::node* n, const std::s
         name_node = table->get("name");
         name_key = join_key(path, "name");
         if (name_node == nullptr)
-            ctx.fail(n, name_key,
-                     "missing required key 'name' (expected one of: " + joined(strategy_names()) + ")");
+            ctx.fail(n, name_key, "missing required key 'name' (expected one of: " + joined(strategy_names()) + ")");
         spec.name = read_string(ctx, *name_node, name_key);
     } else {
         ctx.fail(n, path, "expected a strategy name or a table { name = \"...\", ... }, got " + type_name(*n));
@@ -308,14 +311,14 @@ struct Domain {
     std::string meaning;
 };
 
-Distribution read_distribution(const Context& ctx, const toml::node& n, const std::string& path,
-                               const Domain& domain) {
+Distribution read_distribution(const Context& ctx, const toml::node& n, const std::string& path, const Domain& domain) {
     if (n.is_number()) return Distribution::constant(read_number(ctx, n, path, domain.range));
     const auto* t = n.as_table();
     if (t == nullptr)
         ctx.fail(&n, path,
                  "expected a number or a distribution table such as { dist = \"lognormal\", median = 1, sigma = 0.5 }, "
-                 "got " + type_name(n));
+                 "got " +
+                     type_name(n));
 
     const Options<Distribution::Kind> kinds = {{"lognormal", Distribution::Kind::lognormal},
                                                {"normal", Distribution::Kind::normal},
@@ -328,10 +331,18 @@ Distribution read_distribution(const Context& ctx, const toml::node& n, const st
 
     std::vector<std::string> known = {"dist"};
     switch (d.kind) {
-        case Distribution::Kind::lognormal: known.insert(known.end(), {"median", "sigma"}); break;
-        case Distribution::Kind::normal: known.insert(known.end(), {"mean", "sd"}); break;
-        case Distribution::Kind::uniform: known.insert(known.end(), {"low", "high"}); break;
-        case Distribution::Kind::constant: known.insert(known.end(), {"value"}); break;
+        case Distribution::Kind::lognormal:
+            known.insert(known.end(), {"median", "sigma"});
+            break;
+        case Distribution::Kind::normal:
+            known.insert(known.end(), {"mean", "sd"});
+            break;
+        case Distribution::Kind::uniform:
+            known.insert(known.end(), {"low", "high"});
+            break;
+        case Distribution::Kind::constant:
+            known.insert(known.end(), {"value"});
+            break;
     }
     known.insert(known.end(), {"min", "max"});
     const TableReader r(ctx, *t, path, known, "for a " + kind + " distribution");
@@ -412,9 +423,9 @@ const Options<Event::Kind> kEventKinds = {
 MarketSpec read_market(const Context& ctx, const toml::table* t) {
     MarketSpec m;
     if (t == nullptr) return m;
-    const TableReader r(ctx, *t, "market",
-                        {"output_share", "cost_decline", "kappa", "p_ref", "gpu_supply", "vc_climate",
-                         "rationing_penalty", "outside"});
+    const TableReader r(
+        ctx, *t, "market",
+        {"output_share", "cost_decline", "kappa", "p_ref", "gpu_supply", "vc_climate", "rationing_penalty", "outside"});
     m.output_share = r.number("output_share", closed(0, 1), m.output_share);
     m.cost_decline = r.number("cost_decline", closed_open(0, 1), m.cost_decline);
     m.kappa = r.number("kappa", at_least(0), m.kappa);
@@ -440,9 +451,9 @@ DeveloperSpec read_developers(const Context& ctx, const toml::table& root) {
     const auto* t = node->as_table();
     if (t == nullptr) ctx.fail(node, "developers", "expected a table, got " + type_name(*node));
 
-    std::vector<std::string> known = {"mode",           "count",         "weight",       "price_utility",
-                                      "noise_scale",    "network",       "network_params", "network_weight",
-                                      "initial_aware",  "p_innovation",  "p_imitation",  "mean_field_types"};
+    std::vector<std::string> known = {"mode",          "count",        "weight",         "price_utility",
+                                      "noise_scale",   "network",      "network_params", "network_weight",
+                                      "initial_aware", "p_innovation", "p_imitation",    "mean_field_types"};
     known.insert(known.end(), distribution_keys().begin(), distribution_keys().end());
     const TableReader r(ctx, *t, "developers", known);
 
@@ -451,9 +462,9 @@ DeveloperSpec read_developers(const Context& ctx, const toml::table& root) {
     // Checked before anything is sized by it.
     d.count = r.required_integer("count", 1, kMaxDevelopers);
     d.weight = r.number("weight", above(0), d.weight);
-    d.price_utility = r.choice(
-        "price_utility", Options<PriceUtility>{{"log", PriceUtility::log}, {"linear", PriceUtility::linear}},
-        d.price_utility);
+    d.price_utility =
+        r.choice("price_utility", Options<PriceUtility>{{"log", PriceUtility::log}, {"linear", PriceUtility::linear}},
+                 d.price_utility);
     d.noise_scale = r.number("noise_scale", above(0), d.noise_scale);
 
     d.network = r.string("network", d.network);
@@ -472,15 +483,14 @@ DeveloperSpec read_developers(const Context& ctx, const toml::table& root) {
     d.p_imitation = r.number("p_imitation", closed(0, 1), d.p_imitation);
     d.mean_field_types = static_cast<int>(r.integer("mean_field_types", 1, 100000, d.mean_field_types));
 
-    const std::pair<const char*, Distribution*> fields[] = {
-        {"value", &d.value},
-        {"base_usage", &d.base_usage},
-        {"elasticity", &d.elasticity},
-        {"quality_weight", &d.quality_weight},
-        {"price_weight", &d.price_weight},
-        {"switching_cost", &d.switching_cost},
-        {"reevaluate_prob", &d.reevaluate_prob},
-        {"budget", &d.budget}};
+    const std::pair<const char*, Distribution*> fields[] = {{"value", &d.value},
+                                                            {"base_usage", &d.base_usage},
+                                                            {"elasticity", &d.elasticity},
+                                                            {"quality_weight", &d.quality_weight},
+                                                            {"price_weight", &d.price_weight},
+                                                            {"switching_cost", &d.switching_cost},
+                                                            {"reevaluate_prob", &d.reevaluate_prob},
+                                                            {"budget", &d.budget}};
     for (const auto& [k, out] : fields) {
         const toml::node* n = r.find(k);
         if (n == nullptr) continue;
@@ -510,9 +520,9 @@ struct VendorRef {
 OfferSpec read_offer(const Context& ctx, const std::string& id, const toml::table& t, const std::string& path) {
     OfferSpec o;
     o.id = id;
-    const TableReader r(ctx, t, path,
-                        {"name", "tier", "quality", "price_in", "price_out", "unit_cost", "free_quota", "active",
-                         "strategy"});
+    const TableReader r(
+        ctx, t, path,
+        {"name", "tier", "quality", "price_in", "price_out", "unit_cost", "free_quota", "active", "strategy"});
     o.name = r.string("name", id, true);
     o.tier = r.string("tier", "pro", true);
     o.quality = r.required_number("quality", closed(0, 10), "a capability index");
@@ -530,10 +540,26 @@ VendorSpec read_vendor(const Context& ctx, const std::string& id, const toml::ta
     VendorSpec v;
     v.id = id;
     const TableReader r(ctx, t, path,
-                        {"name", "kind", "cash", "fixed_cost", "gpus", "tokens_per_gpu", "gpu_price", "gpu_opex",
-                         "gpu_lead_turns", "target_utilisation", "max_gpu_order", "cost_decline",
-                         "cloud_attach_revenue", "cloud_margin", "loss_budget", "funding_interval", "round_size",
-                         "investor_hurdle", "present", "offers"});
+                        {"name",
+                         "kind",
+                         "cash",
+                         "fixed_cost",
+                         "gpus",
+                         "tokens_per_gpu",
+                         "gpu_price",
+                         "gpu_opex",
+                         "gpu_lead_turns",
+                         "target_utilisation",
+                         "max_gpu_order",
+                         "cost_decline",
+                         "cloud_attach_revenue",
+                         "cloud_margin",
+                         "loss_budget",
+                         "funding_interval",
+                         "round_size",
+                         "investor_hurdle",
+                         "present",
+                         "offers"});
     v.name = r.string("name", id, true);
     v.kind = r.required_choice("kind", kVendorKinds);
     v.cash = r.number("cash", at_least(0), v.cash);
@@ -548,9 +574,10 @@ VendorSpec read_vendor(const Context& ctx, const std::string& id, const toml::ta
     v.cost_decline = r.optional_number("cost_decline", closed_open(0, 1));
     v.cloud_attach_revenue = r.number("cloud_attach_revenue", at_least(0), v.cloud_attach_revenue);
     if (v.cloud_attach_revenue != 0.0 && v.kind != VendorKind::cloud)
-        ctx.fail(r.find("cloud_attach_revenue"), r.key("cloud_attach_revenue"),
-                 fmt::format("only a cloud vendor earns attach revenue (expected 0 for kind \"{}\", or kind = \"cloud\")",
-                             to_string(v.kind)));
+        ctx.fail(
+            r.find("cloud_attach_revenue"), r.key("cloud_attach_revenue"),
+            fmt::format("only a cloud vendor earns attach revenue (expected 0 for kind \"{}\", or kind = \"cloud\")",
+                        to_string(v.kind)));
     v.cloud_margin = r.number("cloud_margin", closed(0, 1), v.cloud_margin);
     v.loss_budget = r.number("loss_budget", at_least_or_inf(0), v.loss_budget);
     v.funding_interval = static_cast<int>(r.integer("funding_interval", 1, kMaxTurns, v.funding_interval));
@@ -566,7 +593,8 @@ VendorSpec read_vendor(const Context& ctx, const std::string& id, const toml::ta
     for (const auto& [oid, node, okk] : in_file_order(*offers)) {
         const std::string okey = join_key(offers_key, oid);
         if (!valid_id(oid))
-            ctx.fail_key(*okk, node, okey, "bad offer id '" + oid + "' (expected lower-case letters, digits, '_' or '-')");
+            ctx.fail_key(*okk, node, okey,
+                         "bad offer id '" + oid + "' (expected lower-case letters, digits, '_' or '-')");
         const auto* ot = node->as_table();
         if (ot == nullptr) ctx.fail(node, okey, "expected a table [" + okey + "], got " + type_name(*node));
         if (++offers_so_far > kMaxOffers)
@@ -596,14 +624,16 @@ std::vector<Event> read_events(const Context& ctx, const toml::table& root, cons
     }
 
     std::vector<std::string> offer_ids;
-    for (const auto& o : offers) offer_ids.push_back(o.full_id);
+    for (const auto& o : offers)
+        offer_ids.push_back(o.full_id);
     std::vector<std::string> vendor_ids;
-    for (const auto& v : s.vendors) vendor_ids.push_back(v.id);
+    for (const auto& v : s.vendors)
+        vendor_ids.push_back(v.id);
 
     std::vector<int> entry_turn(s.vendors.size(), -1);
     std::vector<bool> launched(offers.size(), false);
 
-    const std::vector<std::string> all_keys = {"turn",  "kind",   "offer",  "vendor", "price_in",
+    const std::vector<std::string> all_keys = {"turn",      "kind",    "offer",  "vendor", "price_in",
                                                "price_out", "quality", "factor", "value",  "note"};
     for (std::size_t i = 0; i < arr->size(); ++i) {
         const toml::node& en = *arr->get(i);
@@ -616,19 +646,34 @@ std::vector<Event> read_events(const Context& ctx, const toml::table& root, cons
 
         std::vector<std::string> applies = {"turn", "kind", "note"};
         switch (e.kind) {
-            case Event::Kind::price: applies.insert(applies.end(), {"offer", "price_in", "price_out"}); break;
-            case Event::Kind::launch: applies.insert(applies.end(), {"offer", "price_in", "price_out", "quality"}); break;
-            case Event::Kind::withdraw: applies.insert(applies.end(), {"offer"}); break;
-            case Event::Kind::quality: applies.insert(applies.end(), {"offer", "quality"}); break;
-            case Event::Kind::cost_shock: applies.insert(applies.end(), {"vendor", "factor"}); break;
+            case Event::Kind::price:
+                applies.insert(applies.end(), {"offer", "price_in", "price_out"});
+                break;
+            case Event::Kind::launch:
+                applies.insert(applies.end(), {"offer", "price_in", "price_out", "quality"});
+                break;
+            case Event::Kind::withdraw:
+                applies.insert(applies.end(), {"offer"});
+                break;
+            case Event::Kind::quality:
+                applies.insert(applies.end(), {"offer", "quality"});
+                break;
+            case Event::Kind::cost_shock:
+                applies.insert(applies.end(), {"vendor", "factor"});
+                break;
             case Event::Kind::gpu_supply:
-            case Event::Kind::vc_climate: applies.insert(applies.end(), {"value"}); break;
-            case Event::Kind::vendor_entry: applies.insert(applies.end(), {"vendor"}); break;
+            case Event::Kind::vc_climate:
+                applies.insert(applies.end(), {"value"});
+                break;
+            case Event::Kind::vendor_entry:
+                applies.insert(applies.end(), {"vendor"});
+                break;
         }
         for (const auto& [k, v, kk] : in_file_order(t))
             if (std::find(applies.begin(), applies.end(), k) == applies.end())
-                ctx.fail_key(*kk, v, r.key(k),
-                             "key '" + k + "' does not apply to a " + kind + " event (expected " + joined(applies) + ")");
+                ctx.fail_key(
+                    *kk, v, r.key(k),
+                    "key '" + k + "' does not apply to a " + kind + " event (expected " + joined(applies) + ")");
 
         const toml::node* turn_node = r.find("turn");
         if (turn_node == nullptr) r.missing("turn", fmt::format("an integer in [0, {}]", s.turns - 1));
@@ -711,7 +756,8 @@ std::vector<Event> read_events(const Context& ctx, const toml::table& root, cons
                 e.value = r.required_number("value", closed(0, 1), "a funding climate");
                 break;
             case Event::Kind::withdraw:
-            case Event::Kind::vendor_entry: break;
+            case Event::Kind::vendor_entry:
+                break;
         }
         events.push_back(std::move(e));
     }
@@ -722,7 +768,8 @@ std::vector<Event> read_events(const Context& ctx, const toml::table& root, cons
         ctx.fail(ref.present != nullptr ? ref.present : ref.table, ref.key + ".present",
                  "vendor '" + s.vendors[v].id +
                      "' has present = false but never enters (expected an [[events]] entry with kind = "
-                     "\"vendor_entry\", vendor = \"" + s.vendors[v].id + "\")");
+                     "\"vendor_entry\", vendor = \"" +
+                     s.vendors[v].id + "\")");
     }
     std::size_t flat = 0;
     for (const auto& v : s.vendors) {
@@ -732,7 +779,8 @@ std::vector<Event> read_events(const Context& ctx, const toml::table& root, cons
                 ctx.fail(ref.active, ref.active_key,
                          "offer '" + ref.full_id +
                              "' has active = false but is never launched (expected an [[events]] entry with kind = "
-                             "\"launch\", offer = \"" + ref.full_id + "\")");
+                             "\"launch\", offer = \"" +
+                             ref.full_id + "\")");
             }
             ++flat;
         }
@@ -751,8 +799,8 @@ std::uint64_t read_seed(const Context& ctx, const toml::node* n, std::uint64_t f
         std::uint64_t v = 0;
         const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
         if (text.empty() || ec != std::errc() || end != text.data() + text.size())
-            ctx.fail(n, "seed", "expected an integer >= 0, or a decimal string up to 18446744073709551615 (got \"" +
-                                    text + "\")");
+            ctx.fail(n, "seed",
+                     "expected an integer >= 0, or a decimal string up to 18446744073709551615 (got \"" + text + "\")");
         return v;
     }
     return static_cast<std::uint64_t>(read_integer(ctx, *n, "seed", 0, kMaxInt));
@@ -776,7 +824,8 @@ Scenario build_scenario(const toml::table& root, const Context& ctx) {
 
     const toml::node* vnode = root.get("vendors");
     const std::string vendors_hint = "at least one [vendors.<id>] table";
-    if (vnode == nullptr) ctx.fail(&root, "vendors", "missing required table 'vendors' (expected " + vendors_hint + ")");
+    if (vnode == nullptr)
+        ctx.fail(&root, "vendors", "missing required table 'vendors' (expected " + vendors_hint + ")");
     const auto* vt = vnode->as_table();
     if (vt == nullptr) ctx.fail(vnode, "vendors", "expected a table, got " + type_name(*vnode));
     if (vt->empty()) ctx.fail(vnode, "vendors", "no vendors (expected " + vendors_hint + ")");
@@ -787,10 +836,12 @@ Scenario build_scenario(const toml::table& root, const Context& ctx) {
     for (const auto& [id, node, kk] : in_file_order(*vt)) {
         const std::string key = join_key("vendors", id);
         if (!valid_id(id))
-            ctx.fail_key(*kk, node, key, "bad vendor id '" + id + "' (expected lower-case letters, digits, '_' or '-')");
+            ctx.fail_key(*kk, node, key,
+                         "bad vendor id '" + id + "' (expected lower-case letters, digits, '_' or '-')");
         const auto* t = node->as_table();
         if (t == nullptr) ctx.fail(node, key, "expected a table [" + key + "], got " + type_name(*node));
-        if (s.vendors.size() >= kMaxVendors) ctx.fail(node, key, fmt::format("too many vendors (at most {})", kMaxVendors));
+        if (s.vendors.size() >= kMaxVendors)
+            ctx.fail(node, key, fmt::format("too many vendors (at most {})", kMaxVendors));
         s.vendors.push_back(
             read_vendor(ctx, id, *t, key, offers_so_far, offer_refs, static_cast<int>(s.vendors.size())));
         vendor_refs.push_back(VendorRef{t, t->get("present"), key});

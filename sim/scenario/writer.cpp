@@ -21,9 +21,7 @@ constexpr std::string_view kOverrideMarker = "# --set overrides applied:";
 class Writer {
 public:
     void header(const std::string& h) { out_ += "\n[" + h + "]\n"; }
-    void raw(std::string_view key, const std::string& value) {
-        out_ += sd::toml_key(key) + " = " + value + "\n";
-    }
+    void raw(std::string_view key, const std::string& value) { out_ += sd::toml_key(key) + " = " + value + "\n"; }
     void num(std::string_view key, double v) { raw(key, sd::toml_number(v)); }
     void integer(std::string_view key, std::int64_t v) { raw(key, fmt::format("{}", v)); }
     void str(std::string_view key, std::string_view v) { raw(key, sd::toml_string(v)); }
@@ -36,7 +34,8 @@ private:
 
 std::string inline_params(const std::string& first, const std::map<std::string, double>& params) {
     std::string out = "{ " + first;
-    for (const auto& [k, v] : params) out += ", " + sd::toml_key(k) + " = " + sd::toml_number(v);
+    for (const auto& [k, v] : params)
+        out += ", " + sd::toml_key(k) + " = " + sd::toml_number(v);
     return out + " }";
 }
 
@@ -46,10 +45,21 @@ std::string distribution_text(const Distribution& d) {
     std::string out = fmt::format("{{ dist = \"{}\"", to_string(d.kind));
     auto add = [&](const char* k, double v) { out += fmt::format(", {} = {}", k, sd::toml_number(v)); };
     switch (d.kind) {
-        case Distribution::Kind::constant: add("value", d.a); break;
-        case Distribution::Kind::lognormal: add("median", d.a); add("sigma", d.b); break;
-        case Distribution::Kind::normal: add("mean", d.a); add("sd", d.b); break;
-        case Distribution::Kind::uniform: add("low", d.a); add("high", d.b); break;
+        case Distribution::Kind::constant:
+            add("value", d.a);
+            break;
+        case Distribution::Kind::lognormal:
+            add("median", d.a);
+            add("sigma", d.b);
+            break;
+        case Distribution::Kind::normal:
+            add("mean", d.a);
+            add("sd", d.b);
+            break;
+        case Distribution::Kind::uniform:
+            add("low", d.a);
+            add("high", d.b);
+            break;
     }
     if (std::isfinite(d.clip_min)) add("min", d.clip_min);
     if (std::isfinite(d.clip_max)) add("max", d.clip_max);
@@ -64,7 +74,8 @@ std::string override_comments(const Scenario& s) {
     std::size_t pos = s.source_toml.find('\n', at);
     while (pos != std::string::npos && pos + 1 < s.source_toml.size()) {
         const std::size_t end = s.source_toml.find('\n', pos + 1);
-        const std::string line = s.source_toml.substr(pos + 1, end == std::string::npos ? std::string::npos : end - pos - 1);
+        const std::string line =
+            s.source_toml.substr(pos + 1, end == std::string::npos ? std::string::npos : end - pos - 1);
         if (line.rfind("# --set ", 0) == 0) out += line + "\n";
         pos = end;
     }
@@ -74,7 +85,8 @@ std::string override_comments(const Scenario& s) {
 void collect_numeric(const toml::node& node, const std::string& path,
                      std::vector<std::pair<toml::source_position, std::string>>& out) {
     if (const auto* t = node.as_table()) {
-        for (const auto& [k, v] : *t) collect_numeric(v, sd::join_key(path, k.str()), out);
+        for (const auto& [k, v] : *t)
+            collect_numeric(v, sd::join_key(path, k.str()), out);
         // Clip bounds of a distribution may be added to one written as a table.
         if (t->contains("dist")) {
             const auto p = sd::first_position(node);
@@ -141,7 +153,8 @@ std::string resolved_toml(const Scenario& s) {
     w.raw("budget", distribution_text(d.budget));
     if (!d.network_params.empty()) {
         w.header("developers.network_params");
-        for (const auto& [k, v] : d.network_params) w.num(k, v);
+        for (const auto& [k, v] : d.network_params)
+            w.num(k, v);
     }
 
     for (const auto& v : s.vendors) {
@@ -220,7 +233,8 @@ std::vector<std::string> numeric_paths(const Scenario& scenario) {
     });
     std::vector<std::string> out;
     out.reserve(found.size());
-    for (auto& f : found) out.push_back(std::move(f.second));
+    for (auto& f : found)
+        out.push_back(std::move(f.second));
     return out;
 }
 
@@ -242,8 +256,7 @@ std::string check_numeric_path(const Scenario& scenario, const std::string& dott
         start = dot + 1;
     }
     if (node != nullptr) {
-        if (node->is_table())
-            return "is a table, not a number (expected one of its numeric keys)";
+        if (node->is_table()) return "is a table, not a number (expected one of its numeric keys)";
         return "is a " + sd::type_name(*node) + ", not a number";
     }
     const std::string near = nearest_key(dotted_path, paths);

@@ -120,7 +120,8 @@ TEST_CASE("a scenario where every offer uses q_learning runs as the Calvano et a
                            << r.market_summary_value("cycle_length"));
     CHECK(r.market_summary_value("converged") == 1.0);
     for (const auto& t : r.offer_series)
-        for (const double x : t.values) CHECK_MESSAGE(std::isfinite(x), t.name);  // the cycle fills every series
+        for (const double x : t.values)
+            CHECK_MESSAGE(std::isfinite(x), t.name);  // the cycle fills every series
     CHECK(r.market_summary_value("nash_profit") == doctest::Approx(0.2229267).epsilon(1e-6));
     CHECK(r.market_summary_value("monopoly_profit") == doctest::Approx(0.3374905).epsilon(1e-6));
     const double gain = r.market_summary_value("profit_gain");

@@ -133,7 +133,9 @@ double comparable_band() {
 }
 
 // Relative price fall from price p0 to price p1 (1 = free, 0 = unchanged, < 0 = a rise).
-double fall(double p0, double p1) { return p0 > 0 ? 1.0 - p1 / p0 : 0.0; }
+double fall(double p0, double p1) {
+    return p0 > 0 ? 1.0 - p1 / p0 : 0.0;
+}
 
 // Relative price fall of an offer on sale at both turns.
 double fall(const Table& price, std::size_t offer, int from, int to) {

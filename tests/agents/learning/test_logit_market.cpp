@@ -27,7 +27,7 @@ LogitMarket asymmetric_market() {
     return m;
 }
 
-} // namespace
+}  // namespace
 
 TEST_CASE("logit shares follow the closed form and sum to one with the outside good") {
     const LogitMarket market = symmetric_logit_market(2);

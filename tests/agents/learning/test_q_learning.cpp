@@ -30,7 +30,7 @@ bool same_result(const SessionResult& a, const SessionResult& b) {
            a.cycle_prices_mean == b.cycle_prices_mean && a.cycle_profit_mean == b.cycle_profit_mean;
 }
 
-} // namespace
+}  // namespace
 
 TEST_CASE("xoshiro256** draws are reproducible and in range") {
     Xoshiro256 a(42);
@@ -53,7 +53,7 @@ TEST_CASE("xoshiro256** draws are reproducible and in range") {
         ++counts[v];
     }
     for (int count : counts) {
-        CHECK(std::abs(count - 10000) < 500); // about 5 standard deviations
+        CHECK(std::abs(count - 10000) < 500);  // about 5 standard deviations
     }
 }
 
@@ -141,7 +141,7 @@ TEST_CASE("profit gain on a hand-built greedy cycle") {
     CHECK(out.profit_gain[0] == doctest::Approx(d0).epsilon(1e-12));
     CHECK(out.profit_gain[1] == doctest::Approx(d1).epsilon(1e-12));
     CHECK(out.mean_profit_gain == doctest::Approx(0.5 * (d0 + d1)).epsilon(1e-12));
-    CHECK(out.profit_gain[0] == doctest::Approx(out.profit_gain[1]).epsilon(1e-12)); // symmetric cycle
+    CHECK(out.profit_gain[0] == doctest::Approx(out.profit_gain[1]).epsilon(1e-12));  // symmetric cycle
     CHECK(out.industry_profit_gain == doctest::Approx(out.mean_profit_gain).epsilon(1e-12));
 
     // Every other state leads to (2,2), the monopoly point, which is not a fixed point here.
@@ -162,13 +162,13 @@ TEST_CASE("greedy limit cycle with memory 2 (tit-for-tat)") {
     std::vector<int> greedy(2 * 16);
     for (std::size_t s = 0; s < 16; ++s) {
         const std::size_t latest = s % 4;
-        greedy[0 * 16 + s] = static_cast<int>(latest / 2); // rival 1's last action
-        greedy[1 * 16 + s] = static_cast<int>(latest % 2); // rival 0's last action
+        greedy[0 * 16 + s] = static_cast<int>(latest / 2);  // rival 1's last action
+        greedy[1 * 16 + s] = static_cast<int>(latest % 2);  // rival 0's last action
     }
-    const auto cycle = greedy_limit_cycle(greedy, 2, 2, 2, 1); // older (0,0), latest (1,0)
+    const auto cycle = greedy_limit_cycle(greedy, 2, 2, 2, 1);  // older (0,0), latest (1,0)
     const std::vector<std::vector<int>> expected{{1, 0}, {0, 1}};
     CHECK(cycle == expected);
-    const auto steady = greedy_limit_cycle(greedy, 2, 2, 2, 3 * 4 + 3); // (1,1) twice
+    const auto steady = greedy_limit_cycle(greedy, 2, 2, 2, 3 * 4 + 3);  // (1,1) twice
     CHECK(steady == std::vector<std::vector<int>>{{1, 1}});
     CHECK_THROWS_AS(greedy_limit_cycle(greedy, 2, 2, 2, 16), std::invalid_argument);
     CHECK_THROWS_AS(greedy_limit_cycle(greedy, 2, 2, 1, 0), std::invalid_argument);
@@ -197,7 +197,7 @@ TEST_CASE("a session is a pure function of (config, seed)") {
 
 TEST_CASE("parallel batches reproduce sequential sessions") {
     QLearningConfig config;
-    config.beta = 2e-5; // shorter sessions
+    config.beta = 2e-5;  // shorter sessions
     const std::vector<std::uint64_t> seeds{11, 12, 13, 14, 15};
     const auto parallel = run_q_learning_sessions(config, seeds, 2);
     REQUIRE(parallel.size() == seeds.size());
@@ -255,7 +255,7 @@ TEST_CASE("sessions with three agents and with memory 2 run and report consisten
 }
 
 TEST_CASE("baseline batch reproduces the average profit gain of Calvano et al. (2020)") {
-    const QLearningConfig config; // alpha = 0.15, beta = 4e-6, delta = 0.95, m = 15, xi = 0.1
+    const QLearningConfig config;  // alpha = 0.15, beta = 4e-6, delta = 0.95, m = 15, xi = 0.1
     constexpr int sessions = 40;
     double sum = 0.0;
     double sum_sq = 0.0;
@@ -273,8 +273,8 @@ TEST_CASE("baseline batch reproduces the average profit gain of Calvano et al. (
     const double mean = sum / sessions;
     const double sd = std::sqrt((sum_sq - sessions * mean * mean) / (sessions - 1));
     const double se = sd / std::sqrt(static_cast<double>(sessions));
-    MESSAGE("sessions: " << sessions << ", converged: " << converged << ", mean profit gain: " << mean
-                         << ", sd: " << sd << ", se: " << se << ", mean periods to convergence: " << periods / sessions
+    MESSAGE("sessions: " << sessions << ", converged: " << converged << ", mean profit gain: " << mean << ", sd: " << sd
+                         << ", se: " << se << ", mean periods to convergence: " << periods / sessions
                          << ", seconds per session: " << seconds / sessions);
     CHECK(converged == sessions);
     CHECK(std::abs(mean - 0.849) < 4.0 * se);

@@ -48,7 +48,9 @@ inline InputError error_of(std::string_view text, const std::vector<std::string>
     throw std::logic_error("unreachable");
 }
 
-inline bool same(double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); }
+inline bool same(double a, double b) {
+    return a == b || (std::isnan(a) && std::isnan(b));
+}
 
 inline bool same(const Distribution& a, const Distribution& b) {
     return a.kind == b.kind && same(a.a, b.a) && same(a.b, b.b) && same(a.clip_min, b.clip_min) &&

@@ -37,7 +37,8 @@ TEST_CASE("wrong type") {
           "expected one of \"cloud\", \"startup\" or \"foreign\", got integer");
     CHECK(error_of(edited("[vendors.alpha.offers.one]", "[vendors.alpha.offers.one]\nactive = 1")).problem ==
           "expected a boolean (true or false), got integer");
-    CHECK(error_of(edited("name = \"minimal\"", "name = \"m\"\nmarket = 3")).problem == "expected a table, got integer");
+    CHECK(error_of(edited("name = \"minimal\"", "name = \"m\"\nmarket = 3")).problem ==
+          "expected a table, got integer");
     const auto ev = error_of("events = 3\n" + kMinimal);
     check_at(ev, 1, 10, "events");
     CHECK(ev.problem == "expected an array of tables ([[events]]), got integer");
@@ -62,7 +63,8 @@ TEST_CASE("missing required key: reported at the table that lacks it") {
     const auto e = error_of(edited("kind = \"startup\"\n", ""));
     check_at(e, 4, 1, "vendors.alpha.kind");
     CHECK(std::string(e.what()) ==
-          "test.toml:4:1: vendors.alpha.kind: missing required key 'kind' (expected \"cloud\", \"startup\" or \"foreign\")");
+          "test.toml:4:1: vendors.alpha.kind: missing required key 'kind' (expected \"cloud\", \"startup\" or "
+          "\"foreign\")");
 
     const auto q = error_of(edited("quality = 1\n", ""));
     check_at(q, 6, 1, "vendors.alpha.offers.one.quality");
@@ -84,7 +86,8 @@ TEST_CASE("out of range") {
     CHECK(error_of(edited("quality = 1", "quality = 10.5")).problem == "must be in [0, 10] (got 10.5)");
     CHECK(error_of(edited("count = 100", "count = 50000001")).problem == "must be in [1, 50000000] (got 50000001)");
     CHECK(error_of(edited("count = 100", "count = 0")).problem == "must be in [1, 50000000] (got 0)");
-    CHECK(error_of(edited("name = \"minimal\"", "name = \"m\"\nturns = 0")).problem == "must be in [1, 100000] (got 0)");
+    CHECK(error_of(edited("name = \"minimal\"", "name = \"m\"\nturns = 0")).problem ==
+          "must be in [1, 100000] (got 0)");
     CHECK(error_of(edited("name = \"minimal\"", "name = \"m\"\nseed = -1")).problem == "must be >= 0 (got -1)");
     CHECK(error_of(edited("name = \"minimal\"", "name = \"m\"\nturn_days = 0")).problem == "must be > 0 (got 0)");
     CHECK(error_of(edited("kind = \"startup\"", "kind = \"startup\"\ntarget_utilisation = 0")).problem ==
@@ -115,11 +118,12 @@ TEST_CASE("inf is rejected except where allowed") {
     CHECK(error_of(edited("count = 100", "count = inf")).problem == "must be an integer (got inf)");
     CHECK(error_of(edited("unit_cost = 1", "unit_cost = -inf")).problem == "must be finite (got -inf)");
     // Allowed: gpu_supply, outside cost, loss_budget, max_gpu_order, value, budget.
-    const Scenario s = parse_scenario(
-        edited("kind = \"startup\"", "kind = \"startup\"\nloss_budget = inf\nmax_gpu_order = inf",
-               edited("count = 100", "count = 100\nvalue = inf\nbudget = inf\n[market]\ngpu_supply = inf\n"
+    const Scenario s =
+        parse_scenario(edited("kind = \"startup\"", "kind = \"startup\"\nloss_budget = inf\nmax_gpu_order = inf",
+                              edited("count = 100",
+                                     "count = 100\nvalue = inf\nbudget = inf\n[market]\ngpu_supply = inf\n"
                                      "[market.outside]\ncost = inf")),
-        "t.toml");
+                       "t.toml");
     CHECK(s.vendors[0].loss_budget == kInf);
     CHECK(error_of(edited("count = 100", "count = 100\n[market]\ngpu_supply = -inf")).problem ==
           "must be >= 0 or inf (got -inf)");
@@ -158,14 +162,16 @@ TEST_CASE("unknown or bad strategy parameter") {
 TEST_CASE("unknown network and network parameters") {
     const auto e = error_of(edited("count = 100", "count = 100\nnetwork = \"smallworld\""));
     check_at(e, 4, 11, "developers.network");
-    CHECK(e.problem == "unknown network 'smallworld' (expected one of: small_world, scale_free, erdos_renyi, none; "
-                       "did you mean 'small_world'?)");
+    CHECK(e.problem ==
+          "unknown network 'smallworld' (expected one of: small_world, scale_free, erdos_renyi, none; "
+          "did you mean 'small_world'?)");
 
     const auto p = error_of(edited("count = 100", "count = 100\nnetwork = \"scale_free\"\nnetwork_params = { n = 3 }"));
     check_at(p, 5, 20, "developers.network_params.n");
     CHECK(p.problem == "unknown parameter 'n' for network 'scale_free' (expected one of: m)");
-    CHECK(error_of(edited("count = 100", "count = 100\nnetwork = \"scale_free\"\nnetwork_params = { mm = 3 }")).problem ==
-          "unknown parameter 'mm' for network 'scale_free' (did you mean 'm'?)");
+    CHECK(
+        error_of(edited("count = 100", "count = 100\nnetwork = \"scale_free\"\nnetwork_params = { mm = 3 }")).problem ==
+        "unknown parameter 'mm' for network 'scale_free' (did you mean 'm'?)");
     CHECK(error_of(edited("count = 100", "count = 100\nnetwork = \"none\"\n[developers.network_params]\nk = 2"))
               .problem == "unknown parameter 'k' for network 'none' (it takes no parameters)");
     CHECK(error_of(edited("count = 100", "count = 100\n[developers.network_params]\nk = 2.5")).problem ==
@@ -173,17 +179,21 @@ TEST_CASE("unknown network and network parameters") {
 }
 
 TEST_CASE("event naming an unknown offer or vendor") {
-    const auto e = error_of(kMinimal + "[[events]]\nturn = 1\nkind = \"price\"\noffer = \"alpha.onee\"\nprice_in = 1\n");
+    const auto e =
+        error_of(kMinimal + "[[events]]\nturn = 1\nkind = \"price\"\noffer = \"alpha.onee\"\nprice_in = 1\n");
     check_at(e, 14, 9, "events[0].offer");
-    CHECK(std::string(e.what()) == "test.toml:14:9: events[0].offer: unknown offer 'alpha.onee' (did you mean 'alpha.one'?)");
+    CHECK(std::string(e.what()) ==
+          "test.toml:14:9: events[0].offer: unknown offer 'alpha.onee' (did you mean 'alpha.one'?)");
 
-    const auto v = error_of(kMinimal + "[[events]]\nturn = 1\nkind = \"cost_shock\"\nvendor = \"beta\"\nfactor = 0.5\n");
+    const auto v =
+        error_of(kMinimal + "[[events]]\nturn = 1\nkind = \"cost_shock\"\nvendor = \"beta\"\nfactor = 0.5\n");
     check_at(v, 14, 10, "events[0].vendor");
     CHECK(v.problem == "unknown vendor 'beta' (expected one of: alpha)");
 
     const auto m = error_of(kMinimal + "[[events]]\nturn = 1\nkind = \"withdraw\"\n");
     check_at(m, 11, 1, "events[0].offer");
-    const auto k = error_of(kMinimal + "[[events]]\nturn = 1\nkind = \"withdraw\"\noffer = \"alpha.one\"\nfactor = 2\n");
+    const auto k =
+        error_of(kMinimal + "[[events]]\nturn = 1\nkind = \"withdraw\"\noffer = \"alpha.one\"\nfactor = 2\n");
     check_at(k, 15, 1, "events[0].factor");
     CHECK(k.problem == "key 'factor' does not apply to a withdraw event (expected turn, kind, note, offer)");
     const auto pr = error_of(kMinimal + "[[events]]\nturn = 1\nkind = \"price\"\noffer = \"alpha.one\"\n");
@@ -218,7 +228,8 @@ TEST_CASE("empty or missing vendor list") {
     CHECK(m.problem == "missing required table 'vendors' (expected at least one [vendors.<id>] table)");
     const auto o = error_of("name = \"x\"\n[developers]\ncount = 10\n[vendors.a]\nkind = \"cloud\"\n");
     check_at(o, 4, 1, "vendors.a.offers");
-    const auto id = error_of(edited("[vendors.alpha]", "[vendors.Alpha]", edited("vendors.alpha.offers", "vendors.Alpha.offers")));
+    const auto id =
+        error_of(edited("[vendors.alpha]", "[vendors.Alpha]", edited("vendors.alpha.offers", "vendors.Alpha.offers")));
     CHECK(id.key == "vendors.Alpha");
     CHECK(id.problem == "bad vendor id 'Alpha' (expected lower-case letters, digits, '_' or '-')");
 }
@@ -227,7 +238,8 @@ TEST_CASE("at most 64 vendors and 256 offers") {
     std::string text = "name = \"big\"\n[developers]\ncount = 10\n";
     for (int v = 0; v < 65; ++v) {
         text += "[vendors.v" + std::to_string(v) + "]\nkind = \"startup\"\n";
-        text += "[vendors.v" + std::to_string(v) + ".offers.a]\nquality = 1\nprice_in = 1\nprice_out = 1\nunit_cost = 1\n";
+        text +=
+            "[vendors.v" + std::to_string(v) + ".offers.a]\nquality = 1\nprice_in = 1\nprice_out = 1\nunit_cost = 1\n";
     }
     const auto e = error_of(text);
     check_at(e, 4 + 64 * 7, 1, "vendors.v64");  // 7 lines per vendor
@@ -246,27 +258,35 @@ TEST_CASE("at most 64 vendors and 256 offers") {
 }
 
 TEST_CASE("bad distribution") {
-    const auto e = error_of(edited("count = 100", "count = 100\nvalue = { dist = \"lognorm\", median = 20, sigma = 1 }"));
+    const auto e =
+        error_of(edited("count = 100", "count = 100\nvalue = { dist = \"lognorm\", median = 20, sigma = 1 }"));
     check_at(e, 4, 18, "developers.value.dist");
-    CHECK(e.problem == "invalid value \"lognorm\" (expected \"lognormal\", \"normal\", \"uniform\" or \"constant\"; did "
-                       "you mean \"lognormal\"?)");
+    CHECK(e.problem ==
+          "invalid value \"lognorm\" (expected \"lognormal\", \"normal\", \"uniform\" or \"constant\"; did "
+          "you mean \"lognormal\"?)");
 
-    const auto s = error_of(edited("count = 100", "count = 100\nvalue = { dist = \"lognormal\", median = 20, sigma = -1 }"));
+    const auto s =
+        error_of(edited("count = 100", "count = 100\nvalue = { dist = \"lognormal\", median = 20, sigma = -1 }"));
     check_at(s, 4, 52, "developers.value.sigma");
     CHECK(s.problem == "must be >= 0 (got -1)");
 
-    const auto k = error_of(edited("count = 100", "count = 100\nvalue = { dist = \"lognormal\", mean = 20, sigma = 1 }"));
+    const auto k =
+        error_of(edited("count = 100", "count = 100\nvalue = { dist = \"lognormal\", mean = 20, sigma = 1 }"));
     check_at(k, 4, 31, "developers.value.mean");
-    CHECK(k.problem == "unknown key 'mean' for a lognormal distribution (expected one of: dist, median, sigma, min, max)");
+    CHECK(k.problem ==
+          "unknown key 'mean' for a lognormal distribution (expected one of: dist, median, sigma, min, max)");
 
-    const auto u = error_of(edited("count = 100", "count = 100\nbase_usage = { dist = \"uniform\", low = 3, high = 1 }"));
+    const auto u =
+        error_of(edited("count = 100", "count = 100\nbase_usage = { dist = \"uniform\", low = 3, high = 1 }"));
     check_at(u, 4, 50, "developers.base_usage.high");
     CHECK(u.problem == "must be >= low (got 1 < 3)");
 
-    const auto r = error_of(edited("count = 100", "count = 100\nreevaluate_prob = { dist = \"normal\", mean = 0.1, sd = 0.1 }"));
+    const auto r =
+        error_of(edited("count = 100", "count = 100\nreevaluate_prob = { dist = \"normal\", mean = 0.1, sd = 0.1 }"));
     check_at(r, 4, 19, "developers.reevaluate_prob");
-    CHECK(r.problem == "reevaluate_prob must be in [0, 1], but this normal distribution reaches [-inf, inf] after "
-                       "clipping (expected clip bounds such as min = 0, max = 1)");
+    CHECK(r.problem ==
+          "reevaluate_prob must be in [0, 1], but this normal distribution reaches [-inf, inf] after "
+          "clipping (expected clip bounds such as min = 0, max = 1)");
 
     const auto m = error_of(edited("count = 100", "count = 100\nelasticity = { dist = \"normal\", sd = 0.1 }"));
     check_at(m, 4, 14, "developers.elasticity.mean");
@@ -285,7 +305,8 @@ TEST_CASE("missing or unreadable file") {
         FAIL("loaded a file that does not exist");
     } catch (const InputError& e) {
         MESSAGE(std::string(e.what()));
-        CHECK(std::string(e.what()) == "/nonexistent-dir/none.toml:0:0: (file): cannot read: No such file or directory");
+        CHECK(std::string(e.what()) ==
+              "/nonexistent-dir/none.toml:0:0: (file): cannot read: No such file or directory");
         CHECK(e.line == 0);
         CHECK(e.key == "(file)");
     }

@@ -44,10 +44,10 @@ TEST_CASE("--set on an existing key") {
 }
 
 TEST_CASE("--set creates keys and optional tables") {
-    const Scenario s = with({"vendors.alpha.cash=1e9", "market.outside.cost=2.5", "market.outside.quality=0.4",
-                             "developers.network_params.k=4", "output.surplus_sample=0",
-                             "developers.value={ dist = \"lognormal\", median = 20, sigma = 1 }",
-                             "developers.elasticity=1.5"});
+    const Scenario s =
+        with({"vendors.alpha.cash=1e9", "market.outside.cost=2.5", "market.outside.quality=0.4",
+              "developers.network_params.k=4", "output.surplus_sample=0",
+              "developers.value={ dist = \"lognormal\", median = 20, sigma = 1 }", "developers.elasticity=1.5"});
     CHECK(s.vendors[0].cash == 1e9);
     CHECK(s.market.outside.cost == 2.5);
     CHECK(s.market.outside.quality == 0.4);
@@ -57,8 +57,9 @@ TEST_CASE("--set creates keys and optional tables") {
     CHECK(s.developers.value.a == 20.0);
     CHECK(s.developers.elasticity.a == 1.5);
     // A distribution parameter inside a distribution table of the file.
-    const Scenario d = with({"developers.value.median=7"},
-                            edited("count = 100", "count = 100\nvalue = { dist = \"lognormal\", median = 20, sigma = 1 }"));
+    const Scenario d =
+        with({"developers.value.median=7"},
+             edited("count = 100", "count = 100\nvalue = { dist = \"lognormal\", median = 20, sigma = 1 }"));
     CHECK(d.developers.value.a == 7.0);
 }
 
@@ -74,8 +75,8 @@ TEST_CASE("--set of a strategy parameter") {
         CHECK(s.vendors[0].offers[0].strategy.params.at("margin_floor") == -0.2);
     }
     SUBCASE("choosing the strategy where the file has none") {
-        const Scenario s = with({"vendors.alpha.offers.one.strategy.name=cost_plus",
-                                 "vendors.alpha.offers.one.strategy.margin=0.1"});
+        const Scenario s =
+            with({"vendors.alpha.offers.one.strategy.name=cost_plus", "vendors.alpha.offers.one.strategy.margin=0.1"});
         CHECK(s.vendors[0].offers[0].strategy.name == "cost_plus");
         CHECK(s.vendors[0].offers[0].strategy.params.at("margin") == 0.1);
     }
@@ -138,7 +139,8 @@ TEST_CASE("--set of an unknown key") {
     check_set(leaf, 15, "vendors.alpha.kind");
     CHECK(leaf.problem == "is a string, not a table");
 
-    const auto arr = error_of(kMinimal + "[[events]]\nturn = 1\nkind = \"vc_climate\"\nvalue = 0.5\n", {"events.turn=2"});
+    const auto arr =
+        error_of(kMinimal + "[[events]]\nturn = 1\nkind = \"vc_climate\"\nvalue = 0.5\n", {"events.turn=2"});
     check_set(arr, 1, "events");
 }
 

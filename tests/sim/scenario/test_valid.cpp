@@ -321,7 +321,8 @@ TEST_CASE("a full scenario parses with its values") {
     REQUIRE(s.events.size() == 9);
     CHECK(s.events[0].turn == 3);
     CHECK(s.events[0].kind == Event::Kind::launch);
-    CHECK(s.events[0].offer == 3);   // flattened: zhipu.glm4, zhipu.glm4-air, bytedance.doubao-pro, bytedance.doubao-lite
+    CHECK(s.events[0].offer ==
+          3);  // flattened: zhipu.glm4, zhipu.glm4-air, bytedance.doubao-pro, bytedance.doubao-lite
     CHECK(s.events[0].vendor == 1);
     CHECK(!s.events[0].price_in.has_value());
     CHECK(s.events[1].kind == Event::Kind::vendor_entry);
@@ -374,7 +375,8 @@ TEST_CASE("a minimal scenario gets every default") {
     const NetworkInfo* net = find_network("small_world");
     REQUIRE(net != nullptr);
     CHECK(s.developers.network_params.size() == net->params.size());
-    for (const auto& p : net->params) CHECK(s.developers.network_params.at(p.name) == p.default_value);
+    for (const auto& p : net->params)
+        CHECK(s.developers.network_params.at(p.name) == p.default_value);
     CHECK(pricewar::test::same(s.developers.value, Distribution::constant(kInf)));
     CHECK(pricewar::test::same(s.developers.reevaluate_prob, d.developers.reevaluate_prob));
     REQUIRE(s.vendors.size() == 1);
@@ -389,8 +391,7 @@ TEST_CASE("a minimal scenario gets every default") {
 }
 
 TEST_CASE("integers are accepted where floats are expected, integral floats where integers are") {
-    const Scenario s = parse_scenario(
-        pricewar::test::edited("count = 100", "count = 100.0\nweight = 3"), "t.toml");
+    const Scenario s = parse_scenario(pricewar::test::edited("count = 100", "count = 100.0\nweight = 3"), "t.toml");
     CHECK(s.developers.count == 100);
     CHECK(s.developers.weight == 3.0);
 }
@@ -452,7 +453,7 @@ TEST_CASE("check_numeric_path") {
     CHECK(check_numeric_path(s, "vendors.zhipu.cash") == "");
     CHECK(check_numeric_path(s, "vendors.zhipu.offers.glm4.strategy.margin_floor") == "");
     CHECK(check_numeric_path(s, "vendors.zhipu.offers.glm4-air.strategy.margin") == "");  // string strategy
-    CHECK(check_numeric_path(s, "vendors.bytedance.cost_decline") == "");  // optional, unset
+    CHECK(check_numeric_path(s, "vendors.bytedance.cost_decline") == "");                 // optional, unset
     CHECK(check_numeric_path(s, "developers.value.median") == "");
     CHECK(check_numeric_path(s, "developers.value.min") == "");
     CHECK(check_numeric_path(s, "developers.quality_weight") == "");
@@ -484,10 +485,10 @@ TEST_CASE("check_numeric_path") {
 TEST_CASE("nearest_key") {
     const std::vector<std::string> keys = {"price_in", "price_out", "unit_cost", "quality", "rationing_penalty"};
     CHECK(nearest_key("prce_in", keys) == "price_in");
-    CHECK(nearest_key("pirce_out", keys) == "price_out");  // transposition
-    CHECK(nearest_key("Quality", keys) == "quality");      // case
+    CHECK(nearest_key("pirce_out", keys) == "price_out");          // transposition
+    CHECK(nearest_key("Quality", keys) == "quality");              // case
     CHECK(nearest_key("rationing", keys) == "rationing_penalty");  // unique abbreviation
-    CHECK(nearest_key("price", keys) == "");               // ambiguous abbreviation
+    CHECK(nearest_key("price", keys) == "");                       // ambiguous abbreviation
     CHECK(nearest_key("zzz", keys) == "");
     CHECK(nearest_key("x", {"k", "m"}) == "");
     CHECK(nearest_key("", keys) == "");
