@@ -303,14 +303,7 @@ void AgentDemand::forecast(const OfferBoard& board, int offer, double price, std
     out.assign(board.price.size(), DemandForecast{});
     std::vector<double> prices = board.price, scratch;
     prices[static_cast<std::size_t>(offer)] = price;
-    const LogitMenu menu{prices,
-                         board.quality,
-                         board.available,
-                         board.outside_price,
-                         board.outside_quality,
-                         kappa_,
-                         spec_.noise_scale,
-                         spec_.price_utility == PriceUtility::log};
+    const LogitMenu menu = hypothetical_menu(board, prices, kappa_, spec_);
     const std::size_t n = choice_.size();
     const std::size_t stride = std::max<std::size_t>(1, n / 4000);
     const double mass = spec_.weight * static_cast<double>(stride);

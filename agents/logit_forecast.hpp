@@ -9,6 +9,7 @@
 #include <span>
 #include <vector>
 
+#include "agents/demand_model.hpp"
 #include "agents/strategy.hpp"
 
 namespace pricewar {
@@ -23,6 +24,19 @@ struct LogitMenu {
     double mu = 1.0;
     bool log_utility = true;
 };
+
+// The board's menu with `prices` (the board's prices, one of them changed) in their place.
+inline LogitMenu hypothetical_menu(const OfferBoard& board, std::span<const double> prices, double kappa,
+                                   const DeveloperSpec& spec) {
+    return {prices,
+            board.quality,
+            board.available,
+            board.outside_price,
+            board.outside_quality,
+            kappa,
+            spec.noise_scale,
+            spec.price_utility == PriceUtility::log};
+}
 
 // Adds mass x P(offer) developers and mass x P(offer) x usage(price) tokens for every offer.
 template <class Usage>

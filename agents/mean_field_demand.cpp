@@ -268,14 +268,7 @@ void MeanFieldDemand::forecast(const OfferBoard& board, int offer, double price,
     out.assign(board.price.size(), DemandForecast{});
     std::vector<double> prices = board.price, scratch;
     prices[static_cast<std::size_t>(offer)] = price;
-    const LogitMenu menu{prices,
-                         board.quality,
-                         board.available,
-                         board.outside_price,
-                         board.outside_quality,
-                         kappa_,
-                         spec_.noise_scale,
-                         spec_.price_utility == PriceUtility::log};
+    const LogitMenu menu = hypothetical_menu(board, prices, kappa_, spec_);
     for (std::size_t k = 0; k < types_; ++k) {
         double aware = inactive_[k] + new_aware_[k];
         for (std::size_t o = 0; o < options_; ++o)
