@@ -72,10 +72,11 @@ void AtomicOutput::write(std::span<const char> bytes) {
     }
     if (::fsync(fd.get()) != 0 || fd.close() != 0)
         throw OutputError(fmt::format("cannot write '{}': {}", final_path_, errno_text(errno)));
+    synced_ = true;
 }
 
 void AtomicOutput::commit() {
-    {
+    if (!synced_) {
         FileDescriptor fd(::open(temp_path_.c_str(), O_RDONLY | O_CLOEXEC));
         if (!fd.valid())
             throw OutputError(fmt::format("cannot write '{}': cannot reopen the temporary file '{}': {}", final_path_,

@@ -58,13 +58,15 @@ public:
     // Writes `bytes` as the temporary file (for files built in memory). Throws OutputError.
     void write(std::span<const char> bytes);
     [[nodiscard]] const std::string& final_path() const { return final_path_; }
-    // Throws OutputError naming the final path.
+    // Makes the temporary file durable (unless write() did), moves it into place and syncs
+    // the directory. Throws OutputError naming the final path.
     void commit();
 
 private:
     std::string final_path_;
     std::string temp_path_;
     bool committed_ = false;
+    bool synced_ = false;  // write() already made the temporary file durable
 };
 
 }  // namespace pricewar::detail

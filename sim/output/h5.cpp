@@ -212,33 +212,46 @@ Handle string_type() {
     return type;
 }
 
+namespace {
+// Groups of up to 64 links keep them in the object header ("compact" storage) instead of a
+// fractal heap with two B-trees; a series group holds a few dozen datasets, and building the
+// dense indexes was most of the cost of creating a dataset.
+void set_compact_links(hid_t create_list) {
+    check_status(H5Pset_link_phase_change(create_list, 64, 48), "cannot set the link storage");
+}
+}  // namespace
+
 Handle create_file(const std::string& path) {
     Handle fcpl(check(H5Pcreate(H5P_FILE_CREATE), "cannot create a file creation property list"));
     check_status(H5Pset_link_creation_order(fcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
                  "cannot track creation order");
+    set_compact_links(fcpl.get());
     check_status(H5Pset_obj_track_times(fcpl.get(), false), "cannot disable time stamps");
     Handle fapl = file_access_list();
     return Handle(check(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()), "cannot create the file"));
 }
 
-Handle create_memory_file(const std::string& name) {
+Handle create_memory_file(const std::string& name, std::size_t expected_bytes) {
     Handle fcpl(check(H5Pcreate(H5P_FILE_CREATE), "cannot create a file creation property list"));
     check_status(H5Pset_link_creation_order(fcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
                  "cannot track creation order");
+    set_compact_links(fcpl.get());
     check_status(H5Pset_obj_track_times(fcpl.get(), false), "cannot disable time stamps");
     // HDF5 1.10 clears the superblock's status flags in a file image without updating the
     // checksum that superblock versions 2+ carry, so in-memory files use superblock version 0.
     Handle fapl = file_access_list(true);
-    check_status(H5Pset_fapl_core(fapl.get(), std::size_t{1} << 20, false), "cannot select the memory driver");
+    check_status(H5Pset_fapl_core(fapl.get(), std::max<std::size_t>(expected_bytes, std::size_t{1} << 16), false),
+                 "cannot select the memory driver");
     return Handle(check(H5Fcreate(name.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()), "cannot create the file"));
 }
 
-std::vector<char> file_image(hid_t file) {
+FileImage file_image(hid_t file) {
     check_status(H5Fflush(file, H5F_SCOPE_GLOBAL), "cannot flush the file");
     const ssize_t size = H5Fget_file_image(file, nullptr, 0);
     if (size < 0) fail("cannot size the file image");
-    std::vector<char> image(static_cast<std::size_t>(size));
-    if (H5Fget_file_image(file, image.data(), image.size()) != size) fail("cannot copy the file image");
+    FileImage image{std::make_unique_for_overwrite<char[]>(static_cast<std::size_t>(size)),
+                    static_cast<std::size_t>(size)};
+    if (H5Fget_file_image(file, image.bytes.get(), image.size) != size) fail("cannot copy the file image");
     return image;
 }
 
@@ -261,6 +274,7 @@ Handle create_group(hid_t loc, const std::string& name) {
     Handle gcpl(check(H5Pcreate(H5P_GROUP_CREATE), "cannot create a group creation property list"));
     check_status(H5Pset_link_creation_order(gcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
                  "cannot track creation order");
+    set_compact_links(gcpl.get());
     check_status(H5Pset_obj_track_times(gcpl.get(), false), "cannot disable time stamps");
     const hid_t id = H5Gcreate2(loc, name.c_str(), H5P_DEFAULT, gcpl.get(), H5P_DEFAULT);
     if (id < 0) fail_on(loc, "cannot create group", "'" + name + "' in");
@@ -499,7 +513,13 @@ void write_strings_block(hid_t dataset, hsize_t first, std::span<const std::stri
     for (const auto& v : values)
         texts.push_back(v.c_str());
     Handle type = string_type();
-    if (H5Dwrite(dataset, type.get(), memory_space.get(), file_space.get(), H5P_DEFAULT, texts.data()) < 0)
+    // Variable-length strings go through a type conversion; HDF5's default conversion buffer
+    // is 1 MiB, allocated zeroed on every write. Size it to the block instead (a conversion
+    // element is at most an hvl_t; 64 elements of headroom for HDF5's background buffer).
+    Handle dxpl(check(H5Pcreate(H5P_DATASET_XFER), "cannot create a transfer property list"));
+    check_status(H5Pset_buffer(dxpl.get(), (values.size() + 64) * sizeof(hvl_t), nullptr, nullptr),
+                 "cannot size the conversion buffer");
+    if (H5Dwrite(dataset, type.get(), memory_space.get(), file_space.get(), dxpl.get(), texts.data()) < 0)
         fail_on(dataset, "cannot write");
 }
 

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <span>
 #include <stdexcept>
@@ -116,9 +117,15 @@ void close_file(Handle& file);
 // disk cannot make HDF5 fail; its bytes are then taken with file_image() and written by the
 // caller. `name` only identifies it among open files. (HDF5 1.10 leaves a dangling file ID
 // behind when H5Fclose fails to flush, which is why run files are written this way.)
-Handle create_memory_file(const std::string& name);
+// `expected_bytes` sizes the memory the driver takes at once (it grows in steps of that size).
+Handle create_memory_file(const std::string& name, std::size_t expected_bytes = std::size_t{1} << 20);
 // The complete bytes of an open file (flushed first).
-std::vector<char> file_image(hid_t file);
+struct FileImage {
+    std::unique_ptr<char[]> bytes;  // not zeroed before HDF5 fills it
+    std::size_t size = 0;
+    [[nodiscard]] std::span<const char> view() const { return {bytes.get(), size}; }
+};
+FileImage file_image(hid_t file);
 
 // Groups: created with link creation order tracked, so members list in the order written.
 Handle create_group(hid_t loc, const std::string& name);

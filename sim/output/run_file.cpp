@@ -251,6 +251,23 @@ RunRecord read_contents(hid_t file) {
     return r;
 }
 
+// Roughly the size of the file: the data plus about 2 KiB of object headers, chunk index and
+// attributes per dataset, plus the superblock and groups (an estimate: the memory driver grows
+// in steps of this size if it is short).
+std::size_t expected_file_bytes(const RunRecord& r) {
+    std::size_t bytes = std::size_t{64} << 10;
+    std::size_t datasets = 16;
+    for (const auto* group : {&r.offer_series, &r.vendor_series, &r.market_series})
+        for (const auto& t : *group) {
+            bytes += t.values.size() * sizeof(double);
+            ++datasets;
+        }
+    bytes += r.scenario_toml.size() + r.resolved_toml.size() + datasets * 2048;
+    for (const auto& e : r.events)
+        bytes += e.kind.size() + e.vendor.size() + e.offer.size() + e.description.size() + 64;
+    return bytes;
+}
+
 }  // namespace
 
 void write_run_file(const RunRecord& record, const std::string& path, const std::string& pricewar_version) {
@@ -260,13 +277,13 @@ void write_run_file(const RunRecord& record, const std::string& path, const std:
         throw OutputError(fmt::format("cannot write '{}': invalid run record: {}", path, e.what()));
     }
     detail::AtomicOutput output(path);
-    std::vector<char> image;
+    h5::FileImage image;
     {
         // Built in memory, then written with plain POSIX calls: a full disk fails our write(),
         // never HDF5's own close (see h5::create_memory_file).
         h5::Session session;
         try {
-            Handle file = h5::create_memory_file(output.temp_path());
+            Handle file = h5::create_memory_file(output.temp_path(), expected_file_bytes(record));
             write_contents(file.get(), record, pricewar_version);
             image = h5::file_image(file.get());
             h5::close_file(file);
@@ -274,7 +291,7 @@ void write_run_file(const RunRecord& record, const std::string& path, const std:
             throw OutputError(fmt::format("cannot write '{}': {}", path, e.what()));
         }
     }
-    output.write(image);
+    output.write(image.view());
     output.commit();
 }
 
