@@ -95,13 +95,6 @@ void AgentDemand::prepare(const OfferBoard& board) {
     opt_.min_threshold = std::min(opt_.min_threshold, opt_.threshold[m]);
 }
 
-double AgentDemand::usage(std::size_t d, std::size_t option) const {
-    double q = traits_.base_usage[d] * fast_exp(-static_cast<double>(traits_.elasticity[d]) * opt_.log_rel[option]);
-    const double p = opt_.price[option];
-    if (p > 0.0 && std::isfinite(traits_.budget[d])) q = std::min(q, traits_.budget[d] / p);
-    return q;
-}
-
 double AgentDemand::usage_at(std::size_t d, double p) const {
     double q = traits_.base_usage[d] *
                std::exp(-static_cast<double>(traits_.elasticity[d]) * (std::log(p + kappa_) - log_ref_));
@@ -140,133 +133,190 @@ void AgentDemand::choose(int /*turn*/, const OfferBoard& board, DemandTotals& to
     const double mu = spec_.noise_scale;
     const double inv_mu = 1.0 / mu;
     const double gamma = spec_.network_weight;
-    for (std::size_t d = 0; d < n; ++d) {
-        int c = choice_[d];
-        if (c == kUnaware) {
-            totals.unaware += w;
-            continue;
-        }
-        const double value = traits_.value[d];
-        bool decide = false;
-        if (c == kNewAware) {
-            decide = true;
-        } else if (c == kInactive) {
-            decide = value >= opt_.min_threshold;
-        } else {
-            const auto opt = static_cast<std::size_t>(c == kOutside ? outside : static_cast<std::size_t>(c));
-            decide = value < opt_.threshold[opt] || opt_.penalty[opt] > 0.0 ||
-                     choice_rng_.uniform() < traits_.reevaluate_prob[d];
-        }
-        const bool sampled_for_surplus = d % surplus_stride_ == 0;
-        if (decide || sampled_for_surplus) {
-            const int current_vendor = c >= 0 ? opt_.vendor[c] : (c == kOutside ? outside_vendor : last_vendor_[d]);
-            int degree = 0;
-            if (decide && gamma > 0.0 && networked) {  // the network term matters only to a choice
-                std::fill_n(neighbours_on.begin(), board.vendors + 1, 0);
-                const auto b = graph_.offsets[d], e = graph_.offsets[d + 1];
-                degree = static_cast<int>(e - b);
-                for (auto k = b; k < e; ++k) {
-                    const int nc = choice_[graph_.targets[k]];
-                    if (nc >= 0)
-                        ++neighbours_on[opt_.vendor[nc]];
-                    else if (nc == kOutside)
-                        ++neighbours_on[outside_vendor];
+    std::size_t until_sample = 0;  // developers left before the next one sampled for surplus
+    std::fill_n(full_service_spend_.begin(), m, 0.0);
+    bool quota_left = false;
+    // Pass 2 goes through the population in blocks: (a) who re-chooses, and the choice;
+    // (b) requested usage; (c) the totals, added in developer order.
+    for (std::size_t block = 0; block < n; block += kBlock) {
+        const std::size_t block_end = std::min(n, block + kBlock);
+        for (std::size_t d = block; d < block_end; ++d) {        // (a)
+            const bool sampled_for_surplus = until_sample == 0;  // d % surplus_stride_ == 0
+            until_sample = sampled_for_surplus ? surplus_stride_ - 1 : until_sample - 1;
+            int c = choice_[d];
+            if (c == kUnaware) continue;
+            const double value = traits_.value[d];
+            bool decide = false;
+            if (c == kNewAware) {
+                decide = true;
+            } else if (c == kInactive) {
+                decide = value >= opt_.min_threshold;
+            } else {
+                const auto opt = static_cast<std::size_t>(c == kOutside ? outside : static_cast<std::size_t>(c));
+                decide = value < opt_.threshold[opt] || opt_.penalty[opt] > 0.0 ||
+                         choice_rng_.uniform() < traits_.reevaluate_prob[d];
+            }
+            if (decide || sampled_for_surplus) {
+                const int current_vendor = c >= 0 ? opt_.vendor[c] : (c == kOutside ? outside_vendor : last_vendor_[d]);
+                int degree = 0;
+                if (decide && gamma > 0.0 && networked) {  // the network term matters only to a choice
+                    std::fill_n(neighbours_on.begin(), board.vendors + 1, 0);
+                    const auto b = graph_.offsets[d], e = graph_.offsets[d + 1];
+                    degree = static_cast<int>(e - b);
+                    for (auto k = b; k < e; ++k) {
+                        const int nc = choice_[graph_.targets[k]];
+                        if (nc >= 0)
+                            ++neighbours_on[opt_.vendor[nc]];
+                        else if (nc == kOutside)
+                            ++neighbours_on[outside_vendor];
+                    }
                 }
-            }
-            const double beta = traits_.quality_weight[d], alpha = traits_.price_weight[d],
-                         s = traits_.switching_cost[d];
-            // Deterministic utility of each option without the developer-specific network
-            // and switching terms; -inf where not viable. Branch-free loops vectorise.
-            // (Reductions sit in loops of their own: exact max and sum orders, vectorised maps.)
-            for (std::size_t o = 0; o <= m; ++o) {
-                const double b = beta * opt_.quality[o] - alpha * opt_.price_term[o] - opt_.penalty[o];
-                base[o] = value >= opt_.threshold[o] ? b : -kInf;
-            }
-            double surplus_best = -kInf;
-            for (std::size_t o = 0; o <= m; ++o)
-                surplus_best = std::max(surplus_best, base[o]);
-            if (sampled_for_surplus && surplus_best > -kInf) {
+                const double beta = traits_.quality_weight[d], alpha = traits_.price_weight[d],
+                             s = traits_.switching_cost[d];
+                // Deterministic utility of each option without the developer-specific network
+                // and switching terms; -inf where not viable. Branch-free loops vectorise.
+                // (Reductions sit in loops of their own: exact max and sum orders, vectorised maps.)
                 for (std::size_t o = 0; o <= m; ++o) {
-                    const double e = fast_exp((base[o] - surplus_best) * inv_mu);
-                    u[o] = base[o] > -kInf ? e : 0.0;
+                    const double b = beta * opt_.quality[o] - alpha * opt_.price_term[o] - opt_.penalty[o];
+                    base[o] = value >= opt_.threshold[o] ? b : -kInf;
                 }
-                double sum = 0.0;
+                double surplus_best = -kInf;
                 for (std::size_t o = 0; o <= m; ++o)
-                    sum += u[o];
-                totals.consumer_surplus +=
-                    w * static_cast<double>(surplus_stride_) * (surplus_best + mu * std::log(sum));
-            }
-            if (decide) {
-                if (surplus_best == -kInf) {
-                    c = kInactive;
-                } else {
-                    double best = -kInf;
+                    surplus_best = std::max(surplus_best, base[o]);
+                if (sampled_for_surplus && surplus_best > -kInf) {
                     for (std::size_t o = 0; o <= m; ++o) {
-                        const bool other_vendor = current_vendor >= 0 && opt_.vendor[o] != current_vendor;
-                        u[o] = (base[o] - (other_vendor ? s : 0.0)) * inv_mu;
-                    }
-                    if (degree > 0) {
-                        const double per_neighbour = gamma * inv_mu / degree;
-                        for (std::size_t o = 0; o <= m; ++o)
-                            u[o] += per_neighbour * neighbours_on[opt_.vendor[o]];
-                    }
-                    for (std::size_t o = 0; o <= m; ++o)
-                        best = std::max(best, u[o]);
-                    for (std::size_t o = 0; o <= m; ++o) {
-                        const double e = fast_exp(u[o] - best);
+                        const double e = fast_exp((base[o] - surplus_best) * inv_mu);
                         u[o] = base[o] > -kInf ? e : 0.0;
                     }
                     double sum = 0.0;
                     for (std::size_t o = 0; o <= m; ++o)
                         sum += u[o];
-                    double target = choice_rng_.uniform() * sum;
-                    std::size_t pick = m;
-                    for (std::size_t o = 0; o <= m; ++o) {
-                        if (u[o] <= 0.0) continue;
-                        pick = o;
-                        target -= u[o];
-                        if (target < 0.0) break;
-                    }
-                    const int new_vendor = opt_.vendor[pick];
-                    if (current_vendor >= 0 && new_vendor != current_vendor) totals.switches += w;
-                    if (new_vendor != current_vendor && pick != outside) {
-                        const std::uint64_t bit = std::uint64_t{1} << new_vendor;
-                        quota_[d] = (joined_[d] & bit) != 0 ? 0.0f : static_cast<float>(board.free_quota[pick]);
-                        joined_[d] |= bit;
-                    }
-                    c = pick == outside ? kOutside : static_cast<int>(pick);
-                    last_vendor_[d] = static_cast<std::int16_t>(new_vendor);
+                    totals.consumer_surplus +=
+                        w * static_cast<double>(surplus_stride_) * (surplus_best + mu * std::log(sum));
                 }
-                set_choice(d, static_cast<std::int16_t>(c));
+                if (decide) {
+                    if (surplus_best == -kInf) {
+                        c = kInactive;
+                    } else {
+                        double best = -kInf;
+                        for (std::size_t o = 0; o <= m; ++o) {
+                            const bool other_vendor = current_vendor >= 0 && opt_.vendor[o] != current_vendor;
+                            u[o] = (base[o] - (other_vendor ? s : 0.0)) * inv_mu;
+                        }
+                        if (degree > 0) {
+                            const double per_neighbour = gamma * inv_mu / degree;
+                            for (std::size_t o = 0; o <= m; ++o)
+                                u[o] += per_neighbour * neighbours_on[opt_.vendor[o]];
+                        }
+                        for (std::size_t o = 0; o <= m; ++o)
+                            best = std::max(best, u[o]);
+                        for (std::size_t o = 0; o <= m; ++o) {
+                            const double e = fast_exp(u[o] - best);
+                            u[o] = base[o] > -kInf ? e : 0.0;
+                        }
+                        double sum = 0.0;
+                        for (std::size_t o = 0; o <= m; ++o)
+                            sum += u[o];
+                        double target = choice_rng_.uniform() * sum;
+                        std::size_t pick = m;
+                        for (std::size_t o = 0; o <= m; ++o) {
+                            if (u[o] <= 0.0) continue;
+                            pick = o;
+                            target -= u[o];
+                            if (target < 0.0) break;
+                        }
+                        const int new_vendor = opt_.vendor[pick];
+                        if (current_vendor >= 0 && new_vendor != current_vendor) totals.switches += w;
+                        if (new_vendor != current_vendor && pick != outside) {
+                            const std::uint64_t bit = std::uint64_t{1} << new_vendor;
+                            quota_[d] = (joined_[d] & bit) != 0 ? 0.0f : static_cast<float>(board.free_quota[pick]);
+                            joined_[d] |= bit;
+                        }
+                        c = pick == outside ? kOutside : static_cast<int>(pick);
+                        last_vendor_[d] = static_cast<std::int16_t>(new_vendor);
+                    }
+                    set_choice(d, static_cast<std::int16_t>(c));
+                }
             }
         }
-        if (c == kInactive) {
-            totals.aware_inactive += w;
-            usage_[d] = -1.0f;  // not using: recompute on return
-            continue;
+        update_usage(block, block_end);                    // (b)
+        for (std::size_t d = block; d < block_end; ++d) {  // (c)
+            const int c = choice_[d];
+            if (c == kUnaware) {
+                totals.unaware += w;
+            } else if (c == kInactive) {
+                totals.aware_inactive += w;
+            } else if (c == kOutside) {
+                totals.outside += w;
+                totals.outside_mtok += w * usage_[d];
+            } else {
+                const auto opt = static_cast<std::size_t>(c);
+                const double q = usage_[d];
+                totals.on_offers += w;
+                totals.requested_mtok[opt] += w * q;
+                full_service_spend_[opt] += w * q * opt_.price[opt];
+                quota_left = quota_left || quota_[d] > 0.0f;
+                totals.developers[opt] += w;
+                totals.vendor_requested_mtok[opt_.vendor[opt]] += w * q;
+                totals.vendor_developers[opt_.vendor[opt]] += w;
+            }
         }
-        const std::size_t opt = c == kOutside ? outside : static_cast<std::size_t>(c);
-        // Stored in single precision; totals use the stored value so that served tokens
-        // (fraction x stored usage) add up exactly to the rationed capacity. Recomputed only
-        // when the option's price or the developer's choice changed (same value otherwise).
-        if (decide || opt_.price_changed[opt] || usage_[d] < 0.0f) usage_[d] = static_cast<float>(usage(d, opt));
-        const double q = usage_[d];
-        if (c == kOutside) {
-            totals.outside += w;
-            totals.outside_mtok += w * q;
-        } else {
-            totals.on_offers += w;
-            totals.requested_mtok[opt] += w * q;
-            totals.developers[opt] += w;
-            totals.vendor_requested_mtok[opt_.vendor[opt]] += w * q;
-            totals.vendor_developers[opt_.vendor[opt]] += w;
-        }
+    }
+    full_service_sums_ = !quota_left;
+}
+
+void AgentDemand::update_usage(std::size_t first, std::size_t last) {
+    // Stored in single precision; totals use the stored value so that served tokens
+    // (fraction x stored usage) add up exactly to the rationed capacity. Recomputed for every
+    // developer on an option: the same value as before unless its price or the choice changed,
+    // and a loop without branches (the option's terms gathered first) vectorises.
+    std::array<double, kBlock> log_rel{}, price{};
+    std::array<float, kBlock> unused{};  // -1 for a developer on no option, else 0
+    const std::size_t outside = opt_.count;
+    for (std::size_t d = first; d < last; ++d) {
+        const int c = choice_[d];
+        const std::size_t opt = c >= 0 ? static_cast<std::size_t>(c) : outside;
+        log_rel[d - first] = opt_.log_rel[opt];
+        price[d - first] = opt_.price[opt];
+        unused[d - first] = c >= kOutside ? 0.0f : -1.0f;
+    }
+    // Every operation is done for every developer and the results selected, so that the loop
+    // has no branch (bitwise & on purpose).
+    const float* base_usage = traits_.base_usage.data();
+    const float* elasticity = traits_.elasticity.data();
+    const float* budget = traits_.budget.data();  // non-negative draws, or +inf (no budget)
+    float* out = usage_.data();
+    for (std::size_t i = 0; i < last - first; ++i) {
+        const std::size_t d = first + i;
+        const double q = base_usage[d] * fast_exp(-static_cast<double>(elasticity[d]) * log_rel[i]);
+        const double p = price[i];
+        const double b = budget[d];
+        const double by_budget = b / (p > 0.0 ? p : 1.0);
+        const double cap = (p > 0.0) & (b < kInf) ? by_budget : kInf;
+        const auto value = static_cast<float>(std::min(q, cap));
+        out[d] = unused[i] < 0.0f ? -1.0f : value;
     }
 }
 
 void AgentDemand::serve(const OfferBoard& board, std::span<const double> fraction, DemandTotals& totals) {
     const std::size_t n = choice_.size();
     const double w = spec_.weight;
+    // Full service and no free quota left: every developer is served its request and pays for
+    // all of it. The pass below would then add the same terms in the same order as choose()
+    // did, so its sums are taken from there (bit for bit) and the pass is skipped.
+    bool full_service = full_service_sums_;
+    for (std::size_t v = 0; v < fraction.size() && full_service; ++v)  // a vendor without developers does not count
+        full_service =
+            fraction[v] == 1.0 || (v < totals.vendor_developers.size() && totals.vendor_developers[v] == 0.0);
+    if (full_service) {
+        const std::size_t m = board.price.size();
+        for (std::size_t o = 0; o < m; ++o) {
+            totals.served_mtok[o] = totals.paid_mtok[o] = totals.requested_mtok[o];
+            totals.free_mtok[o] = 0.0;
+            totals.spend[o] = full_service_spend_[o];
+        }
+        return;
+    }
     for (std::size_t d = 0; d < n; ++d) {
         const int c = choice_[d];
         if (c < 0) continue;

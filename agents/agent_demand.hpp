@@ -47,7 +47,9 @@ private:
     // Every change of a developer's state goes through here: keeps the active-neighbour
     // counts and the active total exact.
     void set_choice(std::size_t developer, std::int16_t choice);
-    [[nodiscard]] double usage(std::size_t developer, std::size_t option) const;
+    static constexpr std::size_t kBlock = 256;  // developers per block of the choice pass
+    // Requested usage of developers [first, last) at their current option.
+    void update_usage(std::size_t first, std::size_t last);
     [[nodiscard]] double usage_at(std::size_t developer, double price) const;
 
     DeveloperSpec spec_;
@@ -68,6 +70,10 @@ private:
     Rng awareness_rng_;
     Rng choice_rng_;
     Options opt_;
+    // Sums for serve() when every vendor serves in full and nobody has free quota left
+    // (valid when full_service_sums_ was set by the last choose()).
+    std::array<double, kMaxOptions> full_service_spend_{};
+    bool full_service_sums_ = false;
 };
 
 }  // namespace pricewar
