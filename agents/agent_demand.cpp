@@ -28,8 +28,8 @@ AgentDemand::AgentDemand(const Scenario& sc, std::uint64_t seed)
       log_ref_(std::log(sc.market.p_ref + sc.market.kappa)),
       rationing_penalty_(sc.market.rationing_penalty),
       traits_(draw_traits(sc.developers, sc.developers.count, seed)),
-      awareness_rng_(seed, Stream::awareness),
-      choice_rng_(seed, Stream::choice) {
+      awareness_uniform_(seed, Stream::awareness),
+      choice_uniform_(seed, Stream::choice) {
     const auto n = static_cast<std::size_t>(spec_.count);
     const auto* net = find_network(spec_.network);
     if (net == nullptr) throw std::invalid_argument("unknown network '" + spec_.network + "'");
@@ -41,6 +41,7 @@ AgentDemand::AgentDemand(const Scenario& sc, std::uint64_t seed)
     quota_.assign(n, 0.0f);
     usage_.assign(n, -1.0f);
     active_neighbours_.assign(n, 0);
+    budgets_ = std::any_of(traits_.budget.begin(), traits_.budget.end(), [](float b) { return b < kInf; });
     // Initially aware developers: the first ones in a random order of the population.
     Rng init(seed, Stream::awareness, 1);
     const auto initial = static_cast<std::size_t>(std::llround(spec_.initial_aware * static_cast<double>(n)));
@@ -124,7 +125,7 @@ void AgentDemand::choose(int /*turn*/, const OfferBoard& board, DemandTotals& to
                 degree > 0 ? static_cast<double>(active_neighbours_[d]) / static_cast<double>(degree) : 0.0;
         }
         const double hazard = spec_.p_innovation + spec_.p_imitation * neighbour_share;
-        if (awareness_rng_.uniform() < hazard) choice_[d] = kNewAware;
+        if (awareness_uniform_() < hazard) choice_[d] = kNewAware;
     }
 
     // Pass 2: choice and requested usage.
@@ -135,7 +136,6 @@ void AgentDemand::choose(int /*turn*/, const OfferBoard& board, DemandTotals& to
     const double gamma = spec_.network_weight;
     std::size_t until_sample = 0;  // developers left before the next one sampled for surplus
     std::fill_n(full_service_spend_.begin(), m, 0.0);
-    bool quota_left = false;
     // Pass 2 goes through the population in blocks: (a) who re-chooses, and the choice;
     // (b) requested usage; (c) the totals, added in developer order.
     for (std::size_t block = 0; block < n; block += kBlock) {
@@ -154,7 +154,7 @@ void AgentDemand::choose(int /*turn*/, const OfferBoard& board, DemandTotals& to
             } else {
                 const auto opt = static_cast<std::size_t>(c == kOutside ? outside : static_cast<std::size_t>(c));
                 decide = value < opt_.threshold[opt] || opt_.penalty[opt] > 0.0 ||
-                         choice_rng_.uniform() < traits_.reevaluate_prob[d];
+                         choice_uniform_() < traits_.reevaluate_prob[d];
             }
             if (decide || sampled_for_surplus) {
                 const int current_vendor = c >= 0 ? opt_.vendor[c] : (c == kOutside ? outside_vendor : last_vendor_[d]);
@@ -217,7 +217,7 @@ void AgentDemand::choose(int /*turn*/, const OfferBoard& board, DemandTotals& to
                         double sum = 0.0;
                         for (std::size_t o = 0; o <= m; ++o)
                             sum += u[o];
-                        double target = choice_rng_.uniform() * sum;
+                        double target = choice_uniform_() * sum;
                         std::size_t pick = m;
                         for (std::size_t o = 0; o <= m; ++o) {
                             if (u[o] <= 0.0) continue;
@@ -229,7 +229,10 @@ void AgentDemand::choose(int /*turn*/, const OfferBoard& board, DemandTotals& to
                         if (current_vendor >= 0 && new_vendor != current_vendor) totals.switches += w;
                         if (new_vendor != current_vendor && pick != outside) {
                             const std::uint64_t bit = std::uint64_t{1} << new_vendor;
-                            quota_[d] = (joined_[d] & bit) != 0 ? 0.0f : static_cast<float>(board.free_quota[pick]);
+                            const float granted =
+                                (joined_[d] & bit) != 0 ? 0.0f : static_cast<float>(board.free_quota[pick]);
+                            quota_holders_ += (granted > 0.0f ? 1 : 0) - (quota_[d] > 0.0f ? 1 : 0);
+                            quota_[d] = granted;
                             joined_[d] |= bit;
                         }
                         c = pick == outside ? kOutside : static_cast<int>(pick);
@@ -239,7 +242,10 @@ void AgentDemand::choose(int /*turn*/, const OfferBoard& board, DemandTotals& to
                 }
             }
         }
-        update_usage(block, block_end);                    // (b)
+        if (budgets_)  // (b)
+            update_usage<true>(block, block_end);
+        else
+            update_usage<false>(block, block_end);
         for (std::size_t d = block; d < block_end; ++d) {  // (c)
             const int c = choice_[d];
             if (c == kUnaware) {
@@ -255,16 +261,16 @@ void AgentDemand::choose(int /*turn*/, const OfferBoard& board, DemandTotals& to
                 totals.on_offers += w;
                 totals.requested_mtok[opt] += w * q;
                 full_service_spend_[opt] += w * q * opt_.price[opt];
-                quota_left = quota_left || quota_[d] > 0.0f;
                 totals.developers[opt] += w;
                 totals.vendor_requested_mtok[opt_.vendor[opt]] += w * q;
                 totals.vendor_developers[opt_.vendor[opt]] += w;
             }
         }
     }
-    full_service_sums_ = !quota_left;
+    full_service_sums_ = quota_holders_ == 0;
 }
 
+template <bool Budgets>
 void AgentDemand::update_usage(std::size_t first, std::size_t last) {
     // Stored in single precision; totals use the stored value so that served tokens
     // (fraction x stored usage) add up exactly to the rationed capacity. Recomputed for every
@@ -289,11 +295,15 @@ void AgentDemand::update_usage(std::size_t first, std::size_t last) {
     for (std::size_t i = 0; i < last - first; ++i) {
         const std::size_t d = first + i;
         const double q = base_usage[d] * fast_exp(-static_cast<double>(elasticity[d]) * log_rel[i]);
-        const double p = price[i];
-        const double b = budget[d];
-        const double by_budget = b / (p > 0.0 ? p : 1.0);
-        const double cap = (p > 0.0) & (b < kInf) ? by_budget : kInf;
-        const auto value = static_cast<float>(std::min(q, cap));
+        double capped = q;
+        if constexpr (Budgets) {  // without budgets the cap is +inf: min(q, inf) = q
+            const double p = price[i];
+            const double b = budget[d];
+            const double by_budget = b / (p > 0.0 ? p : 1.0);
+            const double cap = (p > 0.0) & (b < kInf) ? by_budget : kInf;
+            capped = std::min(q, cap);
+        }
+        const auto value = static_cast<float>(capped);
         out[d] = unused[i] < 0.0f ? -1.0f : value;
     }
 }
@@ -322,7 +332,9 @@ void AgentDemand::serve(const OfferBoard& board, std::span<const double> fractio
         if (c < 0) continue;
         const double served = fraction[board.vendor[c]] * usage_[d];
         const double free = std::min<double>(served, quota_[d]);
-        quota_[d] = static_cast<float>(quota_[d] - free);
+        const float left = static_cast<float>(quota_[d] - free);
+        if (quota_[d] > 0.0f && !(left > 0.0f)) --quota_holders_;
+        quota_[d] = left;
         const double paid = served - free;
         totals.served_mtok[c] += w * served;
         totals.free_mtok[c] += w * free;

@@ -49,6 +49,7 @@ private:
     void set_choice(std::size_t developer, std::int16_t choice);
     static constexpr std::size_t kBlock = 256;  // developers per block of the choice pass
     // Requested usage of developers [first, last) at their current option.
+    template <bool Budgets>
     void update_usage(std::size_t first, std::size_t last);
     [[nodiscard]] double usage_at(std::size_t developer, double price) const;
 
@@ -62,13 +63,15 @@ private:
     std::vector<std::int16_t> last_vendor_;         // vendor of the last provider (-1 none)
     std::vector<std::uint64_t> joined_;             // vendors whose free quota was granted
     std::vector<float> quota_;                      // free Mtok left at the current vendor
+    std::int64_t quota_holders_ = 0;                // developers with quota_ > 0
+    bool budgets_ = false;                          // some developer has a finite budget
     std::vector<float> usage_;                      // requested Mtok at the current option (-1: none)
     std::vector<std::uint32_t> active_neighbours_;  // neighbours on an offer or self-hosting
     std::int64_t active_count_ = 0;
     bool prepared_ = false;
     std::size_t surplus_stride_ = 1;
-    Rng awareness_rng_;
-    Rng choice_rng_;
+    UniformStream awareness_uniform_;
+    UniformStream choice_uniform_;
     Options opt_;
     // Sums for serve() when every vendor serves in full and nobody has free quota left
     // (valid when full_service_sums_ was set by the last choose()).

@@ -3,7 +3,9 @@
 // from (run seed, stream id), so adding a component never shifts another's draws, and a
 // sweep's run i derives its seed from (master seed, i) alone.
 
+#include <array>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 
@@ -74,6 +76,31 @@ public:
 private:
     static constexpr std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
     std::uint64_t state_[4]{};
+};
+
+// The same sequence as Rng::uniform(), drawn in batches: the generator's state stays in
+// registers while a batch is filled, and a draw in a hot loop is one load. Draws that are
+// left in the batch carry over to the next call, so the sequence is exactly Rng's.
+class UniformStream {
+public:
+    static constexpr std::size_t kBatch = 256;
+    UniformStream(std::uint64_t seed, Stream stream) : rng_(seed, stream) {}
+    double operator()() {
+        if (next_ == kBatch) refill();
+        return batch_[next_++];
+    }
+
+private:
+    void refill() {
+        Rng rng = rng_;
+        for (auto& u : batch_)
+            u = rng.uniform();
+        rng_ = rng;
+        next_ = 0;
+    }
+    Rng rng_;
+    std::array<double, kBatch> batch_{};
+    std::size_t next_ = kBatch;
 };
 
 }  // namespace pricewar
