@@ -242,10 +242,7 @@ void AgentDemand::choose(int /*turn*/, const OfferBoard& board, DemandTotals& to
                 }
             }
         }
-        if (budgets_)  // (b)
-            update_usage<true>(block, block_end);
-        else
-            update_usage<false>(block, block_end);
+        update_usage(block, block_end);                    // (b)
         for (std::size_t d = block; d < block_end; ++d) {  // (c)
             const int c = choice_[d];
             if (c == kUnaware) {
@@ -270,7 +267,39 @@ void AgentDemand::choose(int /*turn*/, const OfferBoard& board, DemandTotals& to
     full_service_sums_ = quota_holders_ == 0;
 }
 
-template <bool Budgets>
+namespace {
+// Requested usage base * exp(-elasticity * log_rel), capped by budget / price (with_budgets;
+// without budgets the cap is +inf and min(q, inf) = q), for developers [0, count) of the
+// arrays; -1 where unused < 0 (on no option). Every operation is done for every developer
+// and the results selected (bitwise & on purpose), so the loops have no branch and vectorise.
+// An AVX2 clone is chosen at run time where the processor has it; neither clone contracts
+// multiply-adds (no FMA target), so both round every operation the same way.
+struct UsageInputs {
+    const float *base_usage, *elasticity, *budget, *unused;
+    const double *log_rel, *price;
+};
+__attribute__((target_clones("avx2", "default"))) void usage_kernel(std::size_t count, UsageInputs in, float* out,
+                                                                    bool with_budgets) {
+    if (with_budgets) {
+        for (std::size_t i = 0; i < count; ++i) {
+            const double q = in.base_usage[i] * fast_exp(-static_cast<double>(in.elasticity[i]) * in.log_rel[i]);
+            const double p = in.price[i];
+            const double b = in.budget[i];  // non-negative draws, or +inf (no budget)
+            const double by_budget = b / (p > 0.0 ? p : 1.0);
+            const double cap = (p > 0.0) & (b < kInf) ? by_budget : kInf;
+            const auto value = static_cast<float>(std::min(q, cap));
+            out[i] = in.unused[i] < 0.0f ? -1.0f : value;
+        }
+    } else {
+        for (std::size_t i = 0; i < count; ++i) {
+            const double q = in.base_usage[i] * fast_exp(-static_cast<double>(in.elasticity[i]) * in.log_rel[i]);
+            const auto value = static_cast<float>(q);
+            out[i] = in.unused[i] < 0.0f ? -1.0f : value;
+        }
+    }
+}
+}  // namespace
+
 void AgentDemand::update_usage(std::size_t first, std::size_t last) {
     // Stored in single precision; totals use the stored value so that served tokens
     // (fraction x stored usage) add up exactly to the rationed capacity. Recomputed for every
@@ -286,26 +315,13 @@ void AgentDemand::update_usage(std::size_t first, std::size_t last) {
         price[d - first] = opt_.price[opt];
         unused[d - first] = c >= kOutside ? 0.0f : -1.0f;
     }
-    // Every operation is done for every developer and the results selected, so that the loop
-    // has no branch (bitwise & on purpose).
-    const float* base_usage = traits_.base_usage.data();
-    const float* elasticity = traits_.elasticity.data();
-    const float* budget = traits_.budget.data();  // non-negative draws, or +inf (no budget)
-    float* out = usage_.data();
-    for (std::size_t i = 0; i < last - first; ++i) {
-        const std::size_t d = first + i;
-        const double q = base_usage[d] * fast_exp(-static_cast<double>(elasticity[d]) * log_rel[i]);
-        double capped = q;
-        if constexpr (Budgets) {  // without budgets the cap is +inf: min(q, inf) = q
-            const double p = price[i];
-            const double b = budget[d];
-            const double by_budget = b / (p > 0.0 ? p : 1.0);
-            const double cap = (p > 0.0) & (b < kInf) ? by_budget : kInf;
-            capped = std::min(q, cap);
-        }
-        const auto value = static_cast<float>(capped);
-        out[d] = unused[i] < 0.0f ? -1.0f : value;
-    }
+    const UsageInputs in{traits_.base_usage.data() + first,
+                         traits_.elasticity.data() + first,
+                         traits_.budget.data() + first,
+                         unused.data(),
+                         log_rel.data(),
+                         price.data()};
+    usage_kernel(last - first, in, usage_.data() + first, budgets_);
 }
 
 void AgentDemand::serve(const OfferBoard& board, std::span<const double> fraction, DemandTotals& totals) {

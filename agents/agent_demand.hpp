@@ -49,7 +49,6 @@ private:
     void set_choice(std::size_t developer, std::int16_t choice);
     static constexpr std::size_t kBlock = 256;  // developers per block of the choice pass
     // Requested usage of developers [first, last) at their current option.
-    template <bool Budgets>
     void update_usage(std::size_t first, std::size_t last);
     [[nodiscard]] double usage_at(std::size_t developer, double price) const;
 
