@@ -14,6 +14,24 @@
 
 namespace pricewar {
 
+namespace {
+// The largest of values[0, count), with four running maxima so that the comparisons overlap
+// (the maximum of numbers does not depend on the order they are compared in).
+double max_of(const double* values, std::size_t count) {
+    double m0 = -kInf, m1 = -kInf, m2 = -kInf, m3 = -kInf;
+    std::size_t o = 0;
+    for (; o + 4 <= count; o += 4) {
+        m0 = std::max(m0, values[o]);
+        m1 = std::max(m1, values[o + 1]);
+        m2 = std::max(m2, values[o + 2]);
+        m3 = std::max(m3, values[o + 3]);
+    }
+    for (; o < count; ++o)
+        m0 = std::max(m0, values[o]);
+    return std::max(std::max(m0, m1), std::max(m2, m3));
+}
+}  // namespace
+
 void DemandTotals::reset(std::size_t offers, std::size_t vendors) {
     for (auto* v : {&requested_mtok, &served_mtok, &paid_mtok, &free_mtok, &developers, &spend})
         v->assign(offers, 0.0);
@@ -92,6 +110,13 @@ void AgentDemand::prepare(const OfferBoard& board) {
     opt_.penalty[m] = 0.0;
     opt_.price_changed[m] = opt_.price[m] != (has_outside ? p0 : 0.0) || !prepared_ ? 1 : 0;
     opt_.price[m] = has_outside ? p0 : 0.0;
+    // Vendor slot of each developer state (index state - kNewAware): offers' vendors, the
+    // outside pseudo-vendor, and one slot past it for the states on no option.
+    for (std::size_t o = 0; o < m; ++o)
+        opt_.state_vendor[o + kStates] = board.vendor[o];
+    opt_.state_vendor[static_cast<std::size_t>(kOutside - kNewAware)] = board.vendors;
+    for (int state : {kInactive, kUnaware, kNewAware})
+        opt_.state_vendor[static_cast<std::size_t>(state - kNewAware)] = board.vendors + 1;
     prepared_ = true;
     opt_.min_threshold = std::min(opt_.min_threshold, opt_.threshold[m]);
 }
@@ -130,7 +155,7 @@ void AgentDemand::choose(int /*turn*/, const OfferBoard& board, DemandTotals& to
 
     // Pass 2: choice and requested usage.
     std::array<double, kMaxOptions> u{}, base{};
-    std::array<int, kMaxVendors> neighbours_on{};
+    std::array<int, kMaxVendors + 1> neighbours_on{};
     const double mu = spec_.noise_scale;
     const double inv_mu = 1.0 / mu;
     const double gamma = spec_.network_weight;
@@ -140,10 +165,15 @@ void AgentDemand::choose(int /*turn*/, const OfferBoard& board, DemandTotals& to
     // (b) requested usage; (c) the totals, added in developer order.
     for (std::size_t block = 0; block < n; block += kBlock) {
         const std::size_t block_end = std::min(n, block + kBlock);
-        for (std::size_t d = block; d < block_end; ++d) {        // (a)
+        // (a1) Who re-chooses (or is sampled for surplus). A choice draws one uniform when some
+        // option is viable (value >= the lowest threshold); it is drawn here, right after the
+        // developer's re-evaluation draw, so the sequence of draws is that of one pass in
+        // developer order.
+        std::size_t listed = 0;
+        for (std::size_t d = block; d < block_end; ++d) {
             const bool sampled_for_surplus = until_sample == 0;  // d % surplus_stride_ == 0
             until_sample = sampled_for_surplus ? surplus_stride_ - 1 : until_sample - 1;
-            int c = choice_[d];
+            const int c = choice_[d];
             if (c == kUnaware) continue;
             const double value = traits_.value[d];
             bool decide = false;
@@ -156,90 +186,98 @@ void AgentDemand::choose(int /*turn*/, const OfferBoard& board, DemandTotals& to
                 decide = value < opt_.threshold[opt] || opt_.penalty[opt] > 0.0 ||
                          choice_uniform_() < traits_.reevaluate_prob[d];
             }
-            if (decide || sampled_for_surplus) {
-                const int current_vendor = c >= 0 ? opt_.vendor[c] : (c == kOutside ? outside_vendor : last_vendor_[d]);
-                int degree = 0;
-                if (decide && gamma > 0.0 && networked) {  // the network term matters only to a choice
-                    std::fill_n(neighbours_on.begin(), board.vendors + 1, 0);
-                    const auto b = graph_.offsets[d], e = graph_.offsets[d + 1];
-                    degree = static_cast<int>(e - b);
-                    for (auto k = b; k < e; ++k) {
-                        const int nc = choice_[graph_.targets[k]];
-                        if (nc >= 0)
-                            ++neighbours_on[opt_.vendor[nc]];
-                        else if (nc == kOutside)
-                            ++neighbours_on[outside_vendor];
-                    }
-                }
-                const double beta = traits_.quality_weight[d], alpha = traits_.price_weight[d],
-                             s = traits_.switching_cost[d];
-                // Deterministic utility of each option without the developer-specific network
-                // and switching terms; -inf where not viable. Branch-free loops vectorise.
-                // (Reductions sit in loops of their own: exact max and sum orders, vectorised maps.)
+            if (!decide && !sampled_for_surplus) continue;
+            auto& entry = work_[listed++];
+            entry.developer = d;
+            entry.decide = decide;
+            entry.sampled = sampled_for_surplus;
+            entry.draw = decide && value >= opt_.min_threshold ? choice_uniform_() : kNoDraw;
+        }
+        // (a2) The listed developers in order; the memory they will read (network row,
+        // neighbours' states, traits) is fetched a few developers ahead.
+        for (std::size_t j = 0; j < listed; ++j) {
+            if (j + 4 < listed) prefetch_developer(work_[j + 4].developer, 0);
+            if (j + 2 < listed && work_[j + 2].decide) prefetch_developer(work_[j + 2].developer, 1);
+            const std::size_t d = work_[j].developer;
+            const bool decide = work_[j].decide, sampled_for_surplus = work_[j].sampled;
+            int c = choice_[d];
+            const double value = traits_.value[d];
+            const int current_vendor = c >= 0 ? opt_.vendor[c] : (c == kOutside ? outside_vendor : last_vendor_[d]);
+            int degree = 0;
+            if (decide && gamma > 0.0 && networked) {  // the network term matters only to a choice
+                std::fill_n(neighbours_on.begin(), board.vendors + 2, 0);
+                const auto b = graph_.offsets[d], e = graph_.offsets[d + 1];
+                degree = static_cast<int>(e - b);
+                for (auto k = b; k < e; ++k)  // a neighbour on no option counts in the last slot
+                    ++neighbours_on[opt_.state_vendor[static_cast<std::size_t>(choice_[graph_.targets[k]] -
+                                                                               kNewAware)]];
+            }
+            const double beta = traits_.quality_weight[d], alpha = traits_.price_weight[d],
+                         s = traits_.switching_cost[d];
+            // Deterministic utility of each option without the developer-specific network
+            // and switching terms; -inf where not viable. Branch-free loops vectorise.
+            // (Reductions sit in loops of their own: exact max and sum orders, vectorised maps.)
+            for (std::size_t o = 0; o <= m; ++o) {
+                const double b = beta * opt_.quality[o] - alpha * opt_.price_term[o] - opt_.penalty[o];
+                base[o] = value >= opt_.threshold[o] ? b : -kInf;
+            }
+            const double surplus_best = max_of(base.data(), m + 1);
+            if (sampled_for_surplus && surplus_best > -kInf) {
                 for (std::size_t o = 0; o <= m; ++o) {
-                    const double b = beta * opt_.quality[o] - alpha * opt_.price_term[o] - opt_.penalty[o];
-                    base[o] = value >= opt_.threshold[o] ? b : -kInf;
+                    const double e = fast_exp((base[o] - surplus_best) * inv_mu);
+                    u[o] = base[o] > -kInf ? e : 0.0;
                 }
-                double surplus_best = -kInf;
+                double sum = 0.0;
                 for (std::size_t o = 0; o <= m; ++o)
-                    surplus_best = std::max(surplus_best, base[o]);
-                if (sampled_for_surplus && surplus_best > -kInf) {
+                    sum += u[o];
+                totals.consumer_surplus +=
+                    w * static_cast<double>(surplus_stride_) * (surplus_best + mu * std::log(sum));
+            }
+            if (decide) {
+                if (surplus_best == -kInf) {
+                    c = kInactive;
+                } else {
                     for (std::size_t o = 0; o <= m; ++o) {
-                        const double e = fast_exp((base[o] - surplus_best) * inv_mu);
+                        const bool other_vendor = current_vendor >= 0 && opt_.vendor[o] != current_vendor;
+                        u[o] = (base[o] - (other_vendor ? s : 0.0)) * inv_mu;
+                    }
+                    if (degree > 0) {
+                        const double per_neighbour = gamma * inv_mu / degree;
+                        for (std::size_t o = 0; o <= m; ++o)
+                            u[o] += per_neighbour * neighbours_on[opt_.vendor[o]];
+                    }
+                    const double best = max_of(u.data(), m + 1);
+                    for (std::size_t o = 0; o <= m; ++o) {
+                        const double e = fast_exp(u[o] - best);
                         u[o] = base[o] > -kInf ? e : 0.0;
                     }
                     double sum = 0.0;
                     for (std::size_t o = 0; o <= m; ++o)
                         sum += u[o];
-                    totals.consumer_surplus +=
-                        w * static_cast<double>(surplus_stride_) * (surplus_best + mu * std::log(sum));
-                }
-                if (decide) {
-                    if (surplus_best == -kInf) {
-                        c = kInactive;
-                    } else {
-                        double best = -kInf;
-                        for (std::size_t o = 0; o <= m; ++o) {
-                            const bool other_vendor = current_vendor >= 0 && opt_.vendor[o] != current_vendor;
-                            u[o] = (base[o] - (other_vendor ? s : 0.0)) * inv_mu;
-                        }
-                        if (degree > 0) {
-                            const double per_neighbour = gamma * inv_mu / degree;
-                            for (std::size_t o = 0; o <= m; ++o)
-                                u[o] += per_neighbour * neighbours_on[opt_.vendor[o]];
-                        }
-                        for (std::size_t o = 0; o <= m; ++o)
-                            best = std::max(best, u[o]);
-                        for (std::size_t o = 0; o <= m; ++o) {
-                            const double e = fast_exp(u[o] - best);
-                            u[o] = base[o] > -kInf ? e : 0.0;
-                        }
-                        double sum = 0.0;
-                        for (std::size_t o = 0; o <= m; ++o)
-                            sum += u[o];
-                        double target = choice_uniform_() * sum;
-                        std::size_t pick = m;
-                        for (std::size_t o = 0; o <= m; ++o) {
-                            if (u[o] <= 0.0) continue;
-                            pick = o;
-                            target -= u[o];
-                            if (target < 0.0) break;
-                        }
-                        const int new_vendor = opt_.vendor[pick];
-                        if (current_vendor >= 0 && new_vendor != current_vendor) totals.switches += w;
-                        if (new_vendor != current_vendor && pick != outside) {
-                            const std::uint64_t bit = std::uint64_t{1} << new_vendor;
-                            const float granted =
-                                (joined_[d] & bit) != 0 ? 0.0f : static_cast<float>(board.free_quota[pick]);
-                            quota_holders_ += (granted > 0.0f ? 1 : 0) - (quota_[d] > 0.0f ? 1 : 0);
-                            quota_[d] = granted;
-                            joined_[d] |= bit;
-                        }
-                        c = pick == outside ? kOutside : static_cast<int>(pick);
-                        last_vendor_[d] = static_cast<std::int16_t>(new_vendor);
+                    // kNoDraw only if a viable option's utility were not finite
+                    const double draw = work_[j].draw != kNoDraw ? work_[j].draw : choice_uniform_();
+                    double target = draw * sum;
+                    std::size_t pick = m;
+                    for (std::size_t o = 0; o <= m; ++o) {
+                        if (u[o] <= 0.0) continue;
+                        pick = o;
+                        target -= u[o];
+                        if (target < 0.0) break;
                     }
-                    set_choice(d, static_cast<std::int16_t>(c));
+                    const int new_vendor = opt_.vendor[pick];
+                    if (current_vendor >= 0 && new_vendor != current_vendor) totals.switches += w;
+                    if (new_vendor != current_vendor && pick != outside) {
+                        const std::uint64_t bit = std::uint64_t{1} << new_vendor;
+                        const float granted =
+                            (joined_[d] & bit) != 0 ? 0.0f : static_cast<float>(board.free_quota[pick]);
+                        quota_holders_ += (granted > 0.0f ? 1 : 0) - (quota_[d] > 0.0f ? 1 : 0);
+                        quota_[d] = granted;
+                        joined_[d] |= bit;
+                    }
+                    c = pick == outside ? kOutside : static_cast<int>(pick);
+                    last_vendor_[d] = static_cast<std::int16_t>(new_vendor);
                 }
+                set_choice(d, static_cast<std::int16_t>(c));
             }
         }
         update_usage(block, block_end);                    // (b)
@@ -363,6 +401,24 @@ void AgentDemand::release_vendor(int vendor, const OfferBoard& board) {
     for (std::size_t d = 0; d < choice_.size(); ++d)
         if (choice_[d] >= 0 && board.vendor[choice_[d]] == vendor)
             set_choice(d, kInactive);  // last_vendor_ keeps the exited vendor
+}
+
+void AgentDemand::prefetch_developer(std::size_t d, int stage) const {
+    const bool row = d + 1 < graph_.offsets.size();
+    if (stage == 0) {  // the traits a choice reads and the network row
+        __builtin_prefetch(traits_.quality_weight.data() + d);
+        __builtin_prefetch(traits_.price_weight.data() + d);
+        __builtin_prefetch(traits_.switching_cost.data() + d);
+        __builtin_prefetch(last_vendor_.data() + d);
+        __builtin_prefetch(joined_.data() + d);
+        if (row) {
+            __builtin_prefetch(graph_.offsets.data() + d);
+            __builtin_prefetch(graph_.targets.data() + graph_.offsets[d]);
+        }
+    } else if (row) {  // the neighbours' states (the row was fetched by stage 0)
+        for (auto k = graph_.offsets[d]; k < graph_.offsets[d + 1]; ++k)
+            __builtin_prefetch(choice_.data() + graph_.targets[static_cast<std::size_t>(k)]);
+    }
 }
 
 void AgentDemand::set_choice(std::size_t d, std::int16_t c) {

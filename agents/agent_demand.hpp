@@ -20,6 +20,7 @@ public:
     static constexpr std::int16_t kInactive = -2;  // aware, no viable option (waiting)
     static constexpr std::int16_t kUnaware = -3;
     static constexpr std::int16_t kNewAware = -4;  // became aware this turn: must choose
+    static constexpr std::size_t kStates = 4;      // negative states, kNewAware to kOutside
 
     AgentDemand(const Scenario& scenario, std::uint64_t seed);
 
@@ -42,11 +43,15 @@ private:
         std::array<double, kMaxOptions> threshold{}, price_term{}, log_rel{}, quality{}, penalty{}, price{};
         std::array<int, kMaxOptions> vendor{};
         std::array<std::uint8_t, kMaxOptions> price_changed{};  // since last turn
+        std::array<int, kMaxOptions + kStates> state_vendor{};  // see prepare()
     };
     void prepare(const OfferBoard& board);
     // Every change of a developer's state goes through here: keeps the active-neighbour
     // counts and the active total exact.
     void set_choice(std::size_t developer, std::int16_t choice);
+    // Software prefetch for a developer about to be processed: stage 0 its row and traits,
+    // stage 1 its neighbours' states.
+    void prefetch_developer(std::size_t developer, int stage) const;
     static constexpr std::size_t kBlock = 256;  // developers per block of the choice pass
     // Requested usage of developers [first, last) at their current option.
     void update_usage(std::size_t first, std::size_t last);
@@ -72,6 +77,14 @@ private:
     UniformStream awareness_uniform_;
     UniformStream choice_uniform_;
     Options opt_;
+    // Developers of the current block that re-choose or are sampled for surplus.
+    static constexpr double kNoDraw = -1.0;
+    struct Work {
+        std::size_t developer = 0;
+        bool decide = false, sampled = false;
+        double draw = kNoDraw;  // the choice's uniform draw
+    };
+    std::array<Work, kBlock> work_{};
     // Sums for serve() when every vendor serves in full and nobody has free quota left
     // (valid when full_service_sums_ was set by the last choose()).
     std::array<double, kMaxOptions> full_service_spend_{};
