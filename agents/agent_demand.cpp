@@ -196,8 +196,8 @@ void AgentDemand::choose(int /*turn*/, const OfferBoard& board, DemandTotals& to
         // (a2) The listed developers in order; the memory they will read (network row,
         // neighbours' states, traits) is fetched a few developers ahead.
         for (std::size_t j = 0; j < listed; ++j) {
-            if (j + 4 < listed) prefetch_developer(work_[j + 4].developer, 0);
-            if (j + 2 < listed && work_[j + 2].decide) prefetch_developer(work_[j + 2].developer, 1);
+            if (j + 8 < listed) prefetch_developer(work_[j + 8].developer, 0);
+            if (j + 4 < listed && work_[j + 4].decide) prefetch_developer(work_[j + 4].developer, 1);
             const std::size_t d = work_[j].developer;
             const bool decide = work_[j].decide, sampled_for_surplus = work_[j].sampled;
             int c = choice_[d];

@@ -52,7 +52,7 @@ private:
     // Software prefetch for a developer about to be processed: stage 0 its row and traits,
     // stage 1 its neighbours' states.
     void prefetch_developer(std::size_t developer, int stage) const;
-    static constexpr std::size_t kBlock = 256;  // developers per block of the choice pass
+    static constexpr std::size_t kBlock = 1024;  // developers per block of the choice pass
     // Requested usage of developers [first, last) at their current option.
     void update_usage(std::size_t first, std::size_t last);
     [[nodiscard]] double usage_at(std::size_t developer, double price) const;

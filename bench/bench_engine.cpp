@@ -1,6 +1,6 @@
 // Google Benchmark figures for the engine: agent-mode developer-turns per second at 10^4,
 // 10^5 and 10^6 developers (12 vendors, 24 offers, small-world network), mean-field turns
-// per second, and the cost of one HDF5 run file. docs/performance.md reports them.
+// per second, the cost of one HDF5 run file, and the default scenario's run and write. docs/performance.md reports them.
 
 #include <benchmark/benchmark.h>
 
@@ -11,6 +11,7 @@
 #include "bench/market.hpp"
 #include "sim/engine/engine.hpp"
 #include "sim/output/run_file.hpp"
+#include "sim/scenario/loader.hpp"
 
 using namespace pricewar;
 
@@ -82,5 +83,31 @@ static void BM_HdfWrite(benchmark::State& state) {
     std::filesystem::remove(path);
 }
 BENCHMARK(BM_HdfWrite)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The default scenario as `pricewar run scenarios/default.toml -o FILE` does it, in process
+// (many iterations, so the averages hold on a noisy machine): the run (loading included)
+// and the writing of its HDF5 file (including the fsyncs that make it durable). The HDF5
+// share of a default run is DefaultWrite / (DefaultRun + DefaultWrite); process start-up is
+// left out of the run, which makes the share larger, not smaller.
+static RunRecord default_run() {
+    const Scenario sc = load_scenario(PRICEWAR_SOURCE_DIR "/scenarios/default.toml");
+    RunRecord record = run_scenario(sc, sc.seed);
+    record.resolved_toml = resolved_toml(sc);
+    return record;
+}
+static void BM_DefaultRun(benchmark::State& state) {
+    for (auto _ : state)
+        benchmark::DoNotOptimize(default_run().market_summary.size());
+}
+BENCHMARK(BM_DefaultRun)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+static void BM_DefaultWrite(benchmark::State& state) {
+    const RunRecord record = default_run();
+    const auto path = std::filesystem::temp_directory_path() / ("pricewar-bench-" + std::to_string(::getpid()) + ".h5");
+    for (auto _ : state)
+        write_run_file(record, path.string(), "bench");
+    std::filesystem::remove(path);
+}
+BENCHMARK(BM_DefaultWrite)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 BENCHMARK_MAIN();
