@@ -191,7 +191,7 @@ void AgentDemand::choose(int /*turn*/, const OfferBoard& board, DemandTotals& to
             entry.developer = d;
             entry.decide = decide;
             entry.sampled = sampled_for_surplus;
-            entry.draw = decide && value >= opt_.min_threshold ? choice_uniform_() : kNoDraw;
+            entry.draw = decide && value >= opt_.min_threshold ? choice_uniform_() : 0.0;
         }
         // (a2) The listed developers in order; the memory they will read (network row,
         // neighbours' states, traits) is fetched a few developers ahead.
@@ -221,8 +221,11 @@ void AgentDemand::choose(int /*turn*/, const OfferBoard& board, DemandTotals& to
                 const double b = beta * opt_.quality[o] - alpha * opt_.price_term[o] - opt_.penalty[o];
                 base[o] = value >= opt_.threshold[o] ? b : -kInf;
             }
-            const double surplus_best = max_of(base.data(), m + 1);
-            if (sampled_for_surplus && surplus_best > -kInf) {
+            // Some option is viable (base has a finite entry) exactly when value reaches the
+            // lowest threshold: a viable option's terms are finite.
+            const bool viable = value >= opt_.min_threshold;
+            if (sampled_for_surplus && viable) {
+                const double surplus_best = max_of(base.data(), m + 1);
                 for (std::size_t o = 0; o <= m; ++o) {
                     const double e = fast_exp((base[o] - surplus_best) * inv_mu);
                     u[o] = base[o] > -kInf ? e : 0.0;
@@ -234,17 +237,21 @@ void AgentDemand::choose(int /*turn*/, const OfferBoard& board, DemandTotals& to
                     w * static_cast<double>(surplus_stride_) * (surplus_best + mu * std::log(sum));
             }
             if (decide) {
-                if (surplus_best == -kInf) {
+                if (!viable) {
                     c = kInactive;
                 } else {
-                    for (std::size_t o = 0; o <= m; ++o) {
-                        const bool other_vendor = current_vendor >= 0 && opt_.vendor[o] != current_vendor;
-                        u[o] = (base[o] - (other_vendor ? s : 0.0)) * inv_mu;
-                    }
                     if (degree > 0) {
                         const double per_neighbour = gamma * inv_mu / degree;
-                        for (std::size_t o = 0; o <= m; ++o)
-                            u[o] += per_neighbour * neighbours_on[opt_.vendor[o]];
+                        for (std::size_t o = 0; o <= m; ++o) {
+                            const bool other_vendor = current_vendor >= 0 && opt_.vendor[o] != current_vendor;
+                            u[o] = (base[o] - (other_vendor ? s : 0.0)) * inv_mu +
+                                   per_neighbour * neighbours_on[opt_.vendor[o]];
+                        }
+                    } else {
+                        for (std::size_t o = 0; o <= m; ++o) {
+                            const bool other_vendor = current_vendor >= 0 && opt_.vendor[o] != current_vendor;
+                            u[o] = (base[o] - (other_vendor ? s : 0.0)) * inv_mu;
+                        }
                     }
                     const double best = max_of(u.data(), m + 1);
                     for (std::size_t o = 0; o <= m; ++o) {
@@ -254,9 +261,7 @@ void AgentDemand::choose(int /*turn*/, const OfferBoard& board, DemandTotals& to
                     double sum = 0.0;
                     for (std::size_t o = 0; o <= m; ++o)
                         sum += u[o];
-                    // kNoDraw only if a viable option's utility were not finite
-                    const double draw = work_[j].draw != kNoDraw ? work_[j].draw : choice_uniform_();
-                    double target = draw * sum;
+                    double target = work_[j].draw * sum;  // drawn in (a1): a choice among viable options
                     std::size_t pick = m;
                     for (std::size_t o = 0; o <= m; ++o) {
                         if (u[o] <= 0.0) continue;

@@ -78,11 +78,10 @@ private:
     UniformStream choice_uniform_;
     Options opt_;
     // Developers of the current block that re-choose or are sampled for surplus.
-    static constexpr double kNoDraw = -1.0;
     struct Work {
         std::size_t developer = 0;
         bool decide = false, sampled = false;
-        double draw = kNoDraw;  // the choice's uniform draw
+        double draw = 0.0;  // the choice's uniform draw (when it has a viable option)
     };
     std::array<Work, kBlock> work_{};
     // Sums for serve() when every vendor serves in full and nobody has free quota left
