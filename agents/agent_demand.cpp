@@ -174,6 +174,7 @@ void AgentDemand::choose(int /*turn*/, const OfferBoard& board, DemandTotals& to
             const bool sampled_for_surplus = until_sample == 0;  // d % surplus_stride_ == 0
             until_sample = sampled_for_surplus ? surplus_stride_ - 1 : until_sample - 1;
             const int c = choice_[d];
+            note_option(d - block, c);  // a choice below updates it
             if (c == kUnaware) continue;
             const double value = traits_.value[d];
             bool decide = false;
@@ -283,6 +284,7 @@ void AgentDemand::choose(int /*turn*/, const OfferBoard& board, DemandTotals& to
                     last_vendor_[d] = static_cast<std::int16_t>(new_vendor);
                 }
                 set_choice(d, static_cast<std::int16_t>(c));
+                note_option(d - block, c);
             }
         }
         update_usage(block, block_end);                    // (b)
@@ -343,27 +345,24 @@ __attribute__((target_clones("avx2", "default"))) void usage_kernel(std::size_t 
 }
 }  // namespace
 
+void AgentDemand::note_option(std::size_t i, int c) {
+    const std::size_t opt = c >= 0 ? static_cast<std::size_t>(c) : opt_.count;  // count: the outside option
+    terms_.log_rel[i] = opt_.log_rel[opt];
+    terms_.price[i] = opt_.price[opt];
+    terms_.unused[i] = c >= kOutside ? 0.0f : -1.0f;
+}
+
 void AgentDemand::update_usage(std::size_t first, std::size_t last) {
     // Stored in single precision; totals use the stored value so that served tokens
     // (fraction x stored usage) add up exactly to the rationed capacity. Recomputed for every
     // developer on an option: the same value as before unless its price or the choice changed,
-    // and a loop without branches (the option's terms gathered first) vectorises.
-    std::array<double, kBlock> log_rel{}, price{};
-    std::array<float, kBlock> unused{};  // -1 for a developer on no option, else 0
-    const std::size_t outside = opt_.count;
-    for (std::size_t d = first; d < last; ++d) {
-        const int c = choice_[d];
-        const std::size_t opt = c >= 0 ? static_cast<std::size_t>(c) : outside;
-        log_rel[d - first] = opt_.log_rel[opt];
-        price[d - first] = opt_.price[opt];
-        unused[d - first] = c >= kOutside ? 0.0f : -1.0f;
-    }
+    // and a loop without branches (the option's terms noted by note_option) vectorises.
     const UsageInputs in{traits_.base_usage.data() + first,
                          traits_.elasticity.data() + first,
                          traits_.budget.data() + first,
-                         unused.data(),
-                         log_rel.data(),
-                         price.data()};
+                         terms_.unused.data(),
+                         terms_.log_rel.data(),
+                         terms_.price.data()};
     usage_kernel(last - first, in, usage_.data() + first, budgets_);
 }
 

@@ -55,6 +55,8 @@ private:
     static constexpr std::size_t kBlock = 1024;  // developers per block of the choice pass
     // Requested usage of developers [first, last) at their current option.
     void update_usage(std::size_t first, std::size_t last);
+    // Notes the usage terms of developer block + i's option (c: its state) for update_usage.
+    void note_option(std::size_t i, int c);
     [[nodiscard]] double usage_at(std::size_t developer, double price) const;
 
     DeveloperSpec spec_;
@@ -84,6 +86,13 @@ private:
         double draw = 0.0;  // the choice's uniform draw (when it has a viable option)
     };
     std::array<Work, kBlock> work_{};
+    // Per developer of the current block: its option's log relative price and price, and -1
+    // when it is on no option (0 otherwise).
+    struct OptionTerms {
+        std::array<double, kBlock> log_rel{}, price{};
+        std::array<float, kBlock> unused{};
+    };
+    OptionTerms terms_;
     // Sums for serve() when every vendor serves in full and nobody has free quota left
     // (valid when full_service_sums_ was set by the last choose()).
     std::array<double, kMaxOptions> full_service_spend_{};
