@@ -59,6 +59,10 @@ AgentDemand::AgentDemand(const Scenario& sc, std::uint64_t seed)
     quota_.assign(n, 0.0f);
     usage_.assign(n, -1.0f);
     active_neighbours_.assign(n, 0);
+    // Adding the weight k times gives exactly k * weight when the weight is a whole number and
+    // every partial sum stays an integer a double holds exactly (below 2^53).
+    counts_exact_ = spec_.weight >= 0.0 && spec_.weight == std::floor(spec_.weight) &&
+                    spec_.weight * static_cast<double>(n) <= 0x1p53;
     budgets_ = std::any_of(traits_.budget.begin(), traits_.budget.end(), [](float b) { return b < kInf; });
     // Initially aware developers: the first ones in a random order of the population.
     Rng init(seed, Stream::awareness, 1);
@@ -161,6 +165,7 @@ void AgentDemand::choose(int /*turn*/, const OfferBoard& board, DemandTotals& to
     const double gamma = spec_.network_weight;
     std::size_t until_sample = 0;  // developers left before the next one sampled for surplus
     std::fill_n(full_service_spend_.begin(), m, 0.0);
+    Counts counts;  // developers by state, option and vendor (used when counts_exact_)
     // Pass 2 goes through the population in blocks: (a) who re-chooses, and the choice;
     // (b) requested usage; (c) the totals, added in developer order.
     for (std::size_t block = 0; block < n; block += kBlock) {
@@ -287,27 +292,21 @@ void AgentDemand::choose(int /*turn*/, const OfferBoard& board, DemandTotals& to
                 note_option(d - block, c);
             }
         }
-        update_usage(block, block_end);                    // (b)
-        for (std::size_t d = block; d < block_end; ++d) {  // (c)
-            const int c = choice_[d];
-            if (c == kUnaware) {
-                totals.unaware += w;
-            } else if (c == kInactive) {
-                totals.aware_inactive += w;
-            } else if (c == kOutside) {
-                totals.outside += w;
-                totals.outside_mtok += w * usage_[d];
-            } else {
-                const auto opt = static_cast<std::size_t>(c);
-                const double q = usage_[d];
-                totals.on_offers += w;
-                totals.requested_mtok[opt] += w * q;
-                full_service_spend_[opt] += w * q * opt_.price[opt];
-                totals.developers[opt] += w;
-                totals.vendor_requested_mtok[opt_.vendor[opt]] += w * q;
-                totals.vendor_developers[opt_.vendor[opt]] += w;
-            }
-        }
+        update_usage(block, block_end);  // (b)
+        if (counts_exact_)               // (c)
+            add_totals<true>(block, block_end, totals, counts);
+        else
+            add_totals<false>(block, block_end, totals, counts);
+    }
+    if (counts_exact_) {
+        totals.unaware = static_cast<double>(counts.unaware) * w;
+        totals.aware_inactive = static_cast<double>(counts.inactive) * w;
+        totals.outside = static_cast<double>(counts.outside) * w;
+        totals.on_offers = static_cast<double>(counts.on_offers) * w;
+        for (std::size_t o = 0; o < m; ++o)
+            totals.developers[o] = static_cast<double>(counts.option[o]) * w;
+        for (std::size_t v = 0; v < totals.vendor_developers.size(); ++v)
+            totals.vendor_developers[v] = static_cast<double>(counts.vendor[v]) * w;
     }
     full_service_sums_ = quota_holders_ == 0;
 }
@@ -344,6 +343,50 @@ __attribute__((target_clones("avx2", "default"))) void usage_kernel(std::size_t 
     }
 }
 }  // namespace
+
+template <bool Counted>
+void AgentDemand::add_totals(std::size_t first, std::size_t last, DemandTotals& totals, Counts& counts) {
+    // In developer order, so every sum adds the same terms in the same order whatever the
+    // blocks. Counted: developers are counted and the counts multiplied by the weight at the
+    // end, which equals adding the weight once per developer (see counts_exact_).
+    const double w = spec_.weight;
+    for (std::size_t d = first; d < last; ++d) {
+        const int c = choice_[d];
+        if (c == kUnaware) {
+            if constexpr (Counted)
+                ++counts.unaware;
+            else
+                totals.unaware += w;
+        } else if (c == kInactive) {
+            if constexpr (Counted)
+                ++counts.inactive;
+            else
+                totals.aware_inactive += w;
+        } else if (c == kOutside) {
+            if constexpr (Counted)
+                ++counts.outside;
+            else
+                totals.outside += w;
+            totals.outside_mtok += w * usage_[d];
+        } else {
+            const auto opt = static_cast<std::size_t>(c);
+            const auto vendor = static_cast<std::size_t>(opt_.vendor[opt]);
+            const double q = usage_[d];
+            totals.requested_mtok[opt] += w * q;
+            full_service_spend_[opt] += w * q * opt_.price[opt];
+            totals.vendor_requested_mtok[vendor] += w * q;
+            if constexpr (Counted) {
+                ++counts.on_offers;
+                ++counts.option[opt];
+                ++counts.vendor[vendor];
+            } else {
+                totals.on_offers += w;
+                totals.developers[opt] += w;
+                totals.vendor_developers[vendor] += w;
+            }
+        }
+    }
+}
 
 void AgentDemand::note_option(std::size_t i, int c) {
     const std::size_t opt = c >= 0 ? static_cast<std::size_t>(c) : opt_.count;  // count: the outside option

@@ -55,6 +55,14 @@ private:
     static constexpr std::size_t kBlock = 1024;  // developers per block of the choice pass
     // Requested usage of developers [first, last) at their current option.
     void update_usage(std::size_t first, std::size_t last);
+    struct Counts {
+        std::int64_t unaware = 0, inactive = 0, outside = 0, on_offers = 0;
+        std::array<std::int64_t, kMaxOptions> option{};
+        std::array<std::int64_t, kMaxVendors> vendor{};
+    };
+    // Pass 2 (c): the totals of developers [first, last).
+    template <bool Counted>
+    void add_totals(std::size_t first, std::size_t last, DemandTotals& totals, Counts& counts);
     // Notes the usage terms of developer block + i's option (c: its state) for update_usage.
     void note_option(std::size_t i, int c);
     [[nodiscard]] double usage_at(std::size_t developer, double price) const;
@@ -71,6 +79,7 @@ private:
     std::vector<float> quota_;                      // free Mtok left at the current vendor
     std::int64_t quota_holders_ = 0;                // developers with quota_ > 0
     bool budgets_ = false;                          // some developer has a finite budget
+    bool counts_exact_ = false;                     // developer totals may be taken as count x weight
     std::vector<float> usage_;                      // requested Mtok at the current option (-1: none)
     std::vector<std::uint32_t> active_neighbours_;  // neighbours on an offer or self-hosting
     std::int64_t active_count_ = 0;
