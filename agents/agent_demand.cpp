@@ -330,7 +330,7 @@ __attribute__((target_clones("avx2", "default"))) void usage_kernel(std::size_t 
             const double p = in.price[i];
             const double b = in.budget[i];  // non-negative draws, or +inf (no budget)
             const double by_budget = b / (p > 0.0 ? p : 1.0);
-            const double cap = (p > 0.0) & (b < kInf) ? by_budget : kInf;
+            const double cap = ((p > 0.0) & (b < kInf)) ? by_budget : kInf;
             const auto value = static_cast<float>(std::min(q, cap));
             out[i] = in.unused[i] < 0.0f ? -1.0f : value;
         }
