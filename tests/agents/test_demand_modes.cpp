@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "sim/engine/engine.hpp"
+#include "sim/model/rng.hpp"
 #include "tests/fixtures.hpp"
 
 using namespace pricewar;
@@ -130,4 +131,13 @@ TEST_CASE("a scenario where every offer uses q_learning runs as the Calvano et a
     // Mixing q_learning with a market strategy is rejected, naming the reason.
     sc.vendors[1].offers[0].strategy = strategy("static");
     CHECK_THROWS_WITH_AS(run_scenario(sc, 1), doctest::Contains("repeated-game"), std::invalid_argument);
+}
+
+TEST_CASE("UniformStream draws exactly the sequence of Rng::uniform, across its batches") {
+    Rng rng(42, Stream::choice);
+    UniformStream stream(42, Stream::choice);
+    for (int i = 0; i < 3 * static_cast<int>(UniformStream::kBatch) + 7; ++i) {
+        CAPTURE(i);
+        REQUIRE(stream() == rng.uniform());
+    }
 }

@@ -55,16 +55,42 @@ TEST_CASE("cash identity holds every turn for every vendor") {
 }
 
 TEST_CASE("developers are conserved: unaware + inactive + on offers + self-hosting = population") {
-    auto sc = small_market(2500);
-    sc.developers.weight = 3.0;
-    Simulation sim(sc, 11);
+    // A whole weight is counted and multiplied; a fractional one is added developer by developer.
+    for (const double weight : {3.0, 2.5}) {
+        CAPTURE(weight);
+        auto sc = small_market(2500);
+        sc.developers.weight = weight;
+        Simulation sim(sc, 11);
+        while (sim.step()) {
+            const auto& d = sim.last_demand();
+            CHECK(d.unaware + d.aware_inactive + d.on_offers + d.outside == doctest::Approx(2500 * weight));
+            double on = 0, by_vendor = 0;
+            for (const double x : d.developers)
+                on += x;
+            for (const double x : d.vendor_developers)
+                by_vendor += x;
+            CHECK(on == doctest::Approx(d.on_offers));
+            CHECK(by_vendor == doctest::Approx(d.on_offers));
+            if (weight == 3.0) {  // whole counts: each total is an exact multiple of the weight
+                CHECK(std::fmod(d.on_offers, weight) == 0.0);
+                CHECK(std::fmod(d.unaware, weight) == 0.0);
+            }
+        }
+    }
+}
+
+TEST_CASE("with ample capacity and no free quota every request is served and paid at the offer's price") {
+    auto sc = small_market(2000, 12);
+    Simulation sim(sc, 5);
     while (sim.step()) {
         const auto& d = sim.last_demand();
-        CHECK(d.unaware + d.aware_inactive + d.on_offers + d.outside == doctest::Approx(2500 * 3.0));
-        double on = 0;
-        for (const double x : d.developers)
-            on += x;
-        CHECK(on == doctest::Approx(d.on_offers));
+        for (std::size_t o = 0; o < sim.offers().size(); ++o) {
+            CAPTURE(o);
+            CHECK(d.served_mtok[o] == d.requested_mtok[o]);
+            CHECK(d.paid_mtok[o] == d.requested_mtok[o]);
+            CHECK(d.free_mtok[o] == 0.0);
+            CHECK(d.spend[o] == doctest::Approx(d.paid_mtok[o] * sim.offers()[o].price).epsilon(1e-12));
+        }
     }
 }
 
