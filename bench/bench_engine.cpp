@@ -1,6 +1,7 @@
 // Google Benchmark figures for the engine: agent-mode developer-turns per second at 10^4,
 // 10^5 and 10^6 developers (12 vendors, 24 offers, small-world network), mean-field turns
-// per second, the cost of one HDF5 run file, and the default scenario's run and write. docs/performance.md reports them.
+// per second, the cost of one HDF5 run file, and the default scenario's run and write. docs/performance.md reports
+// them.
 
 #include <benchmark/benchmark.h>
 
