@@ -99,7 +99,6 @@ void AgentDemand::prepare(const OfferBoard& board) {
         opt_.quality[o] = board.quality[o];
         opt_.vendor[o] = board.vendor[o];
         opt_.penalty[o] = board.vendor_rationed[board.vendor[o]] ? rationing_penalty_ : 0.0;
-        opt_.price_changed[o] = opt_.price[o] != p || !prepared_ ? 1 : 0;
         opt_.price[o] = p;
         opt_.min_threshold = std::min(opt_.min_threshold, opt_.threshold[o]);
     }
@@ -112,7 +111,6 @@ void AgentDemand::prepare(const OfferBoard& board) {
     opt_.quality[m] = board.outside_quality;
     opt_.vendor[m] = board.vendors;
     opt_.penalty[m] = 0.0;
-    opt_.price_changed[m] = opt_.price[m] != (has_outside ? p0 : 0.0) || !prepared_ ? 1 : 0;
     opt_.price[m] = has_outside ? p0 : 0.0;
     // Vendor slot of each developer state (index state - kNewAware): offers' vendors, the
     // outside pseudo-vendor, and one slot past it for the states on no option.
@@ -121,7 +119,6 @@ void AgentDemand::prepare(const OfferBoard& board) {
     opt_.state_vendor[static_cast<std::size_t>(kOutside - kNewAware)] = board.vendors;
     for (int state : {kInactive, kUnaware, kNewAware})
         opt_.state_vendor[static_cast<std::size_t>(state - kNewAware)] = board.vendors + 1;
-    prepared_ = true;
     opt_.min_threshold = std::min(opt_.min_threshold, opt_.threshold[m]);
 }
 

@@ -42,7 +42,6 @@ private:
         double min_threshold = kInf;
         std::array<double, kMaxOptions> threshold{}, price_term{}, log_rel{}, quality{}, penalty{}, price{};
         std::array<int, kMaxOptions> vendor{};
-        std::array<std::uint8_t, kMaxOptions> price_changed{};  // since last turn
         std::array<int, kMaxOptions + kStates> state_vendor{};  // see prepare()
     };
     void prepare(const OfferBoard& board);
@@ -83,7 +82,6 @@ private:
     std::vector<float> usage_;                      // requested Mtok at the current option (-1: none)
     std::vector<std::uint32_t> active_neighbours_;  // neighbours on an offer or self-hosting
     std::int64_t active_count_ = 0;
-    bool prepared_ = false;
     std::size_t surplus_stride_ = 1;
     UniformStream awareness_uniform_;
     UniformStream choice_uniform_;
