@@ -102,6 +102,14 @@ static void BM_DefaultRun(benchmark::State& state) {
 }
 BENCHMARK(BM_DefaultRun)->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// The HDF5 part alone: the run file built in memory, nothing written to disk.
+static void BM_DefaultEncode(benchmark::State& state) {
+    const RunRecord record = default_run();
+    for (auto _ : state)
+        benchmark::DoNotOptimize(encode_run_file(record, "bench").size);
+}
+BENCHMARK(BM_DefaultEncode)->Unit(benchmark::kMillisecond)->UseRealTime();
+
 static void BM_DefaultWrite(benchmark::State& state) {
     const RunRecord record = default_run();
     const auto path = std::filesystem::temp_directory_path() / ("pricewar-bench-" + std::to_string(::getpid()) + ".h5");

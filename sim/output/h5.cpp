@@ -270,13 +270,8 @@ void close_file(Handle& file) {
     if (file.close() < 0) fail("cannot finish writing the file");
 }
 
-Handle create_group(hid_t loc, const std::string& name) {
-    Handle gcpl(check(H5Pcreate(H5P_GROUP_CREATE), "cannot create a group creation property list"));
-    check_status(H5Pset_link_creation_order(gcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
-                 "cannot track creation order");
-    set_compact_links(gcpl.get());
-    check_status(H5Pset_obj_track_times(gcpl.get(), false), "cannot disable time stamps");
-    const hid_t id = H5Gcreate2(loc, name.c_str(), H5P_DEFAULT, gcpl.get(), H5P_DEFAULT);
+Handle create_group(Templates& templates, hid_t loc, const std::string& name) {
+    const hid_t id = H5Gcreate2(loc, name.c_str(), H5P_DEFAULT, templates.group_create_list(), H5P_DEFAULT);
     if (id < 0) fail_on(loc, "cannot create group", "'" + name + "' in");
     return Handle(id);
 }
@@ -319,24 +314,19 @@ bool has_attr(hid_t obj, const std::string& name) {
     return exists > 0;
 }
 
-void set_attr(hid_t obj, const std::string& name, const char* value) {
-    set_attr(obj, name, std::string(value));
-}
-
-void set_attr(hid_t obj, const std::string& name, const std::string& value) {
-    Handle type = string_type();
-    Handle space = dataspace({});
-    const hid_t id = H5Acreate2(obj, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT);
+void set_attr(Templates& templates, hid_t obj, const std::string& name, const std::string& value) {
+    const hid_t type = templates.string_type();
+    const hid_t id = H5Acreate2(obj, name.c_str(), type, templates.scalar_space(), H5P_DEFAULT, H5P_DEFAULT);
     if (id < 0) fail_on(obj, "cannot create attribute", "'" + name + "' of");
     Handle attr(id);
     const char* text = value.c_str();
-    if (H5Awrite(attr.get(), type.get(), &text) < 0) fail_on(obj, "cannot write attribute", "'" + name + "' of");
+    if (H5Awrite(attr.get(), type, &text) < 0) fail_on(obj, "cannot write attribute", "'" + name + "' of");
 }
 
-void set_attr(hid_t obj, const std::string& name, const std::vector<std::string>& values) {
-    Handle type = string_type();
+void set_attr(Templates& templates, hid_t obj, const std::string& name, const std::vector<std::string>& values) {
+    const hid_t type = templates.string_type();
     Handle space = dataspace({values.size()});
-    const hid_t id = H5Acreate2(obj, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT);
+    const hid_t id = H5Acreate2(obj, name.c_str(), type, space.get(), H5P_DEFAULT, H5P_DEFAULT);
     if (id < 0) fail_on(obj, "cannot create attribute", "'" + name + "' of");
     Handle attr(id);
     if (values.empty()) return;
@@ -344,22 +334,21 @@ void set_attr(hid_t obj, const std::string& name, const std::vector<std::string>
     texts.reserve(values.size());
     for (const auto& v : values)
         texts.push_back(v.c_str());
-    if (H5Awrite(attr.get(), type.get(), texts.data()) < 0) fail_on(obj, "cannot write attribute", "'" + name + "' of");
+    if (H5Awrite(attr.get(), type, texts.data()) < 0) fail_on(obj, "cannot write attribute", "'" + name + "' of");
 }
 
 template <class T>
-void set_attr(hid_t obj, const std::string& name, T value) {
-    Handle space = dataspace({});
-    const hid_t id = H5Acreate2(obj, name.c_str(), Type<T>::file(), space.get(), H5P_DEFAULT, H5P_DEFAULT);
+void set_attr(Templates& templates, hid_t obj, const std::string& name, T value) {
+    const hid_t id = H5Acreate2(obj, name.c_str(), Type<T>::file(), templates.scalar_space(), H5P_DEFAULT, H5P_DEFAULT);
     if (id < 0) fail_on(obj, "cannot create attribute", "'" + name + "' of");
     Handle attr(id);
     if (H5Awrite(attr.get(), Type<T>::memory(), &value) < 0)
         fail_on(obj, "cannot write attribute", "'" + name + "' of");
 }
-template void set_attr<double>(hid_t, const std::string&, double);
-template void set_attr<std::int32_t>(hid_t, const std::string&, std::int32_t);
-template void set_attr<std::int64_t>(hid_t, const std::string&, std::int64_t);
-template void set_attr<std::uint64_t>(hid_t, const std::string&, std::uint64_t);
+template void set_attr<double>(Templates&, hid_t, const std::string&, double);
+template void set_attr<std::int32_t>(Templates&, hid_t, const std::string&, std::int32_t);
+template void set_attr<std::int64_t>(Templates&, hid_t, const std::string&, std::int64_t);
+template void set_attr<std::uint64_t>(Templates&, hid_t, const std::string&, std::uint64_t);
 
 namespace {
 Handle open_attr(hid_t obj, const std::string& name) {
@@ -406,44 +395,105 @@ template std::int32_t attr_value<std::int32_t>(hid_t, const std::string&);
 template std::int64_t attr_value<std::int64_t>(hid_t, const std::string&);
 template std::uint64_t attr_value<std::uint64_t>(hid_t, const std::string&);
 
-Handle create_dataset(hid_t loc, const std::string& name, hid_t file_type, const std::vector<hsize_t>& dims,
-                      const DatasetOptions& options) {
-    Handle space = dataspace(dims);
+Templates::DatasetKey Templates::dataset_key(hid_t file_type, const std::vector<hsize_t>& dims,
+                                             const DatasetOptions& options) {
+    DatasetKey key;
+    const H5T_class_t type_class = H5Tget_class(file_type);
+    if (type_class < 0) fail("cannot inspect a datatype");
+    key.nan_fill = type_class == H5T_FLOAT;
+    key.variable = type_class == H5T_STRING && H5Tis_variable_str(file_type) > 0;
+    if (dims.empty() || product(dims) == 0) return key;
+    key.chunk.resize(dims.size());
+    for (std::size_t i = 0; i < dims.size(); ++i) {
+        const hsize_t hint = i < options.chunk.size() ? options.chunk[i] : dims[i];
+        key.chunk[i] = std::clamp<hsize_t>(hint, 1, dims[i]);
+    }
+    // A chunk must stay below 4 GiB; keep them far smaller so reads stay cheap.
+    const std::size_t element = key.variable ? sizeof(hvl_t) : H5Tget_size(file_type);
+    constexpr hsize_t max_chunk_bytes = hsize_t{1} << 26;
+    for (std::size_t i = 0; i < key.chunk.size() && product(key.chunk) * element > max_chunk_bytes; ++i)
+        while (key.chunk[i] > 1 && product(key.chunk) * element > max_chunk_bytes)
+            key.chunk[i] = (key.chunk[i] + 1) / 2;
+    key.compress = options.compress && !key.variable && H5Zfilter_avail(H5Z_FILTER_DEFLATE) > 0;
+    return key;
+}
+
+Handle Templates::make_dataset_create_list(const DatasetKey& key) {
     Handle dcpl(check(H5Pcreate(H5P_DATASET_CREATE), "cannot create a dataset creation property list"));
     check_status(H5Pset_obj_track_times(dcpl.get(), false), "cannot disable time stamps");
-    const H5T_class_t type_class = H5Tget_class(file_type);
-    const bool variable = type_class == H5T_STRING && H5Tis_variable_str(file_type) > 0;
-    if (type_class == H5T_FLOAT) {
+    if (key.nan_fill) {
         const double nan = std::numeric_limits<double>::quiet_NaN();
         check_status(H5Pset_fill_value(dcpl.get(), H5T_NATIVE_DOUBLE, &nan), "cannot set a fill value");
     }
-    if (!dims.empty() && product(dims) > 0) {
-        std::vector<hsize_t> chunk(dims.size());
-        for (std::size_t i = 0; i < dims.size(); ++i) {
-            const hsize_t hint = i < options.chunk.size() ? options.chunk[i] : dims[i];
-            chunk[i] = std::clamp<hsize_t>(hint, 1, dims[i]);
-        }
-        // A chunk must stay below 4 GiB; keep them far smaller so reads stay cheap.
-        const std::size_t element = variable ? sizeof(hvl_t) : H5Tget_size(file_type);
-        constexpr hsize_t max_chunk_bytes = hsize_t{1} << 26;
-        for (std::size_t i = 0; i < chunk.size() && product(chunk) * element > max_chunk_bytes; ++i)
-            while (chunk[i] > 1 && product(chunk) * element > max_chunk_bytes)
-                chunk[i] = (chunk[i] + 1) / 2;
-        check_status(H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data()), "cannot set chunking");
-        if (options.compress && !variable && H5Zfilter_avail(H5Z_FILTER_DEFLATE) > 0) {
-            check_status(H5Pset_shuffle(dcpl.get()), "cannot set the shuffle filter");
-            check_status(H5Pset_deflate(dcpl.get(), 4), "cannot set the deflate filter");
-        }
-        if (!variable) check_status(H5Pset_fletcher32(dcpl.get()), "cannot set checksums");
+    if (key.chunk.empty()) return dcpl;
+    check_status(H5Pset_chunk(dcpl.get(), static_cast<int>(key.chunk.size()), key.chunk.data()), "cannot set chunking");
+    if (key.compress) {
+        check_status(H5Pset_shuffle(dcpl.get()), "cannot set the shuffle filter");
+        check_status(H5Pset_deflate(dcpl.get(), 4), "cannot set the deflate filter");
     }
-    const hid_t id = H5Dcreate2(loc, name.c_str(), file_type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT);
+    if (!key.variable) check_status(H5Pset_fletcher32(dcpl.get()), "cannot set checksums");
+    return dcpl;
+}
+
+hid_t Templates::dataset_create_list(hid_t file_type, const std::vector<hsize_t>& dims, const DatasetOptions& options) {
+    DatasetKey key = dataset_key(file_type, dims, options);
+    for (const auto& [known, list] : dataset_create_lists_)
+        if (known == key) return list.get();
+    Handle list = make_dataset_create_list(key);
+    dataset_create_lists_.emplace_back(std::move(key), std::move(list));
+    return dataset_create_lists_.back().second.get();
+}
+
+hid_t Templates::string_type() {
+    if (!string_type_.valid()) string_type_ = h5::string_type();
+    return string_type_.get();
+}
+
+hid_t Templates::scalar_space() {
+    if (!scalar_space_.valid()) scalar_space_ = dataspace({});
+    return scalar_space_.get();
+}
+
+hid_t Templates::group_create_list() {
+    if (group_create_list_.valid()) return group_create_list_.get();
+    Handle gcpl(check(H5Pcreate(H5P_GROUP_CREATE), "cannot create a group creation property list"));
+    check_status(H5Pset_link_creation_order(gcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
+                 "cannot track creation order");
+    set_compact_links(gcpl.get());
+    check_status(H5Pset_obj_track_times(gcpl.get(), false), "cannot disable time stamps");
+    group_create_list_ = std::move(gcpl);
+    return group_create_list_.get();
+}
+
+hid_t Templates::string_transfer_list(std::size_t count) {
+    if (!string_transfer_list_.valid())
+        string_transfer_list_ = Handle(check(H5Pcreate(H5P_DATASET_XFER), "cannot create a transfer property list"));
+    // Variable-length strings go through a type conversion; HDF5's default conversion buffer
+    // is 1 MiB, allocated zeroed on every write. Size it to the strings instead (a conversion
+    // element is at most an hvl_t; 64 elements of headroom for HDF5's background buffer).
+    const std::size_t bytes = (count + 64) * sizeof(hvl_t);
+    if (bytes != string_transfer_bytes_) {
+        check_status(H5Pset_buffer(string_transfer_list_.get(), bytes, nullptr, nullptr),
+                     "cannot size the conversion buffer");
+        string_transfer_bytes_ = bytes;
+    }
+    return string_transfer_list_.get();
+}
+
+Handle create_dataset(Templates& templates, hid_t loc, const std::string& name, hid_t file_type,
+                      const std::vector<hsize_t>& dims, const DatasetOptions& options) {
+    const hid_t dcpl = templates.dataset_create_list(file_type, dims, options);
+    Handle shaped;
+    if (!dims.empty()) shaped = dataspace(dims);
+    const hid_t space = dims.empty() ? templates.scalar_space() : shaped.get();
+    const hid_t id = H5Dcreate2(loc, name.c_str(), file_type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     if (id < 0) fail_on(loc, "cannot create dataset", "'" + name + "' in");
     return Handle(id);
 }
 
 Handle create_string_dataset(hid_t loc, const std::string& name, hsize_t length, const DatasetOptions& options) {
-    Handle type = string_type();
-    return create_dataset(loc, name, type.get(), {length}, options);
+    Templates templates;
+    return create_dataset(templates, loc, name, templates.string_type(), {length}, options);
 }
 
 Handle open_dataset(hid_t loc, const std::string& name) {
@@ -505,21 +555,15 @@ void write_block(hid_t dataset, const std::vector<hsize_t>& start, const std::ve
         fail_on(dataset, "cannot write");
 }
 
-void write_strings_block(hid_t dataset, hsize_t first, std::span<const std::string> values) {
+void write_strings_block(Templates& templates, hid_t dataset, hsize_t first, std::span<const std::string> values) {
     if (values.empty()) return;
     auto [file_space, memory_space] = block_spaces(dataset, {first}, {values.size()});
     std::vector<const char*> texts;
     texts.reserve(values.size());
     for (const auto& v : values)
         texts.push_back(v.c_str());
-    Handle type = string_type();
-    // Variable-length strings go through a type conversion; HDF5's default conversion buffer
-    // is 1 MiB, allocated zeroed on every write. Size it to the block instead (a conversion
-    // element is at most an hvl_t; 64 elements of headroom for HDF5's background buffer).
-    Handle dxpl(check(H5Pcreate(H5P_DATASET_XFER), "cannot create a transfer property list"));
-    check_status(H5Pset_buffer(dxpl.get(), (values.size() + 64) * sizeof(hvl_t), nullptr, nullptr),
-                 "cannot size the conversion buffer");
-    if (H5Dwrite(dataset, type.get(), memory_space.get(), file_space.get(), dxpl.get(), texts.data()) < 0)
+    if (H5Dwrite(dataset, templates.string_type(), memory_space.get(), file_space.get(),
+                 templates.string_transfer_list(values.size()), texts.data()) < 0)
         fail_on(dataset, "cannot write");
 }
 
@@ -557,16 +601,17 @@ std::vector<std::string> read_strings(hid_t dataset) {
 }
 
 template <class T>
-void write_dataset(hid_t loc, const std::string& name, const std::vector<hsize_t>& dims, std::span<const T> values,
-                   const std::string& units, const DatasetOptions& options) {
-    Handle dataset = create_dataset(loc, name, Type<T>::file(), dims, options);
+void write_dataset(Templates& templates, hid_t loc, const std::string& name, const std::vector<hsize_t>& dims,
+                   std::span<const T> values, const std::string& units, const DatasetOptions& options) {
+    Handle dataset = create_dataset(templates, loc, name, Type<T>::file(), dims, options);
     write_all<T>(dataset.get(), values);
-    if (!units.empty()) set_attr(dataset.get(), "units", units);
+    if (!units.empty()) set_attr(templates, dataset.get(), "units", units);
 }
 
-void write_string_dataset(hid_t loc, const std::string& name, const std::vector<std::string>& values) {
-    Handle dataset = create_string_dataset(loc, name, values.size());
-    write_strings_block(dataset.get(), 0, values);
+void write_string_dataset(Templates& templates, hid_t loc, const std::string& name,
+                          const std::vector<std::string>& values) {
+    Handle dataset = create_dataset(templates, loc, name, templates.string_type(), {values.size()});
+    write_strings_block(templates, dataset.get(), 0, values);
 }
 
 #define PRICEWAR_H5_INSTANTIATE(T)                                                                                     \
@@ -574,8 +619,8 @@ void write_string_dataset(hid_t loc, const std::string& name, const std::vector<
     template void write_block<T>(hid_t, const std::vector<hsize_t>&, const std::vector<hsize_t>&, std::span<const T>); \
     template std::vector<T> read_all<T>(hid_t);                                                                        \
     template void read_block<T>(hid_t, const std::vector<hsize_t>&, const std::vector<hsize_t>&, std::span<T>);        \
-    template void write_dataset<T>(hid_t, const std::string&, const std::vector<hsize_t>&, std::span<const T>,         \
-                                   const std::string&, const DatasetOptions&);
+    template void write_dataset<T>(Templates&, hid_t, const std::string&, const std::vector<hsize_t>&,                 \
+                                   std::span<const T>, const std::string&, const DatasetOptions&);
 PRICEWAR_H5_INSTANTIATE(double)
 PRICEWAR_H5_INSTANTIATE(std::int32_t)
 PRICEWAR_H5_INSTANTIATE(std::int64_t)

@@ -3,6 +3,8 @@
 // sim/output: failures throw h5::Error (without the file name); the public functions
 // catch it and rethrow OutputError naming the file.
 
+#include "sim/output/file_image.hpp"
+
 #include <hdf5.h>
 
 #include <cstddef>
@@ -108,6 +110,48 @@ struct Type<std::uint64_t> {
 // Variable-length UTF-8 string type.
 Handle string_type();
 
+// Datasets. dims empty = scalar (0-d). A dataset with elements is chunked (chunk = the hint
+// clamped to the shape, or the whole shape); numeric chunked datasets carry Fletcher-32
+// checksums, so a damaged chunk fails to read instead of returning wrong numbers.
+struct DatasetOptions {
+    std::vector<hsize_t> chunk;  // empty: one chunk for the whole dataset
+    bool compress = false;       // shuffle + deflate where the library has deflate
+};
+
+// The property lists, string type and scalar dataspace that creating objects needs, each made
+// on first use and then reused. HDF5 charges about as much to make, fill and close a property
+// list as to create a small dataset's object header, so a writer that creates many objects in
+// one file keeps one Templates for it (run files: about a tenth of the write). The overloads
+// without a Templates make their own for that one call. Not shared between threads.
+class Templates {
+public:
+    hid_t string_type();
+    hid_t scalar_space();
+    hid_t group_create_list();
+    hid_t dataset_create_list(hid_t file_type, const std::vector<hsize_t>& dims, const DatasetOptions& options);
+    // For writing `count` variable-length strings: a conversion buffer sized to them.
+    hid_t string_transfer_list(std::size_t count);
+
+private:
+    // Everything a dataset creation list depends on.
+    struct DatasetKey {
+        bool nan_fill = false;
+        bool variable = false;
+        bool compress = false;
+        std::vector<hsize_t> chunk;  // empty: not chunked
+        bool operator==(const DatasetKey&) const = default;
+    };
+    static DatasetKey dataset_key(hid_t file_type, const std::vector<hsize_t>& dims, const DatasetOptions& options);
+    static Handle make_dataset_create_list(const DatasetKey& key);
+
+    Handle string_type_;
+    Handle scalar_space_;
+    Handle group_create_list_;
+    Handle string_transfer_list_;
+    std::size_t string_transfer_bytes_ = 0;
+    std::vector<std::pair<DatasetKey, Handle>> dataset_create_lists_;
+};
+
 // Files. create_file truncates; both set the 1.8 object format (creation-order tracking,
 // checksummed object headers) and no modification times, so equal input gives equal bytes.
 Handle create_file(const std::string& path);
@@ -120,41 +164,57 @@ void close_file(Handle& file);
 // `expected_bytes` sizes the memory the driver takes at once (it grows in steps of that size).
 Handle create_memory_file(const std::string& name, std::size_t expected_bytes = std::size_t{1} << 20);
 // The complete bytes of an open file (flushed first).
-struct FileImage {
-    std::unique_ptr<char[]> bytes;  // not zeroed before HDF5 fills it
-    std::size_t size = 0;
-    [[nodiscard]] std::span<const char> view() const { return {bytes.get(), size}; }
-};
 FileImage file_image(hid_t file);
 
 // Groups: created with link creation order tracked, so members list in the order written.
-Handle create_group(hid_t loc, const std::string& name);
+Handle create_group(Templates& templates, hid_t loc, const std::string& name);
+inline Handle create_group(hid_t loc, const std::string& name) {
+    Templates templates;
+    return create_group(templates, loc, name);
+}
 Handle open_group(hid_t loc, const std::string& name);
 bool has_link(hid_t loc, const std::string& name);
 // Member names in creation order where tracked, else in name order.
 std::vector<std::string> member_names(hid_t group);
 
-// Attributes.
+// Attributes. The overloads taking Templates reuse its types and dataspaces.
 bool has_attr(hid_t obj, const std::string& name);
-void set_attr(hid_t obj, const std::string& name, const std::string& value);
-void set_attr(hid_t obj, const std::string& name, const char* value);
-void set_attr(hid_t obj, const std::string& name, const std::vector<std::string>& values);
+void set_attr(Templates& templates, hid_t obj, const std::string& name, const std::string& value);
+void set_attr(Templates& templates, hid_t obj, const std::string& name, const std::vector<std::string>& values);
 template <class T>
-void set_attr(hid_t obj, const std::string& name, T value);
+void set_attr(Templates& templates, hid_t obj, const std::string& name, T value);
+inline void set_attr(Templates& templates, hid_t obj, const std::string& name, const char* value) {
+    set_attr(templates, obj, name, std::string(value));
+}
+inline void set_attr(hid_t obj, const std::string& name, const std::string& value) {
+    Templates templates;
+    set_attr(templates, obj, name, value);
+}
+inline void set_attr(hid_t obj, const std::string& name, const char* value) {
+    set_attr(obj, name, std::string(value));
+}
+inline void set_attr(hid_t obj, const std::string& name, const std::vector<std::string>& values) {
+    Templates templates;
+    set_attr(templates, obj, name, values);
+}
+template <class T>
+void set_attr(hid_t obj, const std::string& name, T value) {
+    Templates templates;
+    set_attr<T>(templates, obj, name, value);
+}
 std::string attr_string(hid_t obj, const std::string& name);
 std::vector<std::string> attr_strings(hid_t obj, const std::string& name);
 template <class T>
 T attr_value(hid_t obj, const std::string& name);
 
-// Datasets. dims empty = scalar (0-d). A dataset with elements is chunked (chunk = the hint
-// clamped to the shape, or the whole shape); numeric chunked datasets carry Fletcher-32
-// checksums, so a damaged chunk fails to read instead of returning wrong numbers.
-struct DatasetOptions {
-    std::vector<hsize_t> chunk;  // empty: one chunk for the whole dataset
-    bool compress = false;       // shuffle + deflate where the library has deflate
-};
-Handle create_dataset(hid_t loc, const std::string& name, hid_t file_type, const std::vector<hsize_t>& dims,
-                      const DatasetOptions& options = {});
+// Datasets (see DatasetOptions above).
+Handle create_dataset(Templates& templates, hid_t loc, const std::string& name, hid_t file_type,
+                      const std::vector<hsize_t>& dims, const DatasetOptions& options = {});
+inline Handle create_dataset(hid_t loc, const std::string& name, hid_t file_type, const std::vector<hsize_t>& dims,
+                             const DatasetOptions& options = {}) {
+    Templates templates;
+    return create_dataset(templates, loc, name, file_type, dims, options);
+}
 Handle create_string_dataset(hid_t loc, const std::string& name, hsize_t length, const DatasetOptions& options = {});
 Handle open_dataset(hid_t loc, const std::string& name);
 std::vector<hsize_t> shape(hid_t dataset);
@@ -165,7 +225,11 @@ void write_all(hid_t dataset, std::span<const T> values);
 template <class T>
 void write_block(hid_t dataset, const std::vector<hsize_t>& start, const std::vector<hsize_t>& count,
                  std::span<const T> values);
-void write_strings_block(hid_t dataset, hsize_t first, std::span<const std::string> values);
+void write_strings_block(Templates& templates, hid_t dataset, hsize_t first, std::span<const std::string> values);
+inline void write_strings_block(hid_t dataset, hsize_t first, std::span<const std::string> values) {
+    Templates templates;
+    write_strings_block(templates, dataset, first, values);
+}
 template <class T>
 std::vector<T> read_all(hid_t dataset);
 template <class T>
@@ -174,8 +238,19 @@ std::vector<std::string> read_strings(hid_t dataset);
 
 // Convenience: create + write + units attribute (units empty: no attribute).
 template <class T>
+void write_dataset(Templates& templates, hid_t loc, const std::string& name, const std::vector<hsize_t>& dims,
+                   std::span<const T> values, const std::string& units, const DatasetOptions& options = {});
+template <class T>
 void write_dataset(hid_t loc, const std::string& name, const std::vector<hsize_t>& dims, std::span<const T> values,
-                   const std::string& units, const DatasetOptions& options = {});
-void write_string_dataset(hid_t loc, const std::string& name, const std::vector<std::string>& values);
+                   const std::string& units, const DatasetOptions& options = {}) {
+    Templates templates;
+    write_dataset<T>(templates, loc, name, dims, values, units, options);
+}
+void write_string_dataset(Templates& templates, hid_t loc, const std::string& name,
+                          const std::vector<std::string>& values);
+inline void write_string_dataset(hid_t loc, const std::string& name, const std::vector<std::string>& values) {
+    Templates templates;
+    write_string_dataset(templates, loc, name, values);
+}
 
 }  // namespace pricewar::h5

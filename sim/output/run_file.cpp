@@ -6,7 +6,9 @@
 
 #include <cstdint>
 #include <set>
+#include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -74,68 +76,70 @@ std::vector<To> convert(const std::vector<From>& values) {
     return std::vector<To>(values.begin(), values.end());
 }
 
-void write_tables(hid_t group, const std::vector<Table>& tables, bool market) {
+void write_tables(h5::Templates& templates, hid_t group, const std::vector<Table>& tables, bool market) {
     for (const auto& t : tables) {
         const std::vector<hsize_t> dims = market ? std::vector<hsize_t>{t.rows} : std::vector<hsize_t>{t.rows, t.cols};
-        h5::write_dataset<double>(group, t.name, dims, t.values, layout::units_or_one(t.units));
+        h5::write_dataset<double>(templates, group, t.name, dims, t.values, layout::units_or_one(t.units));
     }
 }
 
 void write_contents(hid_t file, const RunRecord& r, const std::string& version) {
-    h5::set_attr(file, "format", layout::run_format);
-    h5::set_attr<std::int32_t>(file, "format_version", run_format_version);
-    h5::set_attr(file, "pricewar_version", version);
-    h5::set_attr<std::uint64_t>(file, "seed", r.seed);
-    h5::set_attr<std::int32_t>(file, "turns", r.turns);
-    h5::set_attr<double>(file, "turn_days", r.turn_days);
-    h5::set_attr(file, "currency", r.currency);
-    h5::set_attr(file, "scenario_name", r.scenario_name);
+    // One set of creation lists and types for the whole file (see h5::Templates).
+    h5::Templates tpl;
+    h5::set_attr(tpl, file, "format", layout::run_format);
+    h5::set_attr<std::int32_t>(tpl, file, "format_version", run_format_version);
+    h5::set_attr(tpl, file, "pricewar_version", version);
+    h5::set_attr<std::uint64_t>(tpl, file, "seed", r.seed);
+    h5::set_attr<std::int32_t>(tpl, file, "turns", r.turns);
+    h5::set_attr<double>(tpl, file, "turn_days", r.turn_days);
+    h5::set_attr(tpl, file, "currency", r.currency);
+    h5::set_attr(tpl, file, "scenario_name", r.scenario_name);
     {
-        Handle scenario = h5::create_group(file, "scenario");
-        h5::set_attr(scenario.get(), "toml", r.scenario_toml);
-        h5::set_attr(scenario.get(), "resolved", r.resolved_toml);
+        Handle scenario = h5::create_group(tpl, file, "scenario");
+        h5::set_attr(tpl, scenario.get(), "toml", r.scenario_toml);
+        h5::set_attr(tpl, scenario.get(), "resolved", r.resolved_toml);
     }
     {
-        Handle vendors = h5::create_group(file, "vendors");
-        h5::write_string_dataset(vendors.get(), "name", r.vendor_names);
-        h5::write_string_dataset(vendors.get(), "kind", r.vendor_kinds);
+        Handle vendors = h5::create_group(tpl, file, "vendors");
+        h5::write_string_dataset(tpl, vendors.get(), "name", r.vendor_names);
+        h5::write_string_dataset(tpl, vendors.get(), "kind", r.vendor_kinds);
     }
     {
-        Handle offers = h5::create_group(file, "offers");
-        h5::write_string_dataset(offers.get(), "name", r.offer_names);
-        h5::write_string_dataset(offers.get(), "tier", r.offer_tiers);
+        Handle offers = h5::create_group(tpl, file, "offers");
+        h5::write_string_dataset(tpl, offers.get(), "name", r.offer_names);
+        h5::write_string_dataset(tpl, offers.get(), "tier", r.offer_tiers);
         const auto vendor_index = convert<std::int32_t>(r.offer_vendor);
-        h5::write_dataset<std::int32_t>(offers.get(), "vendor", {vendor_index.size()}, vendor_index, "");
+        h5::write_dataset<std::int32_t>(tpl, offers.get(), "vendor", {vendor_index.size()}, vendor_index, "");
     }
     {
-        Handle series = h5::create_group(file, "series");
-        Handle offer = h5::create_group(series.get(), "offer");
-        write_tables(offer.get(), r.offer_series, false);
-        Handle vendor = h5::create_group(series.get(), "vendor");
-        write_tables(vendor.get(), r.vendor_series, false);
-        Handle market = h5::create_group(series.get(), "market");
-        write_tables(market.get(), r.market_series, true);
+        Handle series = h5::create_group(tpl, file, "series");
+        Handle offer = h5::create_group(tpl, series.get(), "offer");
+        write_tables(tpl, offer.get(), r.offer_series, false);
+        Handle vendor = h5::create_group(tpl, series.get(), "vendor");
+        write_tables(tpl, vendor.get(), r.vendor_series, false);
+        Handle market = h5::create_group(tpl, series.get(), "market");
+        write_tables(tpl, market.get(), r.market_series, true);
     }
     {
-        Handle summary = h5::create_group(file, "summary");
-        Handle vendor = h5::create_group(summary.get(), "vendor");
+        Handle summary = h5::create_group(tpl, file, "summary");
+        Handle vendor = h5::create_group(tpl, summary.get(), "vendor");
         const std::vector<hsize_t> dims{r.vendor_names.size()};
         const auto exit_turn = convert<std::int32_t>(r.exit_turn);
-        h5::write_dataset<std::int32_t>(vendor.get(), "exit_turn", dims, exit_turn, layout::turn_units);
+        h5::write_dataset<std::int32_t>(tpl, vendor.get(), "exit_turn", dims, exit_turn, layout::turn_units);
         {
             Handle exit = h5::open_dataset(vendor.get(), "exit_turn");
-            h5::set_attr(exit.get(), "description", layout::run_exit_turn_description);
+            h5::set_attr(tpl, exit.get(), "description", layout::run_exit_turn_description);
         }
-        h5::write_dataset<double>(vendor.get(), "final_share", dims, r.final_share, layout::share_units);
-        h5::write_dataset<double>(vendor.get(), "cumulative_profit", dims, r.cumulative_profit, r.currency);
-        h5::write_dataset<double>(vendor.get(), "peak_loss", dims, r.peak_loss, r.currency);
-        Handle market = h5::create_group(summary.get(), "market");
+        h5::write_dataset<double>(tpl, vendor.get(), "final_share", dims, r.final_share, layout::share_units);
+        h5::write_dataset<double>(tpl, vendor.get(), "cumulative_profit", dims, r.cumulative_profit, r.currency);
+        h5::write_dataset<double>(tpl, vendor.get(), "peak_loss", dims, r.peak_loss, r.currency);
+        Handle market = h5::create_group(tpl, summary.get(), "market");
         for (const auto& s : r.market_summary)
-            h5::write_dataset<double>(market.get(), s.name, {}, std::span<const double>(&s.value, 1),
+            h5::write_dataset<double>(tpl, market.get(), s.name, {}, std::span<const double>(&s.value, 1),
                                       layout::units_or_one(s.units));
     }
     {
-        Handle events = h5::create_group(file, "events");
+        Handle events = h5::create_group(tpl, file, "events");
         std::vector<std::int32_t> turn;
         std::vector<std::string> kind, vendor, offer, description;
         for (const auto& e : r.events) {
@@ -145,11 +149,11 @@ void write_contents(hid_t file, const RunRecord& r, const std::string& version) 
             offer.push_back(e.offer);
             description.push_back(e.description);
         }
-        h5::write_dataset<std::int32_t>(events.get(), "turn", {turn.size()}, turn, layout::turn_units);
-        h5::write_string_dataset(events.get(), "kind", kind);
-        h5::write_string_dataset(events.get(), "vendor", vendor);
-        h5::write_string_dataset(events.get(), "offer", offer);
-        h5::write_string_dataset(events.get(), "description", description);
+        h5::write_dataset<std::int32_t>(tpl, events.get(), "turn", {turn.size()}, turn, layout::turn_units);
+        h5::write_string_dataset(tpl, events.get(), "kind", kind);
+        h5::write_string_dataset(tpl, events.get(), "vendor", vendor);
+        h5::write_string_dataset(tpl, events.get(), "offer", offer);
+        h5::write_string_dataset(tpl, events.get(), "description", description);
     }
 }
 
@@ -268,31 +272,51 @@ std::size_t expected_file_bytes(const RunRecord& r) {
     return bytes;
 }
 
-}  // namespace
+FileImage encode(const RunRecord& record, const std::string& pricewar_version, const std::string& memory_name) {
+    // Built in memory, then written with plain POSIX calls: a full disk fails our write(),
+    // never HDF5's own close (see h5::create_memory_file).
+    h5::Session session;
+    Handle file = h5::create_memory_file(memory_name, expected_file_bytes(record));
+    write_contents(file.get(), record, pricewar_version);
+    FileImage image = h5::file_image(file.get());
+    h5::close_file(file);
+    return image;
+}
 
-void write_run_file(const RunRecord& record, const std::string& path, const std::string& pricewar_version) {
+// Throws OutputError("<context>: invalid run record: <problem>").
+void check_record(const RunRecord& record, const std::string& context) {
     try {
         validate(record);
     } catch (const InvalidRecord& e) {
-        throw OutputError(fmt::format("cannot write '{}': invalid run record: {}", path, e.what()));
+        throw OutputError(fmt::format("{}: invalid run record: {}", context, e.what()));
     }
+}
+
+}  // namespace
+
+void write_run_file(const RunRecord& record, const std::string& path, const std::string& pricewar_version) {
+    check_record(record, fmt::format("cannot write '{}'", path));
     detail::AtomicOutput output(path);
-    h5::FileImage image;
-    {
-        // Built in memory, then written with plain POSIX calls: a full disk fails our write(),
-        // never HDF5's own close (see h5::create_memory_file).
-        h5::Session session;
-        try {
-            Handle file = h5::create_memory_file(output.temp_path(), expected_file_bytes(record));
-            write_contents(file.get(), record, pricewar_version);
-            image = h5::file_image(file.get());
-            h5::close_file(file);
-        } catch (const h5::Error& e) {
-            throw OutputError(fmt::format("cannot write '{}': {}", path, e.what()));
-        }
+    FileImage image;
+    try {
+        image = encode(record, pricewar_version, output.temp_path());
+    } catch (const h5::Error& e) {
+        throw OutputError(fmt::format("cannot write '{}': {}", path, e.what()));
     }
     output.write(image.view());
     output.commit();
+}
+
+FileImage encode_run_file(const RunRecord& record, const std::string& pricewar_version) {
+    // The name only has to differ from other files open in the process at the same time.
+    check_record(record, "cannot encode a run file");
+    std::ostringstream name;
+    name << "run-image-" << std::this_thread::get_id() << '-' << static_cast<const void*>(&record);
+    try {
+        return encode(record, pricewar_version, name.str());
+    } catch (const h5::Error& e) {
+        throw OutputError(fmt::format("cannot encode a run file: {}", e.what()));
+    }
 }
 
 RunRecord read_run_file(const std::string& path) {

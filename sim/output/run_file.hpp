@@ -3,6 +3,7 @@
 // docs/hdf5-layout.md and fixed by MODEL.md section 8.
 
 #include "sim/model/run_record.hpp"
+#include "sim/output/file_image.hpp"
 #include "sim/output/output_error.hpp"
 
 #include <string>
@@ -17,6 +18,11 @@ inline constexpr int run_format_version = 1;
 // (inconsistent sizes, unusable names), a file that cannot be created, a full disk or any
 // HDF5 failure; the temporary is removed.
 void write_run_file(const RunRecord& record, const std::string& path, const std::string& pricewar_version);
+
+// The bytes write_run_file puts in the file, built in memory and nothing written to disk (the
+// benchmarks time this apart from making the file durable). Throws OutputError on an invalid
+// record or an HDF5 failure.
+FileImage encode_run_file(const RunRecord& record, const std::string& pricewar_version);
 
 // Reads a file written by write_run_file back into a RunRecord equal to the one written
 // (empty units come back as "1"). Throws OutputError on a missing, truncated, corrupted or
