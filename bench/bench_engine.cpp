@@ -6,8 +6,12 @@
 #include <benchmark/benchmark.h>
 
 #include <unistd.h>
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <initializer_list>
+#include <string_view>
+#include <vector>
 
 #include "bench/market.hpp"
 #include "sim/engine/engine.hpp"
@@ -109,6 +113,30 @@ static void BM_DefaultEncode(benchmark::State& state) {
         benchmark::DoNotOptimize(encode_run_file(record, "bench").size);
 }
 BENCHMARK(BM_DefaultEncode)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The floor for the run-file layout: the same run holding only what MODEL.md section 8 requires
+// (its series, the vendor summary, names and attributes; no extra series, no market summary
+// scalars, no events, no resolved scenario). The five event datasets still exist, empty.
+static void keep_only(std::vector<Table>& tables, std::initializer_list<std::string_view> names) {
+    std::erase_if(tables, [&](const Table& t) { return std::ranges::find(names, t.name) == names.end(); });
+}
+static void BM_RequiredEncode(benchmark::State& state) {
+    RunRecord record = default_run();
+    keep_only(record.offer_series, {"price", "price_in", "price_out", "unit_cost", "tokens", "developers", "revenue"});
+    keep_only(record.vendor_series,
+              {"cash", "revenue", "inference_cost", "gpu_opex", "fixed_cost", "capex", "cross_subsidy", "funding",
+               "profit", "gpus", "capacity", "utilisation", "rationed_share", "alive"});
+    keep_only(record.market_series, {"total_tokens", "total_spend", "avg_price", "hhi", "active_developers",
+                                     "aware_developers", "consumer_surplus", "outside_share", "unserved_tokens"});
+    record.market_summary.clear();
+    record.events.clear();
+    record.resolved_toml.clear();
+    state.counters["series"] =
+        static_cast<double>(record.offer_series.size() + record.vendor_series.size() + record.market_series.size());
+    for (auto _ : state)
+        benchmark::DoNotOptimize(encode_run_file(record, "bench").size);
+}
+BENCHMARK(BM_RequiredEncode)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 static void BM_DefaultWrite(benchmark::State& state) {
     const RunRecord record = default_run();

@@ -119,10 +119,11 @@ struct DatasetOptions {
 };
 
 // The property lists, string type and scalar dataspace that creating objects needs, each made
-// on first use and then reused. HDF5 charges about as much to make, fill and close a property
-// list as to create a small dataset's object header, so a writer that creates many objects in
-// one file keeps one Templates for it (run files: about a tenth of the write). The overloads
-// without a Templates make their own for that one call. Not shared between threads.
+// on first use and then reused. Making, filling and closing a property list costs HDF5 tens of
+// thousands of instructions, a third of what creating a small dataset costs, so a writer that
+// creates many objects in one file keeps one Templates for it (a run file: 14 % fewer
+// instructions). The overloads without a Templates make their own for that one call. Not
+// shared between threads.
 class Templates {
 public:
     hid_t string_type();
