@@ -237,8 +237,14 @@ Handle create_memory_file(const std::string& name, std::size_t expected_bytes) {
                  "cannot track creation order");
     set_compact_links(fcpl.get());
     check_status(H5Pset_obj_track_times(fcpl.get(), false), "cannot disable time stamps");
+    // Each chunked dataset's chunks are indexed by a version-1 B-tree whose nodes have room for
+    // 2k entries (k = 32 by default: over 2 KiB per dataset, zeroed, written and carried in
+    // the file). The datasets of a file built whole in memory have one chunk each, so k = 1
+    // (the format then needs superblock version 1, which every HDF5 reader knows).
+    check_status(H5Pset_istore_k(fcpl.get(), 1), "cannot size the chunk index");
     // HDF5 1.10 clears the superblock's status flags in a file image without updating the
-    // checksum that superblock versions 2+ carry, so in-memory files use superblock version 0.
+    // checksum that superblock versions 2+ carry, so in-memory files use superblock version 0
+    // or 1.
     Handle fapl = file_access_list(true);
     check_status(H5Pset_fapl_core(fapl.get(), std::max<std::size_t>(expected_bytes, std::size_t{1} << 16), false),
                  "cannot select the memory driver");

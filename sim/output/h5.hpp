@@ -163,6 +163,8 @@ void close_file(Handle& file);
 // caller. `name` only identifies it among open files. (HDF5 1.10 leaves a dangling file ID
 // behind when H5Fclose fails to flush, which is why run files are written this way.)
 // `expected_bytes` sizes the memory the driver takes at once (it grows in steps of that size).
+// Its chunk indexes are sized for datasets of one chunk each (more chunks work, with deeper
+// indexes).
 Handle create_memory_file(const std::string& name, std::size_t expected_bytes = std::size_t{1} << 20);
 // The complete bytes of an open file (flushed first).
 FileImage file_image(hid_t file);

@@ -255,18 +255,19 @@ RunRecord read_contents(hid_t file) {
     return r;
 }
 
-// Roughly the size of the file: the data plus about 2 KiB of object headers, chunk index and
-// attributes per dataset, plus the superblock and groups (an estimate: the memory driver grows
-// in steps of this size if it is short).
+// A little more than the size of the file: the data plus 1 KiB of object header, chunk index
+// and attributes per dataset (a default run file needs about 600 bytes), plus 16 KiB for the
+// superblock and groups. The memory driver zeroes what it takes and grows in steps of this
+// size if it is short.
 std::size_t expected_file_bytes(const RunRecord& r) {
-    std::size_t bytes = std::size_t{64} << 10;
+    std::size_t bytes = std::size_t{16} << 10;
     std::size_t datasets = 16;
     for (const auto* group : {&r.offer_series, &r.vendor_series, &r.market_series})
         for (const auto& t : *group) {
             bytes += t.values.size() * sizeof(double);
             ++datasets;
         }
-    bytes += r.scenario_toml.size() + r.resolved_toml.size() + datasets * 2048;
+    bytes += r.scenario_toml.size() + r.resolved_toml.size() + datasets * 1024;
     for (const auto& e : r.events)
         bytes += e.kind.size() + e.vendor.size() + e.offer.size() + e.description.size() + 64;
     return bytes;
