@@ -7,6 +7,7 @@
 
 #include <unistd.h>
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <initializer_list>
@@ -89,39 +90,27 @@ static void BM_HdfWrite(benchmark::State& state) {
 }
 BENCHMARK(BM_HdfWrite)->Unit(benchmark::kMillisecond)->UseRealTime();
 
-// The default scenario as `pricewar run scenarios/default.toml -o FILE` does it, in process
-// (many iterations, so the averages hold on a noisy machine): the run (loading included)
-// and the writing of its HDF5 file (including the fsyncs that make it durable). The HDF5
-// share of a default run is DefaultWrite / (DefaultRun + DefaultWrite); process start-up is
-// left out of the run, which makes the share larger, not smaller.
+// The default scenario as `pricewar run scenarios/default.toml -o FILE` does it, in process:
+// the run (loading included), then its HDF5 file. Each iteration times, one after the other,
+// the run, the encoding of its file in memory (the HDF5 library's work), the encoding of a
+// file holding only what MODEL.md section 8 requires (the floor for that layout), and the
+// whole write (encoding plus the durable publish: write, fsync, rename, fsync of the folder).
+// Interleaving them cancels this machine's drift in speed, which is larger than the shares
+// measured. Process start-up is left out of the run, which makes the shares larger.
 static RunRecord default_run() {
     const Scenario sc = load_scenario(PRICEWAR_SOURCE_DIR "/scenarios/default.toml");
     RunRecord record = run_scenario(sc, sc.seed);
     record.resolved_toml = resolved_toml(sc);
     return record;
 }
-static void BM_DefaultRun(benchmark::State& state) {
-    for (auto _ : state)
-        benchmark::DoNotOptimize(default_run().market_summary.size());
-}
-BENCHMARK(BM_DefaultRun)->Unit(benchmark::kMillisecond)->UseRealTime();
 
-// The HDF5 part alone: the run file built in memory, nothing written to disk.
-static void BM_DefaultEncode(benchmark::State& state) {
-    const RunRecord record = default_run();
-    for (auto _ : state)
-        benchmark::DoNotOptimize(encode_run_file(record, "bench").size);
-}
-BENCHMARK(BM_DefaultEncode)->Unit(benchmark::kMillisecond)->UseRealTime();
-
-// The floor for the run-file layout: the same run holding only what MODEL.md section 8 requires
-// (its series, the vendor summary, names and attributes; no extra series, no market summary
-// scalars, no events, no resolved scenario). The five event datasets still exist, empty.
 static void keep_only(std::vector<Table>& tables, std::initializer_list<std::string_view> names) {
     std::erase_if(tables, [&](const Table& t) { return std::ranges::find(names, t.name) == names.end(); });
 }
-static void BM_RequiredEncode(benchmark::State& state) {
-    RunRecord record = default_run();
+
+// MODEL.md section 8's series, the vendor summary, names and attributes; no extra series, no
+// market summary scalars, no events (their five datasets exist, empty), no resolved scenario.
+static RunRecord required_only(RunRecord record) {
     keep_only(record.offer_series, {"price", "price_in", "price_out", "unit_cost", "tokens", "developers", "revenue"});
     keep_only(record.vendor_series,
               {"cash", "revenue", "inference_cost", "gpu_opex", "fixed_cost", "capex", "cross_subsidy", "funding",
@@ -131,20 +120,43 @@ static void BM_RequiredEncode(benchmark::State& state) {
     record.market_summary.clear();
     record.events.clear();
     record.resolved_toml.clear();
-    state.counters["series"] =
-        static_cast<double>(record.offer_series.size() + record.vendor_series.size() + record.market_series.size());
-    for (auto _ : state)
-        benchmark::DoNotOptimize(encode_run_file(record, "bench").size);
+    return record;
 }
-BENCHMARK(BM_RequiredEncode)->Unit(benchmark::kMillisecond)->UseRealTime();
 
-static void BM_DefaultWrite(benchmark::State& state) {
-    const RunRecord record = default_run();
+static void BM_DefaultRunAndWrite(benchmark::State& state) {
+    using clock = std::chrono::steady_clock;
     const auto path = std::filesystem::temp_directory_path() / ("pricewar-bench-" + std::to_string(::getpid()) + ".h5");
-    for (auto _ : state)
+    clock::duration run{}, encode{}, required{}, write{};
+    for (auto _ : state) {
+        const auto t0 = clock::now();
+        const RunRecord record = default_run();
+        const auto t1 = clock::now();
+        benchmark::DoNotOptimize(encode_run_file(record, "bench").size);
+        const auto t2 = clock::now();
+        const RunRecord floor = required_only(record);
+        const auto t3 = clock::now();
+        benchmark::DoNotOptimize(encode_run_file(floor, "bench").size);
+        const auto t4 = clock::now();
         write_run_file(record, path.string(), "bench");
+        const auto t5 = clock::now();
+        run += t1 - t0;
+        encode += t2 - t1;
+        required += t4 - t3;
+        write += t5 - t4;
+    }
     std::filesystem::remove(path);
+    const auto ms = [&](clock::duration d) {
+        return std::chrono::duration<double, std::milli>(d).count() / static_cast<double>(state.iterations());
+    };
+    const auto share = [&](clock::duration part) { return 100.0 * ms(part) / (ms(run) + ms(part)); };
+    state.counters["run_ms"] = ms(run);
+    state.counters["encode_ms"] = ms(encode);
+    state.counters["write_ms"] = ms(write);
+    state.counters["required_encode_ms"] = ms(required);
+    state.counters["write_pct"] = share(write);
+    state.counters["encode_pct"] = share(encode);
+    state.counters["required_encode_pct"] = share(required);
 }
-BENCHMARK(BM_DefaultWrite)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_DefaultRunAndWrite)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(4.0);
 
 BENCHMARK_MAIN();
