@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include <doctest/doctest.h>
 
@@ -189,6 +190,10 @@ TEST_CASE("run file: the same record gives the same bytes") {
     write_run_file(record, dir.file("a.h5"), "v");
     write_run_file(record, dir.file("b.h5"), "v");
     CHECK(read_bytes(dir.file("a.h5")) == read_bytes(dir.file("b.h5")));
+    // encode_run_file gives the bytes write_run_file puts on disk.
+    const FileImage image = encode_run_file(record, "v");
+    const auto view = image.view();
+    CHECK(std::vector<char>(view.begin(), view.end()) == read_bytes(dir.file("a.h5")));
 }
 
 TEST_CASE("run file: an invalid record is refused and nothing is written") {
@@ -212,6 +217,7 @@ TEST_CASE("run file: an invalid record is refused and nothing is written") {
     const std::string path = dir.file("run.h5");
     CHECK_THROWS_WITH_AS(write_run_file(record, path, "v"), doctest::Contains("run.h5"), OutputError);
     CHECK(dir.entries().empty());
+    CHECK_THROWS_WITH_AS((void)encode_run_file(record, "v"), doctest::Contains("invalid run record"), OutputError);
 }
 
 TEST_CASE("run file: a failed write leaves nothing under the final name") {
