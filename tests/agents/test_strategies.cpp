@@ -18,15 +18,22 @@ namespace {
 
 // Golden duopoly: a rival whose scripted price path is known, and one offer priced by the
 // strategy under test. Prices are checked turn by turn against the rule.
-Scenario duopoly(const StrategySpec& s, double own_price, double own_cost) {
+// Eight turns, 400 developers who all know every offer and value tokens far above any price,
+// no network, constant costs: a market where only prices move.
+Scenario two_offer_market(const char* name) {
     Scenario sc;
-    sc.name = "golden";
+    sc.name = name;
     sc.turns = 8;
     sc.market.cost_decline = 0.0;
     sc.developers.count = 400;
     sc.developers.network = "none";
     sc.developers.initial_aware = 1.0;
     sc.developers.value = Distribution::constant(1e6);
+    return sc;
+}
+
+Scenario duopoly(const StrategySpec& s, double own_price, double own_cost) {
+    Scenario sc = two_offer_market("golden");
     sc.vendors.push_back(vendor("rival", VendorKind::cloud, 1e9, {offer("m", "pro", 1.0, 10.0, 1.0)}));
     sc.vendors.push_back(vendor("me", VendorKind::startup, 1e12, {offer("m", "pro", 1.0, own_price, own_cost, s)}));
     // Rival path: 10 until turn 2, 4 from turn 2, 6 from turn 5.
@@ -47,14 +54,7 @@ Scenario duopoly(const StrategySpec& s, double own_price, double own_cost) {
 // Two offers of one vendor each, the follower's (offer 1) at quality 1.0, list 10, cost 1.
 // The rival's offer 0 is changed by the caller (quality, availability, events).
 Scenario rival_and_follower(const StrategySpec& s) {
-    Scenario sc;
-    sc.name = "observed-row";
-    sc.turns = 8;
-    sc.market.cost_decline = 0.0;
-    sc.developers.count = 400;
-    sc.developers.network = "none";
-    sc.developers.initial_aware = 1.0;
-    sc.developers.value = Distribution::constant(1e6);
+    Scenario sc = two_offer_market("observed-row");
     sc.vendors.push_back(vendor("rival", VendorKind::startup, 1e9, {offer("m", "pro", 1.0, 10.0, 1.0)}));
     sc.vendors.push_back(vendor("me", VendorKind::startup, 1e12, {offer("m", "pro", 1.0, 10.0, 1.0, s)}));
     return sc;

@@ -30,6 +30,15 @@ double vendor_token_share(const RunRecord& r, std::size_t v, std::size_t from, s
     return mine / all;
 }
 
+// A timeline event of `kind` for `offer` at `turn` (the caller fills in what the kind needs).
+Event ev(int turn, Event::Kind kind, int offer) {
+    Event e;
+    e.turn = turn;
+    e.kind = kind;
+    e.offer = offer;
+    return e;
+}
+
 }  // namespace
 
 TEST_CASE("cash identity holds every turn for every vendor") {
@@ -287,13 +296,6 @@ TEST_CASE("a free offer records a NaN gross margin, not 0") {
 TEST_CASE("timeline events: price, withdraw, launch, quality") {
     auto sc = small_market(800, 12);
     sc.vendors[2].offers[1].active = false;
-    auto ev = [](int turn, Event::Kind k, int offer) {
-        Event e;
-        e.turn = turn;
-        e.kind = k;
-        e.offer = offer;
-        return e;
-    };
     auto price = ev(2, Event::Kind::price, 0);
     price.price_in = 1.0;
     price.price_out = 3.0;
@@ -334,13 +336,6 @@ TEST_CASE("a run whose state becomes infinite stops with an error naming vendor 
 TEST_CASE("the record has each offer's availability and quality per turn, and no price while not on sale") {
     auto sc = small_market(800, 12);
     sc.vendors[2].offers[1].active = false;  // offer 5: launched at turn 4
-    auto ev = [](int turn, Event::Kind k, int offer) {
-        Event e;
-        e.turn = turn;
-        e.kind = k;
-        e.offer = offer;
-        return e;
-    };
     auto launch = ev(4, Event::Kind::launch, 5);
     auto withdraw = ev(6, Event::Kind::withdraw, 3);
     auto quality = ev(8, Event::Kind::quality, 1);
