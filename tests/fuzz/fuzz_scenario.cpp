@@ -8,21 +8,18 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <exception>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "sim/scenario/loader.hpp"
+#include "tests/fuzz/harness.hpp"
 
 namespace {
 
 [[noreturn]] void finding(const char* what, const std::string& detail) {
-    std::fprintf(stderr, "\n*** fuzz_scenario finding: %s\n%s\n", what, detail.c_str());
-    std::fflush(stderr);
-    std::abort();
+    pricewar::fuzz::finding("fuzz_scenario", what, detail);
 }
 
 std::vector<std::string> split_overrides(std::string_view tail) {
@@ -48,20 +45,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         overrides = split_overrides(input.substr(nul + 1));
     }
 
+    // Bad input is reported as one line "FILE:LINE:COL: KEY: problem".
     pricewar::Scenario scenario;
-    try {
-        scenario = pricewar::parse_scenario(text, "fuzz.toml", overrides);
-    } catch (const pricewar::InputError& e) {
-        // Bad input is reported as one line "FILE:LINE:COL: KEY: problem".
-        const std::string what = e.what();
-        if (what.find('\n') != std::string::npos || what.find('\r') != std::string::npos)
-            finding("InputError message spans several lines", what);
+    if (!pricewar::fuzz::accepts("fuzz_scenario", "parse_scenario",
+                                 [&] { scenario = pricewar::parse_scenario(text, "fuzz.toml", overrides); }))
         return 0;
-    } catch (const std::exception& e) {
-        finding("parse_scenario threw an exception other than InputError", e.what());
-    } catch (...) {
-        finding("parse_scenario threw a non-standard exception", "");
-    }
 
     std::string resolved;
     try {

@@ -11,7 +11,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <string>
@@ -20,6 +19,7 @@
 #include "sim/runners/design.hpp"
 #include "sim/runners/sweep_file.hpp"
 #include "sim/scenario/loader.hpp"
+#include "tests/fuzz/harness.hpp"
 
 #ifndef PRICEWAR_FUZZ_SWEEP_DIR
 #define PRICEWAR_FUZZ_SWEEP_DIR "."
@@ -28,9 +28,7 @@
 namespace {
 
 [[noreturn]] void finding(const char* what, const std::string& detail) {
-    std::fprintf(stderr, "\n*** fuzz_sweep finding: %s\n%s\n", what, detail.c_str());
-    std::fflush(stderr);
-    std::abort();
+    pricewar::fuzz::finding("fuzz_sweep", what, detail);
 }
 
 const std::string& sweep_path() {
@@ -50,18 +48,9 @@ constexpr std::size_t kMaxPlansLoaded = 4;
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view text(reinterpret_cast<const char*>(data), size);
     pricewar::SweepSpec spec;
-    try {
-        spec = pricewar::parse_sweep(text, sweep_path());
-    } catch (const pricewar::InputError& e) {
-        const std::string what = e.what();
-        if (what.find('\n') != std::string::npos || what.find('\r') != std::string::npos)
-            finding("InputError message spans several lines", what);
+    if (!pricewar::fuzz::accepts("fuzz_sweep", "parse_sweep",
+                                 [&] { spec = pricewar::parse_sweep(text, sweep_path()); }))
         return 0;
-    } catch (const std::exception& e) {
-        finding("parse_sweep threw an exception other than InputError", e.what());
-    } catch (...) {
-        finding("parse_sweep threw a non-standard exception", "");
-    }
 
     try {
         (void)pricewar::plan_scenario(spec, {});
