@@ -55,15 +55,38 @@ CsrGraph build_csr(std::int64_t n, Generate generate) {
 
 using BoostGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS>;
 
-CsrGraph build_none(std::int64_t n, const ParamValues&, std::uint64_t) {
+// Parameters of each generator; member initialisers are the defaults.
+struct NoParams {};
+struct SmallWorldParams {
+    int k = 6;
+    double rewire = 0.1;
+};
+struct ErdosRenyiParams {
+    double mean_degree = 6.0;
+};
+struct ScaleFreeParams {
+    int m = 3;
+};
+
+template <class P>
+NetworkInfo network(std::string name, std::string help, ParamFields<P> fields,
+                    CsrGraph (*build)(std::int64_t, const P&, std::uint64_t)) {
+    NetworkInfo info{std::move(name), std::move(help), declare_params(fields), {}};
+    info.build = [fields = std::move(fields), build](std::int64_t n, const ParamMap& values, std::uint64_t seed) {
+        return build(n, bind_params(fields, values), seed);
+    };
+    return info;
+}
+
+CsrGraph build_none(std::int64_t n, const NoParams& /*unused*/, std::uint64_t /*unused*/) {
     return build_csr(n, [](auto&&) {});
 }
 
-CsrGraph build_small_world(std::int64_t n, const ParamValues& p, std::uint64_t seed) {
-    auto k = static_cast<std::int64_t>(p.get("k"));
+CsrGraph build_small_world(std::int64_t n, const SmallWorldParams& p, std::uint64_t seed) {
+    auto k = static_cast<std::int64_t>(p.k);
     k = std::min<std::int64_t>(k, std::max<std::int64_t>(0, n - 1));
     k -= k % 2;  // Watts-Strogatz ring lattice needs an even neighbour count
-    const double rewire = p.get("rewire");
+    const double rewire = p.rewire;
     return build_csr(n, [&](auto&& emit) {
         if (n < 3 || k == 0) return;
         boost::random::mt19937 gen(static_cast<std::uint32_t>(seed ^ (seed >> 32)));
@@ -73,8 +96,8 @@ CsrGraph build_small_world(std::int64_t n, const ParamValues& p, std::uint64_t s
     });
 }
 
-CsrGraph build_erdos_renyi(std::int64_t n, const ParamValues& p, std::uint64_t seed) {
-    const double prob = n < 2 ? 0.0 : std::min(1.0, p.get("mean_degree") / static_cast<double>(n - 1));
+CsrGraph build_erdos_renyi(std::int64_t n, const ErdosRenyiParams& p, std::uint64_t seed) {
+    const double prob = n < 2 ? 0.0 : std::min(1.0, p.mean_degree / static_cast<double>(n - 1));
     return build_csr(n, [&](auto&& emit) {
         if (n < 2 || prob <= 0.0) return;
         boost::random::mt19937 gen(static_cast<std::uint32_t>(seed ^ (seed >> 32)));
@@ -86,8 +109,8 @@ CsrGraph build_erdos_renyi(std::int64_t n, const ParamValues& p, std::uint64_t s
 
 // Barabasi-Albert preferential attachment: each new node links to m existing nodes chosen
 // with probability proportional to degree (sampling from the list of edge endpoints).
-CsrGraph build_scale_free(std::int64_t n, const ParamValues& p, std::uint64_t seed) {
-    const auto m = static_cast<std::int64_t>(p.get("m"));
+CsrGraph build_scale_free(std::int64_t n, const ScaleFreeParams& p, std::uint64_t seed) {
+    const auto m = static_cast<std::int64_t>(p.m);
     return build_csr(n, [&](auto&& emit) {
         if (n < 2 || m < 1) return;
         boost::random::mt19937 gen(static_cast<std::uint32_t>(seed ^ (seed >> 32)));
@@ -119,37 +142,32 @@ CsrGraph build_scale_free(std::int64_t n, const ParamValues& p, std::uint64_t se
 
 }  // namespace
 
-const std::vector<NetworkInfo>& network_registry() {
-    static const std::vector<NetworkInfo> registry = {
-        {"small_world",
-         "Watts-Strogatz ring lattice with random rewiring",
-         {{"k", 6, 0, 1000, "neighbours per developer in the ring lattice (even)", true},
-          {"rewire", 0.1, 0, 1, "probability of rewiring each lattice edge", false}},
-         build_small_world},
-        {"scale_free",
-         "Barabasi-Albert preferential attachment",
-         {{"m", 3, 1, 1000, "links each new developer makes", true}},
-         build_scale_free},
-        {"erdos_renyi",
-         "Erdos-Renyi random graph G(n, p) with p = mean_degree / (n - 1)",
-         {{"mean_degree", 6, 0, 1000, "expected neighbours per developer", false}},
-         build_erdos_renyi},
-        {"none", "No network: imitation works through the market-wide share of active developers", {}, build_none},
-    };
+const Registry<NetworkInfo>& network_registry() {
+    static const Registry<NetworkInfo> registry(
+        "network",
+        {network<SmallWorldParams>(
+             "small_world", "Watts-Strogatz ring lattice with random rewiring",
+             {{"k", &SmallWorldParams::k, 0, 1000, "neighbours per developer in the ring lattice (even)", "developers"},
+              {"rewire", &SmallWorldParams::rewire, 0, 1, "probability of rewiring each lattice edge"}},
+             build_small_world),
+         network<ScaleFreeParams>("scale_free", "Barabasi-Albert preferential attachment",
+                                  {{"m", &ScaleFreeParams::m, 1, 1000, "links each new developer makes", "developers"}},
+                                  build_scale_free),
+         network<ErdosRenyiParams>("erdos_renyi", "Erdos-Renyi random graph G(n, p) with p = mean_degree / (n - 1)",
+                                   {{"mean_degree", &ErdosRenyiParams::mean_degree, 0, 1000,
+                                     "expected neighbours per developer", "developers"}},
+                                   build_erdos_renyi),
+         network<NoParams>("none", "No network: imitation works through the market-wide share of active developers", {},
+                           build_none)});
     return registry;
 }
 
 const NetworkInfo* find_network(std::string_view name) {
-    const auto& reg = network_registry();
-    const auto it = std::find_if(reg.begin(), reg.end(), [&](const NetworkInfo& s) { return s.name == name; });
-    return it == reg.end() ? nullptr : &*it;
+    return network_registry().find(name);
 }
 
 std::vector<std::string> network_names() {
-    std::vector<std::string> out;
-    for (const auto& s : network_registry())
-        out.push_back(s.name);
-    return out;
+    return network_registry().names();
 }
 
 }  // namespace pricewar

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "sim/model/params.hpp"
+#include "sim/model/registry.hpp"
 #include "sim/model/rng.hpp"
 
 namespace pricewar {
@@ -30,10 +31,10 @@ struct NetworkInfo {
     std::string name;
     std::string help;
     ParamSpecs params;
-    std::function<CsrGraph(std::int64_t nodes, const ParamValues&, std::uint64_t seed)> build;
+    std::function<CsrGraph(std::int64_t nodes, const ParamMap&, std::uint64_t seed)> build;
 };
 
-const std::vector<NetworkInfo>& network_registry();
+const Registry<NetworkInfo>& network_registry();
 const NetworkInfo* find_network(std::string_view name);
 std::vector<std::string> network_names();
 

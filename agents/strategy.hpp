@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sim/model/params.hpp"
+#include "sim/model/registry.hpp"
 #include "sim/model/rng.hpp"
 #include "sim/model/run_record.hpp"
 #include "sim/model/scenario.hpp"
@@ -78,11 +79,27 @@ struct StrategyInfo {
     std::string name;
     std::string help;
     ParamSpecs params;
-    std::function<std::unique_ptr<PricingStrategy>(const ParamValues&)> make;
+    // Played only as a repeated pricing game (docs/model.md, "Repeated pricing games"): every
+    // offer of the scenario must use it, and the learning kernel runs it instead of the
+    // market turn loop, so there is no strategy object to make.
+    bool repeated_game_only = false;
+    // Builds the strategy from validated values (every declared parameter present); empty
+    // when repeated_game_only.
+    std::function<std::unique_ptr<PricingStrategy>(const ParamMap&)> make;
 };
 
+// A market strategy T constructed from its parameter struct P, declared by `fields`.
+template <class T, class P>
+StrategyInfo market_strategy(std::string name, std::string help, ParamFields<P> fields) {
+    StrategyInfo info{std::move(name), std::move(help), declare_params(fields), false, {}};
+    info.make = [fields = std::move(fields)](const ParamMap& values) -> std::unique_ptr<PricingStrategy> {
+        return std::make_unique<T>(bind_params(fields, values));
+    };
+    return info;
+}
+
 // The registry: every strategy, in the order `list-strategies` prints them.
-const std::vector<StrategyInfo>& strategy_registry();
+const Registry<StrategyInfo>& strategy_registry();
 // nullptr when unknown.
 const StrategyInfo* find_strategy(std::string_view name);
 // Names of all registered strategies, for error messages.

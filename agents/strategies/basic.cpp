@@ -10,134 +10,154 @@
 namespace pricewar::strategies {
 namespace {
 
+// Parameters of each rule; member initialisers are the defaults (docs/model.md, "Pricing
+// strategies").
+struct NoParams {};
+
+struct CostPlusParams {
+    double margin = 0.5;
+};
+
+struct FollowerParams {
+    int reaction_turns = 1;
+    double quality_band = 0.25;
+    double match_ratio = 1.0;
+    double margin_floor = 0.0;
+    double restore_margin = 0.0;
+};
+
+struct PenetrationParams {
+    int reaction_turns = 1;
+    double undercut = 0.1;
+    double quality_band = 0.25;
+    double min_price = 0.0;
+    double margin_floor = kNoMarginFloor;
+    double restore_margin = 0.0;
+};
+
+struct PremiumParams {
+    double max_cut = 0.05;
+    double share_floor = 0.02;
+    double quality_band = 0.25;
+    double margin_floor = 0.0;
+};
+
 class StaticPricing final : public PricingStrategy {
 public:
-    explicit StaticPricing(const ParamValues& /*unused*/) {}
+    explicit StaticPricing(const NoParams& /*unused*/) {}
     double price(const PricingContext& ctx) override { return ctx.offers[ctx.offer].price; }
 };
 
 class CostPlus final : public PricingStrategy {
 public:
-    explicit CostPlus(const ParamValues& p) : margin_(p.get("margin")) {}
+    explicit CostPlus(const CostPlusParams& p) : p_(p) {}
     double price(const PricingContext& ctx) override {
-        return margin_floor_price(ctx.offers[ctx.offer].unit_cost, margin_);
+        return margin_floor_price(ctx.offers[ctx.offer].unit_cost, p_.margin);
     }
 
 private:
-    double margin_;
+    CostPlusParams p_;
 };
 
 class Follower final : public PricingStrategy {
 public:
-    explicit Follower(const ParamValues& p)
-        : reaction_turns_(static_cast<int>(p.get("reaction_turns"))),
-          quality_band_(p.get("quality_band")),
-          match_ratio_(p.get("match_ratio")),
-          margin_floor_(p.get("margin_floor")),
-          restore_margin_(p.get("restore_margin")) {}
+    explicit Follower(const FollowerParams& p) : p_(p) {}
     double price(const PricingContext& ctx) override {
         const auto& self = ctx.offers[ctx.offer];
-        const double rival = cheapest_comparable(ctx, quality_band_, reaction_turns_);
+        const double rival = cheapest_comparable(ctx, p_.quality_band, p_.reaction_turns);
         double p = self.list_price;
-        if (rival < kInf) p = std::min(p, match_ratio_ * rival);
-        const double floor = std::max(subsidised_floor(ctx, margin_floor_), budget_floor(ctx, restore_margin_));
+        if (rival < kInf) p = std::min(p, p_.match_ratio * rival);
+        const double floor = std::max(subsidised_floor(ctx, p_.margin_floor), budget_floor(ctx, p_.restore_margin));
         return std::max(p, floor);
     }
 
 private:
-    int reaction_turns_;
-    double quality_band_, match_ratio_, margin_floor_, restore_margin_;
+    FollowerParams p_;
 };
 
 class Penetration final : public PricingStrategy {
 public:
-    explicit Penetration(const ParamValues& p)
-        : reaction_turns_(static_cast<int>(p.get("reaction_turns"))),
-          undercut_(p.get("undercut")),
-          quality_band_(p.get("quality_band")),
-          min_price_(p.get("min_price")),
-          margin_floor_(p.get("margin_floor")),
-          restore_margin_(p.get("restore_margin")) {}
+    explicit Penetration(const PenetrationParams& p) : p_(p) {}
     double price(const PricingContext& ctx) override {
         const auto& self = ctx.offers[ctx.offer];
-        const double rival = cheapest_comparable(ctx, quality_band_, reaction_turns_);
+        const double rival = cheapest_comparable(ctx, p_.quality_band, p_.reaction_turns);
         double p = self.price;
-        if (rival < kInf && rival <= p) p = (1.0 - undercut_) * rival;
-        return std::max({p, min_price_, subsidised_floor(ctx, margin_floor_), budget_floor(ctx, restore_margin_)});
+        if (rival < kInf && rival <= p) p = (1.0 - p_.undercut) * rival;
+        return std::max(
+            {p, p_.min_price, subsidised_floor(ctx, p_.margin_floor), budget_floor(ctx, p_.restore_margin)});
     }
 
 private:
-    int reaction_turns_;
-    double undercut_, quality_band_, min_price_, margin_floor_, restore_margin_;
+    PenetrationParams p_;
 };
 
 class Premium final : public PricingStrategy {
 public:
-    explicit Premium(const ParamValues& p)
-        : max_cut_(p.get("max_cut")),
-          share_floor_(p.get("share_floor")),
-          quality_band_(p.get("quality_band")),
-          margin_floor_(p.get("margin_floor")) {}
+    explicit Premium(const PremiumParams& p) : p_(p) {}
     double price(const PricingContext& ctx) override {
         const auto& self = ctx.offers[ctx.offer];
         const double share = ctx.vendors[self.vendor].token_share;
         double p = self.price;
-        if (share < share_floor_) {
-            const double rival = cheapest_comparable(ctx, quality_band_, 1);
-            if (rival < p) p = std::max(p * (1.0 - max_cut_), rival);
+        if (share < p_.share_floor) {
+            const double rival = cheapest_comparable(ctx, p_.quality_band, 1);
+            if (rival < p) p = std::max(p * (1.0 - p_.max_cut), rival);
         }
-        return std::max(p, subsidised_floor(ctx, margin_floor_));
+        return std::max(p, subsidised_floor(ctx, p_.margin_floor));
     }
 
 private:
-    double max_cut_, share_floor_, quality_band_, margin_floor_;
+    PremiumParams p_;
 };
-
-template <class T>
-StrategyInfo make_info(std::string name, std::string help, ParamSpecs params) {
-    return {std::move(name), std::move(help), std::move(params),
-            [](const ParamValues& v) -> std::unique_ptr<PricingStrategy> { return std::make_unique<T>(v); }};
-}
 
 }  // namespace
 
 std::vector<StrategyInfo> basic_strategies() {
-    const double no_floor = -1e6;
+    const double no_floor = kNoMarginFloor;
+    const std::string per_mtok = "CNY/Mtok";
     std::vector<StrategyInfo> out;
-    out.push_back(make_info<StaticPricing>("static", "Prices change only through timeline events.", {}));
-    out.push_back(make_info<CostPlus>("cost_plus", "Price = unit cost / (1 - margin): follows its own falling cost.",
-                                      {{"margin", 0.5, -10.0, 0.99, "gross margin kept on the blended price", false}}));
-    out.push_back(make_info<Follower>(
+    out.push_back(
+        market_strategy<StaticPricing, NoParams>("static", "Prices change only through timeline events.", {}));
+    out.push_back(market_strategy<CostPlus, CostPlusParams>(
+        "cost_plus", "Price = unit cost / (1 - margin): follows its own falling cost.",
+        {{"margin", &CostPlusParams::margin, -10.0, 0.99, "gross margin kept on the blended price"}}));
+    out.push_back(market_strategy<Follower, FollowerParams>(
         "follower",
         "Match the cheapest comparable rival offer (seen reaction_turns ago) times match_ratio, never above "
         "the list price and never below the margin floor (or the restored margin once the loss budget is spent).",
-        {{"reaction_turns", 1, 1, 520, "turns before reacting to a rival's price", true},
-         {"quality_band", 0.25, 0, 10, "rivals whose quality differs by at most this are comparable", false},
-         {"match_ratio", 1.0, 0, 1000, "price as a multiple of the cheapest comparable rival's", false},
-         {"margin_floor", 0.0, no_floor, 0.99,
-          "lowest gross margin on the unit cost net of cross-subsidy; negative sells below it", false},
-         {"restore_margin", 0.0, no_floor, 0.99, "margin floor on the unit cost once the loss budget is exhausted",
-          false}}));
-    out.push_back(make_info<Penetration>(
+        {{"reaction_turns", &FollowerParams::reaction_turns, 1, 520, "turns before reacting to a rival's price",
+          "turns"},
+         {"quality_band", &FollowerParams::quality_band, 0, 10,
+          "rivals whose quality differs by at most this are comparable"},
+         {"match_ratio", &FollowerParams::match_ratio, 0, 1000,
+          "price as a multiple of the cheapest comparable rival's"},
+         {"margin_floor", &FollowerParams::margin_floor, no_floor, 0.99,
+          "lowest gross margin on the unit cost net of cross-subsidy; negative sells below it"},
+         {"restore_margin", &FollowerParams::restore_margin, no_floor, 0.99,
+          "margin floor on the unit cost once the loss budget is exhausted"}}));
+    out.push_back(market_strategy<Penetration, PenetrationParams>(
         "penetration",
         "Undercut the cheapest comparable rival (seen reaction_turns ago) by `undercut`, down to min_price (0 = "
         "free tier allowed) and the margin floor; hold the price while already cheapest.",
-        {{"reaction_turns", 1, 1, 520, "turns before reacting to a rival's price", true},
-         {"undercut", 0.1, 0, 1, "fraction below the cheapest comparable rival", false},
-         {"quality_band", 0.25, 0, 10, "rivals whose quality differs by at most this are comparable", false},
-         {"min_price", 0.0, 0, 1e9, "lowest blended price, CNY per Mtok", false},
-         {"margin_floor", no_floor, no_floor, 0.99,
-          "lowest gross margin on the unit cost net of cross-subsidy (default: none)", false},
-         {"restore_margin", 0.0, no_floor, 0.99, "margin floor on the unit cost once the loss budget is exhausted",
-          false}}));
-    out.push_back(make_info<Premium>(
+        {{"reaction_turns", &PenetrationParams::reaction_turns, 1, 520, "turns before reacting to a rival's price",
+          "turns"},
+         {"undercut", &PenetrationParams::undercut, 0, 1, "fraction below the cheapest comparable rival"},
+         {"quality_band", &PenetrationParams::quality_band, 0, 10,
+          "rivals whose quality differs by at most this are comparable"},
+         {"min_price", &PenetrationParams::min_price, 0, 1e9, "lowest blended price", per_mtok},
+         {"margin_floor", &PenetrationParams::margin_floor, no_floor, 0.99,
+          "lowest gross margin on the unit cost net of cross-subsidy (default: none)"},
+         {"restore_margin", &PenetrationParams::restore_margin, no_floor, 0.99,
+          "margin floor on the unit cost once the loss budget is exhausted"}}));
+    out.push_back(market_strategy<Premium, PremiumParams>(
         "premium",
         "Hold the price; only while the vendor's token share is below share_floor, move toward the cheapest "
         "comparable rival by at most max_cut per turn, never below the margin floor.",
-        {{"max_cut", 0.05, 0, 1, "largest relative cut per turn", false},
-         {"share_floor", 0.02, 0, 1, "token share below which the vendor cuts", false},
-         {"quality_band", 0.25, 0, 10, "rivals whose quality differs by at most this are comparable", false},
-         {"margin_floor", 0.0, no_floor, 0.99, "lowest gross margin on the unit cost net of cross-subsidy", false}}));
+        {{"max_cut", &PremiumParams::max_cut, 0, 1, "largest relative cut per turn"},
+         {"share_floor", &PremiumParams::share_floor, 0, 1, "token share below which the vendor cuts"},
+         {"quality_band", &PremiumParams::quality_band, 0, 10,
+          "rivals whose quality differs by at most this are comparable"},
+         {"margin_floor", &PremiumParams::margin_floor, no_floor, 0.99,
+          "lowest gross margin on the unit cost net of cross-subsidy"}}));
     return out;
 }
 

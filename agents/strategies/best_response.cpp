@@ -7,22 +7,32 @@
 #include <cmath>
 #include <memory>
 
+#include "agents/strategies/best_response.hpp"
 #include "agents/strategies/common.hpp"
-#include "agents/strategies/learning.hpp"
 
 namespace pricewar::strategies {
 namespace {
 
+struct BestResponseParams {
+    int objective = 0;
+    double max_price = 1e6;
+    double min_price = 0.0;
+    double margin_floor = kNoMarginFloor;
+    int grid_points = 200;
+    double damping = 0.0;
+    double restore_margin = 0.0;
+};
+
 class BestResponse final : public PricingStrategy {
 public:
-    explicit BestResponse(const ParamValues& p)
-        : joint_(p.get("objective") >= 0.5),
-          max_price_(p.get("max_price")),
-          min_price_(p.get("min_price")),
-          margin_floor_(p.get("margin_floor")),
-          grid_(static_cast<int>(p.get("grid_points"))),
-          damping_(p.get("damping")),
-          restore_margin_(p.get("restore_margin")) {}
+    explicit BestResponse(const BestResponseParams& p)
+        : joint_(p.objective == 1),
+          max_price_(p.max_price),
+          min_price_(p.min_price),
+          margin_floor_(p.margin_floor),
+          grid_(p.grid_points),
+          damping_(p.damping),
+          restore_margin_(p.restore_margin) {}
 
     double price(const PricingContext& ctx) override {
         const auto& self = ctx.offers[ctx.offer];
@@ -98,39 +108,22 @@ private:
 
 }  // namespace
 
-StrategyInfo q_learning_strategy() {
-    // Declared here so scenario files are validated and list-strategies documents it; the
-    // learning itself runs in the repeated-game kernel (agents/learning), never in the
-    // market turn loop, hence no strategy object.
-    return {"q_learning",
-            "Tabular Q-learning over a price grid, state = last period's prices, epsilon-greedy with "
-            "epsilon_t = exp(-beta t) (Calvano et al. 2020). Every offer of the scenario must use it: the scenario "
-            "is then a repeated logit pricing game, one period per turn.",
-            {{"alpha", 0.15, 0.0, 1.0, "learning rate", false},
-             {"beta", 4e-6, 0.0, 1.0, "exploration decay per period", false},
-             {"delta", 0.95, 0.0, 0.9999, "discount factor", false},
-             {"grid_size", 15, 2, 1000, "prices m on the grid", true},
-             {"xi", 0.1, 0.0, 10.0, "grid extends xi (p^M - p^N) beyond the Nash and monopoly prices", false},
-             {"memory", 1, 1, 4, "periods of past prices in the state", true},
-             {"convergence_window", 100000, 1, 1e12, "periods with unchanged greedy strategies for convergence", true},
-             {"max_periods", 1e9, 1, 1e13, "periods before giving up", true}},
-            [](const ParamValues&) -> std::unique_ptr<PricingStrategy> { return nullptr; }};
-}
-
 StrategyInfo best_response_strategy() {
-    return {
+    using P = BestResponseParams;
+    const std::string per_mtok = "CNY/Mtok";
+    return market_strategy<BestResponse, P>(
         "best_response",
         "Myopic profit maximisation against rivals' last prices using the forecast (static logit) demand, "
         "counting cross-subsidy; objective = 1 maximises the joint profit of all vendors (collusive benchmark).",
-        {{"objective", 0, 0, 1, "0 = own vendor's profit (Bertrand-Nash), 1 = joint profit (monopoly)", true},
-         {"max_price", 1e6, 0, 1e12, "highest price searched, CNY per Mtok", false},
-         {"min_price", 0, 0, 1e12, "lowest price searched, CNY per Mtok", false},
-         {"margin_floor", -1e6, -1e6, 0.99,
-          "lowest gross margin on the unit cost net of cross-subsidy (negative: below it allowed)", false},
-         {"grid_points", 200, 4, 100000, "coarse grid before the golden-section refinement", true},
-         {"damping", 0, 0, 0.99, "weight on last turn's price (0 = jump to the best response)", false},
-         {"restore_margin", 0, -1e6, 0.99, "margin floor on the unit cost once the loss budget is exhausted", false}},
-        [](const ParamValues& v) -> std::unique_ptr<PricingStrategy> { return std::make_unique<BestResponse>(v); }};
+        {{"objective", &P::objective, 0, 1, "0 = own vendor's profit (Bertrand-Nash), 1 = joint profit (monopoly)"},
+         {"max_price", &P::max_price, 0, 1e12, "highest price searched", per_mtok},
+         {"min_price", &P::min_price, 0, 1e12, "lowest price searched", per_mtok},
+         {"margin_floor", &P::margin_floor, kNoMarginFloor, 0.99,
+          "lowest gross margin on the unit cost net of cross-subsidy (negative: below it allowed)"},
+         {"grid_points", &P::grid_points, 4, 100000, "coarse grid before the golden-section refinement"},
+         {"damping", &P::damping, 0, 0.99, "weight on last turn's price (0 = jump to the best response)"},
+         {"restore_margin", &P::restore_margin, kNoMarginFloor, 0.99,
+          "margin floor on the unit cost once the loss budget is exhausted"}});
 }
 
 }  // namespace pricewar::strategies

@@ -1,6 +1,6 @@
 #pragma once
 // Rules shared by several pricing strategies: comparable rivals, the subsidised unit cost,
-// margin floors, the cloud loss budget. The rules are documented in docs/model.md section 6.
+// margin floors, the cloud loss budget. The rules are documented in docs/model.md, "Pricing strategies".
 
 #include <algorithm>
 #include <cmath>
@@ -8,6 +8,9 @@
 #include "agents/strategy.hpp"
 
 namespace pricewar::strategies {
+
+// A margin floor low enough to never bind: "no floor" as a number an input file can state.
+inline constexpr double kNoMarginFloor = -1e6;
 
 // Cheapest price of an offer of another vendor as observed `lag` turns ago (lag 1 = last
 // turn): among the offers that were on sale at that turn and whose quality at that turn was

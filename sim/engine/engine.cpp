@@ -44,11 +44,11 @@ Simulation::Simulation(Scenario scenario, std::uint64_t seed)
         offers_.push_back(s);
         const auto* info = find_strategy(spec.strategy.name);
         if (info == nullptr) throw std::invalid_argument("unknown strategy '" + spec.strategy.name + "'");
-        strategies_.push_back(info->make(resolve_params(info->params, spec.strategy.params)));
-        if (!strategies_.back())
+        if (info->repeated_game_only || !info->make)
             throw std::invalid_argument("strategy '" + spec.strategy.name +
                                         "' prices only in a repeated-game scenario, where every offer uses it "
-                                        "(docs/model.md section 9)");
+                                        "(docs/model.md, \"Repeated pricing games\")");
+        strategies_.push_back(info->make(resolve_params(info->params, spec.strategy.params)));
         strategy_rngs_.emplace_back(seed_, Stream::strategy_base, i);
     }
     for (const auto& v : sc_.vendors) {

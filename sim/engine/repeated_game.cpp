@@ -4,6 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "agents/strategies/q_learning.hpp"
 #include "sim/engine/recorder.hpp"
 
 namespace pricewar {
@@ -12,7 +13,8 @@ bool is_repeated_game(const Scenario& sc) {
     bool any = false;
     for (const auto& v : sc.vendors)
         for (const auto& o : v.offers) {
-            if (o.strategy.name != "q_learning") return false;
+            const StrategyInfo* info = find_strategy(o.strategy.name);
+            if (info == nullptr || !info->repeated_game_only) return false;
             any = true;
         }
     return any;
@@ -22,11 +24,12 @@ std::string repeated_game_problem(const Scenario& sc) {
     bool any = false;
     for (const auto& v : sc.vendors)
         for (const auto& o : v.offers)
-            any = any || o.strategy.name == "q_learning";
+            if (const StrategyInfo* info = find_strategy(o.strategy.name); info != nullptr)
+                any = any || info->repeated_game_only;
     if (!any) return "";
     if (!is_repeated_game(sc))
         return "strategy: q_learning prices only in a repeated-game scenario, where every offer uses it "
-               "(docs/model.md section 9)";
+               "(docs/model.md, \"Repeated pricing games\")";
     try {
         (void)repeated_game_config(sc);
     } catch (const std::invalid_argument& e) {
@@ -73,16 +76,16 @@ learning::QLearningConfig repeated_game_config(const Scenario& sc) {
             require(o.strategy.params == first->params, "vendors." + v.id + ".offers." + o.id + ".strategy",
                     "the same learning parameters on every offer");
         }
-    const auto& p = first->params;
+    const learning::QLearningConfig learned = strategies::q_learning_config(first->params);
     cfg.n_agents = static_cast<int>(cfg.market.quality.size());
-    cfg.grid_size = static_cast<int>(p.at("grid_size"));
-    cfg.xi = p.at("xi");
-    cfg.alpha = p.at("alpha");
-    cfg.beta = p.at("beta");
-    cfg.delta = p.at("delta");
-    cfg.memory = static_cast<int>(p.at("memory"));
-    cfg.convergence_window = static_cast<long long>(p.at("convergence_window"));
-    cfg.max_periods = static_cast<long long>(p.at("max_periods"));
+    cfg.grid_size = learned.grid_size;
+    cfg.xi = learned.xi;
+    cfg.alpha = learned.alpha;
+    cfg.beta = learned.beta;
+    cfg.delta = learned.delta;
+    cfg.memory = learned.memory;
+    cfg.convergence_window = learned.convergence_window;
+    cfg.max_periods = learned.max_periods;
     learning::validate(cfg);
     return cfg;
 }

@@ -32,13 +32,13 @@ const char* to_string(Distribution::Kind kind);
 
 struct StrategySpec {
     std::string name = "static";
-    std::map<std::string, double> params;  // every declared parameter, defaults filled in
+    std::map<std::string, double> params;  // every declared parameter, defaults filled in (ParamMap)
 };
 
 struct OfferSpec {
     std::string id;                // unique within its vendor; full id is "vendor.offer"
     std::string name;              // display name
-    std::string tier;              // lite | pro | flagship | any label
+    std::string tier = "pro";      // lite | pro | flagship | any label
     double quality = 1.0;          // capability index, 1.0 = GPT-4 class
     double price_in = 0.0;         // CNY per Mtok of input
     double price_out = 0.0;        // CNY per Mtok of output
@@ -137,6 +137,7 @@ struct Scenario {
     int turns = 104;
     double turn_days = 7.0;
     std::string currency = "CNY";
+    std::string start_date;  // ISO date of turn 0 ("2024-04-29"), empty when not set
     MarketSpec market;
     DeveloperSpec developers;
     std::vector<VendorSpec> vendors;
@@ -156,7 +157,7 @@ struct Scenario {
     }
 };
 
-// Blended price the demand side sees (MODEL.md section 1).
+// Blended price the demand side sees (docs/model.md, "Time, units, prices").
 inline double blended_price(double price_in, double price_out, double output_share) {
     return (1.0 - output_share) * price_in + output_share * price_out;
 }

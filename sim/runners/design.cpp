@@ -144,8 +144,8 @@ std::vector<SweepDesign::Point> sobol_points(const SweepSpec& spec) {
 
 }  // namespace
 
-const std::vector<SweepDesign>& design_registry() {
-    static const std::vector<SweepDesign> registry = [] {
+const Registry<SweepDesign>& design_registry() {
+    static const Registry<SweepDesign> registry("design", [] {
         std::vector<SweepDesign> d;
         d.push_back({"factorial",
                      "full grid of every parameter's `values` (last parameter varies fastest)",
@@ -172,21 +172,16 @@ const std::vector<SweepDesign>& design_registry() {
                      sobol_points,
                      sobol_count});
         return d;
-    }();
+    }());
     return registry;
 }
 
 const SweepDesign* find_design(std::string_view name) {
-    for (const auto& d : design_registry())
-        if (d.name == name) return &d;
-    return nullptr;
+    return design_registry().find(name);
 }
 
 std::vector<std::string> design_names() {
-    std::vector<std::string> out;
-    for (const auto& d : design_registry())
-        out.push_back(d.name);
-    return out;
+    return design_registry().names();
 }
 
 std::int64_t plan_count(const SweepSpec& spec) {

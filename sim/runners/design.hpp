@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "sim/model/params.hpp"
+#include "sim/model/registry.hpp"
 
 namespace pricewar {
 
@@ -66,7 +67,7 @@ struct SweepDesign {
     std::int64_t (*point_count)(const SweepSpec& spec) = nullptr;
 };
 
-const std::vector<SweepDesign>& design_registry();
+const Registry<SweepDesign>& design_registry();
 // nullptr when no design has that name.
 const SweepDesign* find_design(std::string_view name);
 std::vector<std::string> design_names();

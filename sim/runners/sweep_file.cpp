@@ -17,6 +17,7 @@
 #include <boost/random/sobol.hpp>
 
 #include "sim/scenario/loader.hpp"
+#include "sim/scenario/toml_reader.hpp"
 
 namespace pricewar {
 
@@ -28,87 +29,34 @@ const std::vector<std::string> kTopKeys = {"scenario", "seed", "replicates", "tu
 const std::vector<std::string> kParameterKeys = {"path", "values", "range", "scale"};
 constexpr double kMaxRuns = 1e7;  // plans are held in memory (about 100 bytes each)
 
-std::string type_name(const toml::node& n) {
-    switch (n.type()) {
-        case toml::node_type::table:
-            return "a table";
-        case toml::node_type::array:
-            return "an array";
-        case toml::node_type::string:
-            return "a string";
-        case toml::node_type::integer:
-            return "an integer";
-        case toml::node_type::floating_point:
-            return "a float";
-        case toml::node_type::boolean:
-            return "a boolean";
-        case toml::node_type::date:
-            return "a date";
-        case toml::node_type::time:
-            return "a time";
-        case toml::node_type::date_time:
-            return "a date-time";
-        default:
-            return "nothing";
-    }
-}
+using input::first_position;
+using input::type_name;
+using input::unknown_key_problem;
 
 std::string number_text(double v) {
-    if (std::isnan(v)) return "nan";
-    if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-    return fmt::format("{}", v);
+    return format_number(v);
 }
 
-std::string unknown_key_problem(const std::string& key, const std::vector<std::string>& known) {
-    std::string out = "unknown key '" + key + "'";
-    if (const auto near = nearest_key(key, known); !near.empty()) return out + " (did you mean '" + near + "'?)";
-    return out + " (expected one of: " + fmt::format("{}", fmt::join(known, ", ")) + ")";
-}
-
-toml::source_position position_of(const toml::node& n) {
-    if (n.source().begin.line > 0) return n.source().begin;
-    // Implicit tables ([a.b] creating a) have no position of their own: use their first member.
-    toml::source_position best{};
-    auto consider = [&](const toml::node& c) {
-        const auto p = c.source().begin;
-        if (p.line > 0 && (best.line == 0 || p.line < best.line || (p.line == best.line && p.column < best.column)))
-            best = p;
-    };
-    if (const auto* t = n.as_table())
-        for (const auto& [k, v] : *t)
-            consider(v);
-    if (const auto* a = n.as_array())
-        for (const auto& v : *a)
-            consider(v);
-    return best;
-}
-
-// Keys of a table in file order.
+// Keys of a table in file order, with their key objects.
 std::vector<std::pair<const toml::key*, const toml::node*>> in_file_order(const toml::table& t) {
     std::vector<std::pair<const toml::key*, const toml::node*>> out;
-    for (const auto& [k, v] : t)
-        out.emplace_back(&k, &v);
-    std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
-        const auto pa = a.first->source().begin, pb = b.first->source().begin;
-        return pa.line < pb.line || (pa.line == pb.line && pa.column < pb.column);
-    });
+    for (const auto& e : input::in_file_order(t))
+        out.emplace_back(e.key, e.node);
     return out;
 }
 
 class Parser {
 public:
-    Parser(std::string file, const toml::table& root) : file_(std::move(file)), root_(root) {}
+    Parser(std::string file, const toml::table& root) : file_(std::move(file)), root_(root) { ctx_.file = file_; }
 
     SweepSpec parse(std::string_view text);
 
 private:
     [[noreturn]] void fail(const toml::node& n, const std::string& key, const std::string& problem) const {
-        const auto p = position_of(n);
-        throw InputError(file_, static_cast<int>(p.line), static_cast<int>(p.column), key, problem);
+        ctx_.fail(&n, key, problem);
     }
     [[noreturn]] void fail_key(const toml::key& k, const std::string& key, const std::string& problem) const {
-        const auto p = k.source().begin;
-        throw InputError(file_, static_cast<int>(p.line), static_cast<int>(p.column), key, problem);
+        ctx_.fail_key(k, nullptr, key, problem);
     }
     [[noreturn]] void fail_missing(const toml::node& table, const std::string& table_key, const std::string& key,
                                    const std::string& expected) const {
@@ -116,44 +64,18 @@ private:
         fail(table, full, "missing required key '" + key + "' (expected " + expected + ")");
     }
     void reject_unknown(const toml::table& t, const std::string& prefix, const std::vector<std::string>& known) const {
-        for (const auto& [k, v] : in_file_order(t)) {
-            const std::string name(k->str());
-            if (std::find(known.begin(), known.end(), name) == known.end())
-                fail_key(*k, prefix.empty() ? name : prefix + "." + name, unknown_key_problem(name, known));
-        }
+        (void)input::TableReader(ctx_, t, prefix, known);
     }
 
     std::string read_string(const toml::node& n, const std::string& key) const {
-        if (const auto* s = n.as_string()) return s->get();
-        fail(n, key, "expected a string, got " + type_name(n));
+        return input::read_string(ctx_, n, key);
     }
     std::int64_t read_integer(const toml::node& n, const std::string& key, std::int64_t lo,
-                              std::int64_t hi = std::numeric_limits<std::int64_t>::max()) const {
-        std::int64_t v = 0;
-        if (const auto* i = n.as_integer()) {
-            v = i->get();
-        } else if (const auto* f = n.as_floating_point()) {
-            const double d = f->get();
-            if (!std::isfinite(d) || d != std::trunc(d) || std::abs(d) > 9.0e18)
-                fail(n, key, "must be an integer (got " + number_text(d) + ")");
-            v = static_cast<std::int64_t>(d);
-        } else {
-            fail(n, key, "expected an integer, got " + type_name(n));
-        }
-        if (v < lo) fail(n, key, fmt::format("must be >= {} (got {})", lo, v));
-        if (v > hi) fail(n, key, fmt::format("must be <= {} (got {})", hi, v));
-        return v;
+                              std::int64_t hi = kMaxInt) const {
+        return input::read_integer(ctx_, n, key, lo, hi);
     }
     double read_number(const toml::node& n, const std::string& key) const {
-        double v = 0.0;
-        if (const auto* i = n.as_integer())
-            v = static_cast<double>(i->get());
-        else if (const auto* f = n.as_floating_point())
-            v = f->get();
-        else
-            fail(n, key, "expected a number, got " + type_name(n));
-        if (!std::isfinite(v)) fail(n, key, "must be a finite number (got " + number_text(v) + ")");
-        return v;
+        return input::read_number(ctx_, n, key, any_number());
     }
 
     void read_design(SweepSpec& spec, const SweepDesign*& design) const;
@@ -164,6 +86,7 @@ private:
     [[nodiscard]] bool is_integer_path(const std::string& path) const;
 
     std::string file_;
+    input::Context ctx_;
     const toml::table& root_;
     std::string scenario_text_;
     std::string scenario_path_;
@@ -185,17 +108,11 @@ void Parser::read_design(SweepSpec& spec, const SweepDesign*& design) const {
     const auto* dt = dn->as_table();
     if (dt == nullptr) fail(*dn, "design", "expected a table [design], got " + type_name(*dn));
     const toml::node* kn = dt->get("kind");
-    const auto names = design_names();
+    const auto names = design_registry().names();
     const std::string expected = fmt::format("one of: {}", fmt::join(names, ", "));
     if (kn == nullptr) fail_missing(*dn, "design", "kind", expected);
-    spec.design = read_string(*kn, "design.kind");
-    design = find_design(spec.design);
-    if (design == nullptr) {
-        std::string problem = "unknown design \"" + spec.design + "\" (expected " + expected;
-        if (const auto near = nearest_key(spec.design, names); !near.empty())
-            problem += "; did you mean \"" + near + "\"?";
-        fail(*kn, "design.kind", problem + ")");
-    }
+    design = &input::read_registered(ctx_, *kn, "design.kind", design_registry());
+    spec.design = design->name;
     std::vector<std::string> known = {"kind"};
     for (const auto& p : design->params)
         known.push_back(p.name);
@@ -226,9 +143,7 @@ void Parser::read_design(SweepSpec& spec, const SweepDesign*& design) const {
             v = static_cast<double>(
                 read_integer(*n, key, static_cast<std::int64_t>(p.min_value), static_cast<std::int64_t>(p.max_value)));
         } else {
-            v = read_number(*n, key);
-            if (v < p.min_value || v > p.max_value)
-                fail(*n, key, fmt::format("must be in [{}, {}] (got {})", p.min_value, p.max_value, number_text(v)));
+            v = input::read_number(ctx_, *n, key, closed(p.min_value, p.max_value));
         }
         spec.design_params[p.name] = v;
     }
@@ -442,7 +357,7 @@ SweepSpec Parser::parse(std::string_view text) {
 
     if (const toml::node* n = root_.get("replicates")) spec.replicates = read_integer(*n, "replicates", 1);
     if (const toml::node* n = root_.get("turns")) {
-        spec.turns = static_cast<int>(read_integer(*n, "turns", 1, 100000));
+        spec.turns = static_cast<int>(read_integer(*n, "turns", 1, kMaxTurns));
     }
     const SweepDesign* design = nullptr;
     read_design(spec, design);

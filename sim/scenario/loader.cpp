@@ -4,18 +4,18 @@
 #include <fstream>
 #include <sstream>
 
-#include "sim/scenario/detail.hpp"
+#include "sim/scenario/detail/build.hpp"
 #include "sim/scenario/loader.hpp"
 
 namespace pricewar {
 
 Scenario parse_scenario(std::string_view toml_text, const std::string& path_for_messages,
                         const std::vector<std::string>& overrides) {
-    scenario_detail::Context ctx;
+    input::Context ctx;
     ctx.file = path_for_messages;
     toml::table root = parse_toml(toml_text, path_for_messages);
-    scenario_detail::apply_overrides(root, overrides, ctx);
-    Scenario s = scenario_detail::build_scenario(root, ctx);
+    detail::apply_overrides(root, overrides, ctx);
+    Scenario s = detail::build_scenario(root, ctx);
     s.source_path = path_for_messages;
     s.source_toml = std::string(toml_text);
     if (!overrides.empty()) {
@@ -40,6 +40,12 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
     text << in.rdbuf();
     if (in.bad()) throw InputError(path, 0, 0, "(file)", std::string("cannot read: ") + std::strerror(errno));
     return parse_scenario(text.str(), path, overrides);
+}
+
+void throw_at(const toml::node& node_or_table, const std::string& file, const std::string& key,
+              const std::string& problem) {
+    const auto p = input::first_position(node_or_table);
+    throw InputError(file, static_cast<int>(p.line), static_cast<int>(p.column), key, problem);
 }
 
 void throw_in_scenario(const Scenario& sc, const std::string& key, const std::string& problem,

@@ -8,6 +8,7 @@
 
 #include <toml++/toml.h>
 
+#include "sim/model/registry.hpp"
 #include "sim/model/scenario.hpp"
 #include "sim/scenario/input_error.hpp"
 
@@ -30,10 +31,6 @@ toml::table parse_toml(std::string_view text, const std::string& path_for_messag
 // Every parameter after defaults and overrides, as TOML text that parse_scenario accepts and
 // that parses back to an equal Scenario (except source_path and source_toml).
 std::string resolved_toml(const Scenario& scenario);
-
-// The candidate closest to `key` by edit distance (Damerau-Levenshtein, case-insensitive),
-// or "" when none is close enough to be a plausible typo.
-std::string nearest_key(std::string_view key, const std::vector<std::string>& candidates);
 
 // Throws InputError at the source position of `node_or_table` (0:0 when it has none).
 [[noreturn]] void throw_at(const toml::node& node_or_table, const std::string& file, const std::string& key,

@@ -5,12 +5,16 @@
 
 #include <fmt/format.h>
 
-#include "sim/scenario/detail.hpp"
+#include "agents/strategy.hpp"
+#include "sim/scenario/detail/build.hpp"
 #include "sim/scenario/loader.hpp"
+#include "sim/scenario/schema.hpp"
 
-namespace pricewar::scenario_detail {
+namespace pricewar::detail {
 
 namespace {
+
+using namespace input;
 
 bool is_space(char c) {
     return c == ' ' || c == '\t';
@@ -87,16 +91,22 @@ std::string value_text(const SetArg& arg) {
     return arg.text.substr(v0, v1 - v0);
 }
 
+// Is `key` a sub-table of a section, by its declaration? Tables an override may create are
+// the optional ones the schema declares (strategy tables and distribution tables included).
+template <class S>
+bool declared_table(const schema::Fields<S>& fields, const std::string& key) {
+    const auto* f = schema::find_field(fields, key);
+    return f != nullptr &&
+           (f->type == schema::Type::table || f->type == schema::Type::custom || f->type == schema::Type::distribution);
+}
+
 // Tables an override may create when the file leaves them out (they are optional).
 bool creatable(const std::vector<std::string>& segments, std::size_t depth) {
     const auto& s = segments;
-    if (depth == 1) return s[0] == "market" || s[0] == "developers" || s[0] == "output";
-    if (depth == 2 && s[0] == "market") return s[1] == "outside";
-    if (depth == 2 && s[0] == "developers") {
-        const auto& d = distribution_keys();
-        return s[1] == "network_params" || std::find(d.begin(), d.end(), s[1]) != d.end();
-    }
-    return depth == 5 && s[0] == "vendors" && s[2] == "offers" && s[4] == "strategy";
+    if (depth == 1) return s[0] != "vendors" && s[0] != "events" && declared_table(schema::top_fields(), s[0]);
+    if (depth == 2 && s[0] == "market") return declared_table(schema::market_fields(), s[1]);
+    if (depth == 2 && s[0] == "developers") return declared_table(schema::developer_fields(), s[1]);
+    return depth == 5 && s[0] == "vendors" && s[2] == "offers" && declared_table(schema::offer_fields(), s[4]);
 }
 
 bool is_strategy(const std::vector<std::string>& segments, std::size_t depth) {
@@ -173,4 +183,4 @@ void apply_overrides(toml::table& root, const std::vector<std::string>& override
     }
 }
 
-}  // namespace pricewar::scenario_detail
+}  // namespace pricewar::detail

@@ -26,12 +26,12 @@
 
 #include <fmt/format.h>
 
-#include "sim/scenario/detail.hpp"
 #include "sim/scenario/loader.hpp"
+#include "sim/scenario/toml_reader.hpp"
 
 namespace pricewar {
 
-using scenario_detail::utf8_sequence;
+using input::utf8_sequence;
 
 namespace {
 

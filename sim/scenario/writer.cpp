@@ -7,12 +7,13 @@
 
 #include <fmt/format.h>
 
-#include "sim/scenario/detail.hpp"
 #include "sim/scenario/loader.hpp"
+#include "sim/scenario/schema.hpp"
+#include "sim/scenario/toml_reader.hpp"
 
 namespace pricewar {
 
-namespace sd = scenario_detail;
+namespace sd = input;
 
 namespace {
 
@@ -22,11 +23,12 @@ class Writer {
 public:
     void header(const std::string& h) { out_ += "\n[" + h + "]\n"; }
     void raw(std::string_view key, const std::string& value) { out_ += sd::toml_key(key) + " = " + value + "\n"; }
-    void num(std::string_view key, double v) { raw(key, sd::toml_number(v)); }
-    void integer(std::string_view key, std::int64_t v) { raw(key, fmt::format("{}", v)); }
-    void str(std::string_view key, std::string_view v) { raw(key, sd::toml_string(v)); }
-    void boolean(std::string_view key, bool v) { raw(key, v ? "true" : "false"); }
     std::string& text() { return out_; }
+
+    // Every declared field of a section that holds a value, in declaration order; tables
+    // and custom keys are written by the caller.
+    template <class S>
+    void fields(const schema::Fields<S>& fields, const S& s);
 
 private:
     std::string out_;
@@ -35,15 +37,15 @@ private:
 std::string inline_params(const std::string& first, const std::map<std::string, double>& params) {
     std::string out = "{ " + first;
     for (const auto& [k, v] : params)
-        out += ", " + sd::toml_key(k) + " = " + sd::toml_number(v);
+        out += ", " + sd::toml_key(k) + " = " + toml_number(v);
     return out + " }";
 }
 
 std::string distribution_text(const Distribution& d) {
     const bool clipped = std::isfinite(d.clip_min) || std::isfinite(d.clip_max);
-    if (d.kind == Distribution::Kind::constant && !clipped) return sd::toml_number(d.a);
+    if (d.kind == Distribution::Kind::constant && !clipped) return toml_number(d.a);
     std::string out = fmt::format("{{ dist = \"{}\"", to_string(d.kind));
-    auto add = [&](const char* k, double v) { out += fmt::format(", {} = {}", k, sd::toml_number(v)); };
+    auto add = [&](const char* k, double v) { out += fmt::format(", {} = {}", k, toml_number(v)); };
     switch (d.kind) {
         case Distribution::Kind::constant:
             add("value", d.a);
@@ -64,6 +66,41 @@ std::string distribution_text(const Distribution& d) {
     if (std::isfinite(d.clip_min)) add("min", d.clip_min);
     if (std::isfinite(d.clip_max)) add("max", d.clip_max);
     return out + " }";
+}
+
+std::string value_text(const schema::Value& v) {
+    return std::visit(
+        [](const auto& x) -> std::string {
+            using T = std::decay_t<decltype(x)>;
+            if constexpr (std::is_same_v<T, double>)
+                return toml_number(x);
+            else if constexpr (std::is_same_v<T, std::optional<double>>)
+                return toml_number(*x);
+            else if constexpr (std::is_same_v<T, std::int64_t>)
+                return fmt::format("{}", x);
+            else if constexpr (std::is_same_v<T, bool>)
+                return x ? "true" : "false";
+            else if constexpr (std::is_same_v<T, std::string>)
+                return sd::toml_string(x);
+            else if constexpr (std::is_same_v<T, Distribution>)
+                return distribution_text(x);
+            else  // seeds: TOML integers stop at 2^63 - 1; larger seeds are written as decimal strings.
+                return x > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())
+                           ? sd::toml_string(fmt::format("{}", x))
+                           : fmt::format("{}", x);
+        },
+        v);
+}
+
+template <class S>
+void Writer::fields(const schema::Fields<S>& fields, const S& s) {
+    for (const auto& f : fields) {
+        if (!f.get) continue;
+        const schema::Value v = f.get(s);
+        if (const auto* o = std::get_if<std::optional<double>>(&v); o != nullptr && !o->has_value()) continue;
+        if (const auto* t = std::get_if<std::string>(&v); t != nullptr && t->empty() && f.omit_if_empty) continue;
+        raw(f.key, value_text(v));
+    }
 }
 
 // The "# --set ..." lines parse_scenario appended to source_toml.
@@ -105,90 +142,25 @@ std::string resolved_toml(const Scenario& s) {
     Writer w;
     w.text() += "# Resolved scenario: every parameter after defaults and --set overrides.\n";
     w.text() += override_comments(s);
-    w.str("name", s.name);
-    w.str("description", s.description);
-    // TOML integers stop at 2^63 - 1; larger seeds are written as decimal strings.
-    if (s.seed > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
-        w.str("seed", fmt::format("{}", s.seed));
-    else
-        w.raw("seed", fmt::format("{}", s.seed));
-    w.integer("turns", s.turns);
-    w.num("turn_days", s.turn_days);
-    w.str("currency", s.currency);
-
-    const auto& m = s.market;
+    w.fields(schema::top_fields(), s);
     w.header("market");
-    w.num("output_share", m.output_share);
-    w.num("cost_decline", m.cost_decline);
-    w.num("kappa", m.kappa);
-    w.num("p_ref", m.p_ref);
-    w.num("gpu_supply", m.gpu_supply);
-    w.num("vc_climate", m.vc_climate);
-    w.num("rationing_penalty", m.rationing_penalty);
+    w.fields(schema::market_fields(), s.market);
     w.header("market.outside");
-    w.str("name", m.outside.name);
-    w.num("quality", m.outside.quality);
-    w.num("cost", m.outside.cost);
-
-    const auto& d = s.developers;
+    w.fields(schema::outside_fields(), s.market.outside);
     w.header("developers");
-    w.str("mode", d.mode == DemandMode::agent ? "agent" : "mean_field");
-    w.integer("count", d.count);
-    w.num("weight", d.weight);
-    w.str("price_utility", d.price_utility == PriceUtility::log ? "log" : "linear");
-    w.num("noise_scale", d.noise_scale);
-    w.str("network", d.network);
-    w.num("network_weight", d.network_weight);
-    w.num("initial_aware", d.initial_aware);
-    w.num("p_innovation", d.p_innovation);
-    w.num("p_imitation", d.p_imitation);
-    w.integer("mean_field_types", d.mean_field_types);
-    w.raw("value", distribution_text(d.value));
-    w.raw("base_usage", distribution_text(d.base_usage));
-    w.raw("elasticity", distribution_text(d.elasticity));
-    w.raw("quality_weight", distribution_text(d.quality_weight));
-    w.raw("price_weight", distribution_text(d.price_weight));
-    w.raw("switching_cost", distribution_text(d.switching_cost));
-    w.raw("reevaluate_prob", distribution_text(d.reevaluate_prob));
-    w.raw("budget", distribution_text(d.budget));
-    if (!d.network_params.empty()) {
+    w.fields(schema::developer_fields(), s.developers);
+    if (!s.developers.network_params.empty()) {
         w.header("developers.network_params");
-        for (const auto& [k, v] : d.network_params)
-            w.num(k, v);
+        for (const auto& [k, v] : s.developers.network_params)
+            w.raw(k, toml_number(v));
     }
-
     for (const auto& v : s.vendors) {
         const std::string vkey = "vendors." + sd::toml_key(v.id);
         w.header(vkey);
-        w.str("name", v.name);
-        w.str("kind", to_string(v.kind));
-        w.num("cash", v.cash);
-        w.num("fixed_cost", v.fixed_cost);
-        w.num("gpus", v.gpus);
-        w.num("tokens_per_gpu", v.tokens_per_gpu);
-        w.num("gpu_price", v.gpu_price);
-        w.num("gpu_opex", v.gpu_opex);
-        w.integer("gpu_lead_turns", v.gpu_lead_turns);
-        w.num("target_utilisation", v.target_utilisation);
-        w.num("max_gpu_order", v.max_gpu_order);
-        if (v.cost_decline) w.num("cost_decline", *v.cost_decline);
-        w.num("cloud_attach_revenue", v.cloud_attach_revenue);
-        w.num("cloud_margin", v.cloud_margin);
-        w.num("loss_budget", v.loss_budget);
-        w.integer("funding_interval", v.funding_interval);
-        w.num("round_size", v.round_size);
-        w.num("investor_hurdle", v.investor_hurdle);
-        w.boolean("present", v.present);
+        w.fields(schema::vendor_fields(), v);
         for (const auto& o : v.offers) {
             w.header(vkey + ".offers." + sd::toml_key(o.id));
-            w.str("name", o.name);
-            w.str("tier", o.tier);
-            w.num("quality", o.quality);
-            w.num("price_in", o.price_in);
-            w.num("price_out", o.price_out);
-            w.num("unit_cost", o.unit_cost);
-            w.num("free_quota", o.free_quota_mtok);
-            w.boolean("active", o.active);
+            w.fields(schema::offer_fields(), o);
             w.raw("strategy", inline_params("name = " + sd::toml_string(o.strategy.name), o.strategy.params));
         }
     }
@@ -196,25 +168,25 @@ std::string resolved_toml(const Scenario& s) {
     const auto index = s.offer_index();
     for (const auto& e : s.events) {
         w.text() += "\n[[events]]\n";
-        w.integer("turn", e.turn);
-        w.str("kind", to_string(e.kind));
+        w.raw("turn", fmt::format("{}", e.turn));
+        w.raw("kind", sd::toml_string(to_string(e.kind)));
         if (e.offer >= 0 && e.offer < static_cast<int>(index.size())) {
             const auto [vi, oi] = index[static_cast<std::size_t>(e.offer)];
             const auto& vendor = s.vendors[static_cast<std::size_t>(vi)];
-            w.str("offer", vendor.id + "." + vendor.offers[static_cast<std::size_t>(oi)].id);
+            w.raw("offer", sd::toml_string(vendor.id + "." + vendor.offers[static_cast<std::size_t>(oi)].id));
         } else if (e.vendor >= 0 && e.vendor < static_cast<int>(s.vendors.size())) {
-            w.str("vendor", s.vendors[static_cast<std::size_t>(e.vendor)].id);
+            w.raw("vendor", sd::toml_string(s.vendors[static_cast<std::size_t>(e.vendor)].id));
         }
-        if (e.price_in) w.num("price_in", *e.price_in);
-        if (e.price_out) w.num("price_out", *e.price_out);
-        if (e.quality) w.num("quality", *e.quality);
-        if (e.factor) w.num("factor", *e.factor);
-        if (e.value) w.num("value", *e.value);
-        if (!e.note.empty()) w.str("note", e.note);
+        if (e.price_in) w.raw("price_in", toml_number(*e.price_in));
+        if (e.price_out) w.raw("price_out", toml_number(*e.price_out));
+        if (e.quality) w.raw("quality", toml_number(*e.quality));
+        if (e.factor) w.raw("factor", toml_number(*e.factor));
+        if (e.value) w.raw("value", toml_number(*e.value));
+        if (!e.note.empty()) w.raw("note", sd::toml_string(e.note));
     }
 
     w.header("output");
-    w.integer("surplus_sample", s.output.surplus_sample);
+    w.fields(schema::output_fields(), s.output);
     return std::move(w.text());
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <stdexcept>
 
 #include "sim/model/rng.hpp"
 #include "sim/runners/design.hpp"

@@ -195,7 +195,7 @@ TEST_CASE("event naming an unknown offer or vendor") {
     const auto k =
         error_of(kMinimal + "[[events]]\nturn = 1\nkind = \"withdraw\"\noffer = \"alpha.one\"\nfactor = 2\n");
     check_at(k, 15, 1, "events[0].factor");
-    CHECK(k.problem == "key 'factor' does not apply to a withdraw event (expected turn, kind, note, offer)");
+    CHECK(k.problem == "key 'factor' does not apply to a withdraw event (expected turn, kind, offer, note)");
     const auto pr = error_of(kMinimal + "[[events]]\nturn = 1\nkind = \"price\"\noffer = \"alpha.one\"\n");
     check_at(pr, 11, 1, "events[0].price_in");
 }

@@ -1,3 +1,7 @@
+// Typed, positioned reading of TOML input files (toml_reader.hpp).
+
+#include "sim/scenario/toml_reader.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -6,17 +10,19 @@
 
 #include <fmt/format.h>
 
-#include "sim/scenario/detail.hpp"
-#include "sim/scenario/loader.hpp"
-
-namespace pricewar {
-
-namespace scenario_detail {
+namespace pricewar::input {
 
 namespace {
 
 bool before(const toml::source_position& a, const toml::source_position& b) {
     return a.line < b.line || (a.line == b.line && a.column < b.column);
+}
+
+// Nodes without a position (written by --set) sort last.
+bool before_or_unplaced(const toml::source_position& a, const toml::source_position& b) {
+    if (a.line == 0) return false;
+    if (b.line == 0) return true;
+    return before(a, b);
 }
 
 bool starts_with_path(const std::string& key, const std::string& prefix) {
@@ -102,65 +108,6 @@ void Context::fail(const toml::node* node, const std::string& key, const std::st
     if (best != nullptr)
         fail_set(best->segment_columns[std::min(best_common, best->segment_columns.size() - 1)], key, problem);
     throw InputError(file, 0, 0, key, problem);
-}
-
-bool Range::contains(double v) const {
-    if (std::isnan(v)) return false;
-    if (std::isinf(v) && v > 0 && inf_ok) return true;
-    if (!std::isfinite(v)) return false;
-    if (lo_open ? !(v > lo) : !(v >= lo)) return false;
-    if (hi_open ? !(v < hi) : !(v <= hi)) return false;
-    return true;
-}
-
-std::string Range::describe() const {
-    std::string out;
-    const bool has_lo = std::isfinite(lo);
-    const bool has_hi = std::isfinite(hi);
-    if (has_lo && has_hi)
-        out = fmt::format("in {}{}, {}{}", lo_open ? "(" : "[", format_number(lo), format_number(hi),
-                          hi_open ? ")" : "]");
-    else if (has_lo)
-        out = fmt::format("{} {}", lo_open ? ">" : ">=", format_number(lo));
-    else if (has_hi)
-        out = fmt::format("{} {}", hi_open ? "<" : "<=", format_number(hi));
-    else
-        out = "a finite number";
-    if (inf_ok) out += " or inf";
-    return out;
-}
-
-Range at_least(double lo) {
-    return Range{lo, kInf, false, false, false};
-}
-Range above(double lo) {
-    return Range{lo, kInf, true, false, false};
-}
-Range closed(double lo, double hi) {
-    return Range{lo, hi, false, false, false};
-}
-Range closed_open(double lo, double hi) {
-    return Range{lo, hi, false, true, false};
-}
-Range open_closed(double lo, double hi) {
-    return Range{lo, hi, true, false, false};
-}
-Range at_least_or_inf(double lo) {
-    return Range{lo, kInf, false, false, true};
-}
-
-std::string format_number(double v) {
-    if (std::isnan(v)) return "nan";
-    if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-    if (v == std::trunc(v) && std::fabs(v) < 1e15) return fmt::format("{}", static_cast<std::int64_t>(v));
-    return fmt::format("{}", v);
-}
-
-std::string toml_number(double v) {
-    std::string s = format_number(v);
-    if (std::isfinite(v) && s.find_first_of(".eE") == std::string::npos && !(v == std::trunc(v) && std::fabs(v) < 1e15))
-        s += ".0";
-    return s;
 }
 
 std::string toml_string(std::string_view s) {
@@ -291,72 +238,155 @@ std::string join_key(const std::string& path, std::string_view key) {
     return path.empty() ? std::string(key) : path + "." + std::string(key);
 }
 
-}  // namespace scenario_detail
-
-namespace {
-
-char lower(char c) {
-    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+std::vector<Entry> in_file_order(const toml::table& t) {
+    std::vector<std::pair<toml::source_position, Entry>> items;
+    for (const auto& [k, v] : t)
+        items.push_back({first_position(v), Entry{std::string(k.str()), &v, &k}});
+    std::stable_sort(items.begin(), items.end(),
+                     [](const auto& a, const auto& b) { return before_or_unplaced(a.first, b.first); });
+    std::vector<Entry> out;
+    out.reserve(items.size());
+    for (auto& item : items)
+        out.push_back(std::move(item.second));
+    return out;
 }
 
-// Optimal string alignment distance (Damerau-Levenshtein without repeated edits of a substring).
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-    const std::size_t n = a.size();
-    const std::size_t m = b.size();
-    std::vector<std::size_t> prev2(m + 1), prev(m + 1), cur(m + 1);
-    for (std::size_t j = 0; j <= m; ++j)
-        prev[j] = j;
-    for (std::size_t i = 1; i <= n; ++i) {
-        cur[0] = i;
-        for (std::size_t j = 1; j <= m; ++j) {
-            const std::size_t cost = lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1;
-            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost});
-            if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) && lower(a[i - 2]) == lower(b[j - 1]))
-                cur[j] = std::min(cur[j], prev2[j - 2] + 1);
-        }
-        std::swap(prev2, prev);
-        std::swap(prev, cur);
+std::string unknown_key_problem(const std::string& key, const std::vector<std::string>& known,
+                                const std::string& what) {
+    std::string out = "unknown key '" + key + "'";
+    if (!what.empty()) out += " " + what;
+    const std::string near = nearest_key(key, known);
+    if (!near.empty()) return out + " (did you mean '" + near + "'?)";
+    if (known.empty()) return out + " (expected no keys here)";
+    return out + " (expected one of: " + joined(known) + ")";
+}
+
+double read_number(const Context& ctx, const toml::node& n, const std::string& key, const Range& r) {
+    double v = 0.0;
+    if (const auto* i = n.as_integer())
+        v = static_cast<double>(i->get());
+    else if (const auto* f = n.as_floating_point())
+        v = f->get();
+    else
+        ctx.fail(&n, key, "expected a number, got " + type_name(n));
+    if (std::isnan(v)) {
+        // "a number >= 0", or just "a finite number" for an unbounded range.
+        const std::string range = r.describe();
+        ctx.fail(&n, key,
+                 "nan is not allowed (expected " + (range.rfind("a ", 0) == 0 ? range : "a number " + range) + ")");
     }
-    return prev[m];
+    if (std::isinf(v) && !r.inf_ok) ctx.fail(&n, key, "must be finite (got " + format_number(v) + ")");
+    if (!r.contains(v)) ctx.fail(&n, key, "must be " + r.describe() + " (got " + format_number(v) + ")");
+    return v;
 }
 
-}  // namespace
-
-std::string nearest_key(std::string_view key, const std::vector<std::string>& candidates) {
-    if (key.empty() || candidates.empty()) return "";
-    // Typos allowed grow with length: none for 1 character, 1 up to 4, 2 up to 8, else 3.
-    const std::size_t threshold = key.size() <= 1 ? 0 : key.size() <= 4 ? 1 : key.size() <= 8 ? 2 : 3;
-    std::string best;
-    std::size_t best_distance = std::numeric_limits<std::size_t>::max();
-    for (const auto& c : candidates) {
-        if (c == key) continue;
-        const std::size_t d = edit_distance(key, c);
-        if (d < best_distance && d <= threshold && d < std::max(key.size(), c.size())) {
-            best = c;
-            best_distance = d;
-        }
+std::int64_t read_integer(const Context& ctx, const toml::node& n, const std::string& key, std::int64_t lo,
+                          std::int64_t hi) {
+    std::int64_t v = 0;
+    if (const auto* i = n.as_integer()) {
+        v = i->get();
+    } else if (const auto* f = n.as_floating_point()) {
+        const double d = f->get();
+        if (std::isnan(d)) ctx.fail(&n, key, "nan is not allowed (expected an integer " + int_range(lo, hi) + ")");
+        if (!std::isfinite(d) || d != std::trunc(d))
+            ctx.fail(&n, key, "must be an integer (got " + format_number(d) + ")");
+        if (d < -9.2e18 || d > 9.2e18)
+            ctx.fail(&n, key, "must be " + int_range(lo, hi) + " (got " + format_number(d) + ")");
+        v = static_cast<std::int64_t>(d);
+    } else {
+        ctx.fail(&n, key, "expected an integer, got " + type_name(n));
     }
-    if (!best.empty()) return best;
-    // A unique candidate the key abbreviates ("rationing" for "rationing_penalty").
-    if (key.size() >= 3) {
-        std::string only;
-        int hits = 0;
-        for (const auto& c : candidates) {
-            if (c.size() > key.size() &&
-                std::equal(key.begin(), key.end(), c.begin(), [](char x, char y) { return lower(x) == lower(y); })) {
-                only = c;
-                ++hits;
-            }
-        }
-        if (hits == 1) return only;
-    }
-    return "";
+    if (v < lo || v > hi) ctx.fail(&n, key, "must be " + int_range(lo, hi) + fmt::format(" (got {})", v));
+    return v;
 }
 
-void throw_at(const toml::node& node_or_table, const std::string& file, const std::string& key,
-              const std::string& problem) {
-    const auto p = scenario_detail::first_position(node_or_table);
-    throw InputError(file, static_cast<int>(p.line), static_cast<int>(p.column), key, problem);
+std::string read_string(const Context& ctx, const toml::node& n, const std::string& key) {
+    if (const auto* s = n.as_string()) return s->get();
+    ctx.fail(&n, key, "expected a string, got " + type_name(n));
 }
 
-}  // namespace pricewar
+bool read_bool(const Context& ctx, const toml::node& n, const std::string& key) {
+    if (const auto* b = n.as_boolean()) return b->get();
+    ctx.fail(&n, key, "expected a boolean (true or false), got " + type_name(n));
+}
+
+std::size_t read_choice(const Context& ctx, const toml::node& n, const std::string& key,
+                        const std::vector<std::string>& names) {
+    const auto* s = n.as_string();
+    if (s == nullptr) ctx.fail(&n, key, "expected one of " + quoted_alternatives(names) + ", got " + type_name(n));
+    const auto it = std::find(names.begin(), names.end(), s->get());
+    if (it != names.end()) return static_cast<std::size_t>(it - names.begin());
+    std::string problem = "invalid value \"" + s->get() + "\" (expected " + quoted_alternatives(names);
+    if (const auto near = nearest_key(s->get(), names); !near.empty()) problem += "; did you mean \"" + near + "\"?";
+    ctx.fail(&n, key, problem + ")");
+}
+
+TableReader::TableReader(const Context& ctx, const toml::table& table, std::string path,
+                         const std::vector<std::string>& known, const std::string& what)
+    : ctx_(ctx), table_(table), path_(std::move(path)) {
+    for (const auto& [k, v, kk] : in_file_order(table_))
+        if (std::find(known.begin(), known.end(), k) == known.end())
+            ctx_.fail_key(*kk, v, key(k), unknown_key_problem(k, known, what));
+}
+
+void TableReader::missing(std::string_view k, const std::string& expected) const {
+    ctx_.fail(&table_, key(k), "missing required key '" + std::string(k) + "' (expected " + expected + ")");
+}
+
+double TableReader::number(std::string_view k, const Range& r, double fallback) const {
+    const auto* n = find(k);
+    return n == nullptr ? fallback : read_number(ctx_, *n, key(k), r);
+}
+
+std::optional<double> TableReader::optional_number(std::string_view k, const Range& r) const {
+    const auto* n = find(k);
+    if (n == nullptr) return std::nullopt;
+    return read_number(ctx_, *n, key(k), r);
+}
+
+double TableReader::required_number(std::string_view k, const Range& r, const std::string& what) const {
+    const auto* n = find(k);
+    if (n == nullptr) missing(k, what + ", " + r.describe());
+    return read_number(ctx_, *n, key(k), r);
+}
+
+std::int64_t TableReader::integer(std::string_view k, std::int64_t lo, std::int64_t hi, std::int64_t fallback) const {
+    const auto* n = find(k);
+    return n == nullptr ? fallback : read_integer(ctx_, *n, key(k), lo, hi);
+}
+
+std::int64_t TableReader::required_integer(std::string_view k, std::int64_t lo, std::int64_t hi) const {
+    const auto* n = find(k);
+    if (n == nullptr) missing(k, "an integer " + int_range(lo, hi));
+    return read_integer(ctx_, *n, key(k), lo, hi);
+}
+
+bool TableReader::boolean(std::string_view k, bool fallback) const {
+    const auto* n = find(k);
+    return n == nullptr ? fallback : read_bool(ctx_, *n, key(k));
+}
+
+std::string TableReader::string(std::string_view k, const std::string& fallback, bool nonempty) const {
+    const auto* n = find(k);
+    if (n == nullptr) return fallback;
+    std::string s = read_string(ctx_, *n, key(k));
+    if (nonempty && s.empty()) ctx_.fail(n, key(k), "must not be empty");
+    return s;
+}
+
+std::string TableReader::required_string(std::string_view k, const std::string& what) const {
+    const auto* n = find(k);
+    if (n == nullptr) missing(k, what);
+    std::string s = read_string(ctx_, *n, key(k));
+    if (s.empty()) ctx_.fail(n, key(k), "must not be empty");
+    return s;
+}
+
+const toml::table* TableReader::subtable(std::string_view k) const {
+    const auto* n = find(k);
+    if (n == nullptr) return nullptr;
+    if (const auto* t = n->as_table()) return t;
+    ctx_.fail(n, key(k), "expected a table, got " + type_name(*n));
+}
+
+}  // namespace pricewar::input
