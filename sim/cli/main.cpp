@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "agents/strategy.hpp"
+#include "sim/cli/reference.hpp"
 #include "sim/cli/summary_table.hpp"
 #include "sim/engine/engine.hpp"
 #include "sim/engine/repeated_game.hpp"
@@ -46,6 +47,7 @@ const char* const kUsageText =
     "  merge SHARD.h5... -o OUT.h5\n"
     "  report IN.h5 -o DIR              plots and an HTML page\n"
     "  list-strategies                  pricing strategies with their parameters\n"
+    "  list-keys [--markdown]           every scenario key: type, default, allowed values, unit, meaning\n"
     "  version\n"
     "\n"
     "Exit status: 0 ok, 1 run-time failure, 2 bad input or usage.\n";
@@ -257,6 +259,7 @@ int dispatch(int argc, char** argv) {
     if (cmd == "merge") return cmd_merge(args);
     if (cmd == "report") return cmd_report(args, argv[0]);
     if (cmd == "list-strategies") return cmd_list_strategies();
+    if (cmd == "list-keys") return cli::list_keys(args);
     if (cmd == "version" || cmd == "--version") {
         std::cout << "pricewar " << PRICEWAR_VERSION << "\n";
         return kOk;

@@ -317,7 +317,7 @@ std::string distribution_default(const Distribution& d) {
 
 template <class S>
 std::string default_of(const Field<S>& f, const S& defaults) {
-    if (f.required) return "**required**";
+    if (f.required) return "required";
     if (!f.default_text.empty()) return f.default_text;
     if (!f.get) return "";
     const Value v = f.get(defaults);
@@ -402,6 +402,7 @@ std::string allowed_of(const Field<S>& f) {
 
 struct Row {
     std::string path, type, def, allowed, unit, help;
+    bool kind_row = false;  // an event key: the default column holds its role
 };
 
 template <class S>
@@ -428,7 +429,7 @@ void print(std::string& out, const std::string& title, const std::vector<Row>& r
         for (const auto& r : rows) {
             const auto code = [](const std::string& s) { return s.empty() ? std::string() : "`" + s + "`"; };
             out += fmt::format("| {} | {} | {} | {} | {} | {} |\n", code(r.path), r.type,
-                               r.def == "**required**" ? r.def : code(r.def), escape_cell(r.allowed), r.unit,
+                               r.def == "required" ? "**required**" : r.kind_row ? r.def : code(r.def), escape_cell(r.allowed), r.unit,
                                escape_cell(r.help));
         }
         out += "\n";
@@ -491,7 +492,7 @@ std::string key_reference(bool markdown) {
                                                                     : "optional";
             const std::string type = key.kind == EventKey::Kind::number ? "number" : "string";
             const std::string allowed = key.kind == EventKey::Kind::number ? key.range.describe() : key.what;
-            rows.push_back({"  " + key.name, type, role, allowed, key.unit, key.what});
+            rows.push_back({k.name + ": " + key.name, type, role, allowed, key.unit, key.what, true});
         }
     }
     print(out,

@@ -9,6 +9,8 @@
 #include "agents/network.hpp"
 #include "agents/strategy.hpp"
 #include "helpers.hpp"
+#include "sim/model/events.hpp"
+#include "sim/scenario/schema.hpp"
 
 using namespace pricewar;
 using pricewar::test::check_equal;
@@ -506,4 +508,95 @@ TEST_CASE("throw_at reports the node's position") {
         CHECK(e.column == 5);
     }
     CHECK(thrown);
+}
+
+// ----- the schema ----------------------------------------------------------------------------
+
+namespace {
+
+template <class S>
+void check_written(const schema::Fields<S>& fields, const toml::table* table, const std::string& where) {
+    REQUIRE(table != nullptr);
+    for (const auto& f : fields) {
+        if (!f.get || f.type == schema::Type::optional_number || f.omit_if_empty) continue;
+        CAPTURE(where + f.key);
+        CHECK(table->contains(f.key));
+    }
+}
+
+}  // namespace
+
+TEST_CASE("every declared key with a value is in the resolved scenario, so sweeps and --set reach it") {
+    const Scenario s = parse_scenario(kFull, "full.toml");
+    const toml::table t = parse_toml(resolved_toml(s), "resolved.toml");
+    check_written(schema::top_fields(), &t, "");
+    check_written(schema::market_fields(), t["market"].as_table(), "market.");
+    check_written(schema::outside_fields(), t["market"]["outside"].as_table(), "market.outside.");
+    check_written(schema::developer_fields(), t["developers"].as_table(), "developers.");
+    check_written(schema::output_fields(), t["output"].as_table(), "output.");
+    for (const auto& v : s.vendors) {
+        check_written(schema::vendor_fields(), t["vendors"][v.id].as_table(), "vendors." + v.id + ".");
+        for (const auto& o : v.offers)
+            check_written(schema::offer_fields(), t["vendors"][v.id]["offers"][o.id].as_table(),
+                          "vendors." + v.id + ".offers." + o.id + ".");
+    }
+}
+
+TEST_CASE("a value changed in any declared field is a difference the schema reports") {
+    const Scenario a = parse_scenario(kFull, "full.toml");
+    Scenario b = a;
+    CHECK(schema::scenario_differences(a, b).empty());
+    b.market.kappa += 1.0;
+    b.vendors.back().offers.front().free_quota_mtok += 1.0;
+    b.developers.switching_cost.a += 0.5;
+    const auto d = schema::scenario_differences(a, b);
+    REQUIRE(d.size() == 3);
+    CHECK(d[0] == "market.kappa");
+    CHECK(d[1] == "developers.switching_cost");
+    CHECK(d[2] == "vendors." + a.vendors.back().id + ".offers." + a.vendors.back().offers.front().id + ".free_quota");
+}
+
+TEST_CASE("start_date: a calendar date, written only when set") {
+    const Scenario none = parse_scenario(kMinimal, "minimal.toml");
+    CHECK(none.start_date.empty());
+    CHECK(resolved_toml(none).find("start_date") == std::string::npos);
+    const Scenario dated = parse_scenario(kMinimal, "minimal.toml", {"start_date=\"2024-04-29\""});
+    CHECK(dated.start_date == "2024-04-29");
+    CHECK(resolved_toml(dated).find("start_date = \"2024-04-29\"") != std::string::npos);
+    CHECK(parse_scenario(kMinimal, "m.toml", {"start_date=\"2024-02-29\""}).start_date == "2024-02-29");  // leap
+    for (const char* bad : {"2023-02-29", "2024-13-01", "2024-4-29", "29.04.2024", "2024-04-29x"}) {
+        CAPTURE(bad);
+        const InputError e = pricewar::test::error_of(kMinimal, {std::string("start_date=\"") + bad + "\""});
+        CHECK(e.key == "start_date");
+        CHECK(e.problem.find("expected a calendar date") != std::string::npos);
+    }
+}
+
+TEST_CASE("event kinds: one table, in Event::Kind order, named by it") {
+    const auto& kinds = event_kinds().all();
+    REQUIRE(kinds.size() == 8);
+    for (std::size_t i = 0; i < kinds.size(); ++i) {
+        CHECK(static_cast<std::size_t>(kinds[i].kind) == i);
+        CHECK(kinds[i].name == to_string(kinds[i].kind));
+    }
+    CHECK(event_kinds().unknown("prise") ==
+          "unknown event kind 'prise' (expected one of: price, launch, withdraw, quality, cost_shock, gpu_supply, "
+          "vc_climate, vendor_entry; did you mean 'price'?)");
+}
+
+TEST_CASE("registries give one unknown-name message") {
+    CHECK(strategy_registry().unknown("folower").find("unknown strategy 'folower' (expected one of: static,") == 0);
+    CHECK(strategy_registry().unknown("folower").find("did you mean 'follower'?)") != std::string::npos);
+    CHECK(network_registry().unknown("smallworld").find("unknown network 'smallworld'") == 0);
+    CHECK(network_registry().unknown("smallworld").find("did you mean 'small_world'?") != std::string::npos);
+}
+
+TEST_CASE("key reference lists every declared key with its default") {
+    const std::string md = schema::key_reference(true);
+    for (const auto& f : schema::vendor_fields())
+        CHECK(md.find("`vendors.<id>." + f.key + "`") != std::string::npos);
+    CHECK(md.find("| `developers.count` | integer | **required** | in [1, 50000000] |") != std::string::npos);
+    CHECK(md.find("| `market.kappa` | number | `0.1` | >= 0 | currency/Mtok |") != std::string::npos);
+    CHECK(md.find("`strategy.match_ratio`") != std::string::npos);
+    CHECK(md.find("`developers.network_params.rewire`") != std::string::npos);
 }

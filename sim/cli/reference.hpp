@@ -1,0 +1,13 @@
+#pragma once
+// Reference commands generated from the declarations: list-keys (scenario schema).
+
+#include <string>
+#include <vector>
+
+namespace pricewar::cli {
+
+// `pricewar list-keys [--markdown]`: every scenario key with type, default, allowed values,
+// unit and help. Returns the exit status.
+int list_keys(const std::vector<std::string>& args);
+
+}  // namespace pricewar::cli
