@@ -1,4 +1,4 @@
-// Agent-mode developers (MODEL.md section 4): Bass awareness on a network, logit choice
+// Agent-mode developers (docs/model.md, "Developers"): Bass awareness on a network, logit choice
 // with switching cost, network influence and a rationing penalty, the self-host outside
 // option, and intensive-margin usage. State is structure-of-arrays; the turn loops
 // allocate nothing.

@@ -1,5 +1,5 @@
 #pragma once
-// The developer side of the market (MODEL.md section 4) behind one interface, so the agent
+// The developer side of the market (docs/model.md, "Developers") behind one interface, so the agent
 // mode and the mean-field mode are interchangeable in the turn loop.
 
 #include <cstdint>

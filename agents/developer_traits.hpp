@@ -1,5 +1,5 @@
 #pragma once
-// Heterogeneous developer parameters, drawn once per run (MODEL.md section 4), stored as
+// Heterogeneous developer parameters, drawn once per run (docs/model.md, "Developers"), stored as
 // structure-of-arrays in single precision to keep the hot loops cache-friendly.
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// Mean-field developers (MODEL.md section 4, "Mean-field mode"): a continuum of developers
+// Mean-field developers (docs/model.md, "Mean-field mode"): a continuum of developers
 // of K types replaces sampled individuals. Each type's mass moves between states with the
 // expected logit probabilities, so a turn costs O(K * options^2) whatever the population.
 // Differences from agent mode, documented in docs/model.md: no network (imitation and the

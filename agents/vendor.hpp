@@ -1,5 +1,5 @@
 #pragma once
-// A vendor's state and the rules of its books (MODEL.md section 3): compute capacity,
+// A vendor's state and the rules of its books (docs/model.md, "Vendors"): compute capacity,
 // GPU orders, cloud cross-subsidy, funding rounds and exit.
 
 #include "sim/model/scenario.hpp"

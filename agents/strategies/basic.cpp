@@ -1,5 +1,5 @@
 // The rule-based strategies: static, cost_plus, follower, penetration, premium.
-// Each rule is documented in docs/model.md section "Pricing strategies".
+// Each rule is documented in docs/model.md, "Pricing strategies".
 
 #include <algorithm>
 #include <memory>

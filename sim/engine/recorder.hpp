@@ -1,6 +1,6 @@
 #pragma once
-// Decides what a run records each turn (MODEL.md section 7); sim/output decides how it is
-// written. Tables are allocated once for the whole horizon.
+// Decides what a run records each turn (docs/model.md, "Market measures"; the names in docs/hdf5-layout.md); sim/output
+// decides how it is written. Tables are allocated once for the whole horizon.
 
 #include <cstdint>
 #include <vector>

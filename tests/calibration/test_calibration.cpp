@@ -260,7 +260,7 @@ RunFacts measure(const Scenario& sc, const RunRecord& r) {
     f.alibaba_developer_ratio = ali_after / ali_before;
     f.baidu_token_ratio = vendor_tokens.at(static_cast<std::size_t>(pre + 13), static_cast<std::size_t>(baidu)) /
                           vendor_tokens.at(p, static_cast<std::size_t>(baidu));
-    // Loss budgets: the AI unit's cumulative profit excludes cross-subsidy (docs/model.md section 3).
+    // Loss budgets: the AI unit's cumulative profit excludes cross-subsidy (docs/model.md, "Vendors").
     const auto& profit = series(r.vendor_series, "profit");
     const auto& subsidy = series(r.vendor_series, "cross_subsidy");
     for (const auto& id : kGiants) {
