@@ -1,7 +1,7 @@
 # Sourced by scripts/demo and scripts/test: installs the Debian packages pricewar needs,
 # doing nothing when they are all present.
 pricewar_packages=(
-  build-essential cmake pkg-config clang libclang-rt-14-dev
+  build-essential cmake pkg-config clang clang-format libclang-rt-14-dev
   libboost-dev libboost-graph-dev libboost-program-options-dev libboost-random-dev libboost-math-dev
   libhdf5-dev libfmt-dev libtomlplusplus-dev doctest-dev libbenchmark-dev
   libopenmpi-dev openmpi-bin
