@@ -154,43 +154,114 @@ def _offer_table(run):
     return table
 
 
-def _run_figures(page: _Page, run, prefix: str = "", label: str = ""):
-    from . import plots
+def _run_figures(page: _Page, run, prefix: str = "", label: str = "", meta=None):
+    from . import plots, presentation
+    meta = meta if meta is not None else presentation.scenario_meta(run)
     offers, vendors, market = run.offer_series, run.vendor_series, run.market
     if len(offers) and "price" in offers and offers["price"].notna().any():
-        page.figure(f"{prefix}prices.png", f"{label}Price per offer (log scale); dashed "
-                    f"lines are timeline events", plots.plot_prices, run)
+        page.figure(f"{prefix}prices.png", f"{label}Price per offer (log scale)"
+                    + ("; numbered markers are the timeline events listed in the table "
+                       "below" if len(run.events) else ""), plots.plot_prices, run, meta=meta)
     if len(offers) and "tokens" in offers and offers["tokens"].notna().any():
         page.figure(f"{prefix}shares.png", f"{label}Market shares by tokens served",
-                    plots.plot_market_shares, run)
+                    plots.plot_market_shares, run, meta=meta)
     if "total_tokens" in market and ("avg_price" in market or "total_spend" in market):
-        page.figure(f"{prefix}jevons.png", f"{label}Jevons curve: total tokens against the "
-                    f"token-weighted average price (log-log)", plots.plot_jevons, run)
+        page.figure(f"{prefix}jevons.png", f"{label}Jevons curve: tokens requested (served + "
+                    f"unserved) against the token-weighted average price (log-log)",
+                    plots.plot_jevons, run)
     if "cash" in vendors and vendors["cash"].notna().any():
-        page.figure(f"{prefix}cash.png", f"{label}Cash per vendor; crosses mark exits",
-                    plots.plot_cash, run)
+        page.figure(f"{prefix}cash.png", f"{label}Cash per vendor; lines end at exit (cross)",
+                    plots.plot_cash, run, meta=meta)
     if "utilisation" in vendors and vendors["utilisation"].notna().any():
-        page.figure(f"{prefix}utilisation.png", f"{label}Capacity utilisation per vendor",
-                    plots.plot_utilisation, run)
+        page.figure(f"{prefix}utilisation.png", f"{label}Capacity utilisation (tokens served / "
+                    f"capacity) and rationed share (requested tokens not served) per vendor",
+                    plots.plot_utilisation, run, meta=meta)
     if len(market.columns):
-        page.figure(f"{prefix}market.png", f"{label}Market aggregates", plots.plot_market, run)
+        page.figure(f"{prefix}market.png", f"{label}Market aggregates, with tokens served and "
+                    f"unserved (rationed)", plots.plot_market, run, meta=meta)
+
+
+def _rationing_note(run) -> Optional[str]:
+    """One sentence on unserved tokens at the turn where they peaked, or None."""
+    import numpy as np
+    market = run.market
+    if "unserved_tokens" not in market or "total_tokens" not in market:
+        return None
+    unserved = market["unserved_tokens"].to_numpy(dtype=float)
+    if not np.any(np.nan_to_num(unserved) > 0):
+        return "No tokens went unserved: every request found capacity."
+    i = int(np.nanargmax(unserved))
+    served = float(market["total_tokens"].iloc[i])
+    last = len(unserved) - 1
+    text = (f"Rationing: unserved tokens peaked at turn {market.index[i]} with {unserved[i]:.4g} "
+            f"Mtok unserved against {served:.4g} Mtok served")
+    if i != last:
+        text += (f"; at the last turn ({market.index[last]}) {unserved[last]:.4g} unserved "
+                 f"against {float(market['total_tokens'].iloc[last]):.4g} served")
+    return text + "."
+
+
+def _is_repeated_game(columns) -> bool:
+    return "profit_gain" in set(columns)
 
 
 def report_run(path: str, outdir: str) -> _Page:
-    from . import io
+    from . import io, presentation
     run = io.load_run(path)
+    meta = presentation.scenario_meta(run)
     name = run.attrs.get("scenario_name", os.path.basename(path))
     page = _Page(outdir, f"pricewar run: {name}")
+    summary_names = _market_summary_names(path)
+    if _is_repeated_game(summary_names):
+        return _report_repeated_game_run(page, path, run, meta)
     summary = page.attempt("vendor summary", _run_summary, run)
     if summary is not None:
+        summary.insert(1, "name", [meta.vendor(v) for v in summary["vendor"]])
+        when = (f"; turn 0 = {meta.start_date.isoformat()}" if meta.start_date else "")
         page.table("Vendor summary", summary,
-                   note=f"Horizon {run.turns} turns; seed {run.attrs.get('seed', '?')}.")
-    _run_figures(page, run)
+                   note=f"Horizon {run.turns} turns of {meta.turn_days:g} days{when}; seed "
+                        f"{run.attrs.get('seed', '?')}.")
+    note = page.attempt("rationing", _rationing_note, run)
+    if note:
+        page.text("Rationing", [note])
+    _run_figures(page, run, meta=meta)
+    if len(run.events):
+        page.table("Timeline events", presentation.number_events(run.events, meta),
+                   note="Numbers as in the event lane under the price figure.")
     offers = page.attempt("offer table", _offer_table, run)
     if offers is not None and len(offers):
+        offers.insert(1, "display_name", [meta.offer(o) for o in offers["name"]])
         page.table("Offers at the last turn", offers)
-    if len(run.events):
-        page.table("Timeline events", run.events)
+    page.table("File attributes", _metadata_table(run.attrs))
+    return page
+
+
+def _market_summary_names(path: str) -> List[str]:
+    import h5py
+    with h5py.File(path, "r") as f:
+        return list(f["summary/market"].keys()) if "summary/market" in f else []
+
+
+def _report_repeated_game_run(page: _Page, path: str, run, meta) -> _Page:
+    """A repeated-game (Calvano et al. 2020) run: the learning outcome, not a price war."""
+    import h5py
+    import pandas as pd
+    from . import plots
+    with h5py.File(path, "r") as f:
+        summary = {k: float(v[()]) for k, v in f["summary/market"].items()}
+    page.text("Repeated game", [
+        "This run is a repeated pricing game between learning firms (Calvano et al. 2020): "
+        "the file holds the converged outcome, not a time series of a price war.",
+        f"Profit gain Delta = {summary.get('profit_gain', float('nan')):.4g} "
+        f"(0 = Bertrand-Nash profit, 1 = monopoly profit); converged: "
+        f"{'yes' if summary.get('converged', 0) >= 0.5 else 'no'} after "
+        f"{summary.get('convergence_period', float('nan')):.6g} periods; limit cycle of "
+        f"{summary.get('cycle_length', float('nan')):.0f} period(s) with mean price "
+        f"{summary.get('mean_cycle_price', float('nan')):.4g}."])
+    page.table("Outcome", pd.DataFrame(sorted(summary.items()), columns=["measure", "value"]))
+    page.figure("repeated_game.png", "Each firm's price and profit per period on the limit "
+                "cycle against the Nash and monopoly benchmarks", plots.plot_repeated_game_run,
+                run, summary)
     page.table("File attributes", _metadata_table(run.attrs))
     return page
 
