@@ -424,13 +424,14 @@ def plot_market(run, path: Optional[str] = None, meta=None) -> Figure:
 
 def plot_km(curves: Dict[str, KaplanMeier], path: Optional[str] = None,
             title: str = "Kaplan-Meier survival", horizon: Optional[float] = None,
-            bands: bool = True, logrank: Optional[LogRankResult] = None) -> Figure:
+            bands: bool = True, logrank: Optional[LogRankResult] = None,
+            colours: Optional[Dict[str, str]] = None) -> Figure:
     """Kaplan-Meier curves (one per group) with pointwise confidence bands."""
     fig = new_figure(9, 5)
     ax = fig.add_subplot()
     cmap = colormaps["tab10" if len(curves) <= 10 else "tab20"]
     for i, (label, km) in enumerate(curves.items()):
-        color = cmap(i % cmap.N)
+        color = (colours or {}).get(label, cmap(i % cmap.N))
         x, s, lo, hi = km.steps(0.0, horizon)
         median = km.median()
         text = f"{label} (n={km.n}, median {'not reached' if median is None else f'{median:g}'})"
@@ -504,7 +505,7 @@ def plot_survival_vs_parameters(tables: List[pd.DataFrame], path: Optional[str] 
 
 
 def plot_sobol(indices: pd.DataFrame, path: Optional[str] = None,
-               title: str = "Sobol indices") -> Figure:
+               title: str = "Sobol indices", warning: Optional[str] = None) -> Figure:
     """Horizontal bars of first-order and total-order indices with bootstrap intervals."""
     k = len(indices)
     fig = new_figure(8, 1.2 + 0.55 * max(k, 2))
@@ -528,6 +529,10 @@ def plot_sobol(indices: pd.DataFrame, path: Optional[str] = None,
     ax.set_xlabel("index")
     n = indices.attrs.get("N")
     ax.set_title(title + (f" (N = {n}, 95% bootstrap intervals)" if n else ""), fontsize=10)
+    if warning:
+        ax.text(0.5, 0.5, warning, transform=ax.transAxes, ha="center", va="center",
+                fontsize=12, color="#CC3311", alpha=0.85, fontweight="bold",
+                bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "#CC3311"})
     ax.grid(True, axis="x", alpha=0.25)
     ax.legend(fontsize=8, loc="lower right")
     return save(fig, path)
@@ -615,4 +620,298 @@ def plot_repeated_game_batch(runs: pd.DataFrame, path: Optional[str] = None) -> 
         ax.grid(True, alpha=0.25)
     fig.suptitle("Repeated game across sessions", fontsize=10)
     fig.tight_layout()
+    return save(fig, path)
+
+
+# ------------------------------------------------------------- stratified sweep figures
+
+#: fewer vendor-runs than this at a level: the share alive is drawn hollow and flagged
+MIN_RUNS_PER_LEVEL = 20
+
+
+def short_name(param: str) -> str:
+    """``vendors.premium2.cash`` -> ``premium2.cash`` (axis labels)."""
+    parts = str(param).split(".")
+    return ".".join(parts[-2:]) if len(parts) > 2 else str(param)
+
+
+def _param_axis(ax, values, param: str) -> bool:
+    from .hazard import log_spaced
+    log = log_spaced(values)
+    if log:
+        ax.set_xscale("log")
+        levels = np.unique(np.asarray(values, dtype=float))
+        if len(levels) <= 8:
+            ax.set_xticks(levels)
+            ax.set_xticklabels([f"{v:.3g}" for v in levels], fontsize=7)
+            ax.minorticks_off()
+    ax.set_xlabel(short_name(param) + (" (log scale)" if log else ""), fontsize=8)
+    return log
+
+
+def plot_vendor_survival_vs_parameters(tables: Dict[str, List[pd.DataFrame]],
+                                       styles: Dict[str, dict], path: Optional[str] = None,
+                                       turn_text: str = "the horizon") -> Figure:
+    """One panel per swept parameter, one line per vendor: share of runs with the vendor
+    alive, with 95 % Wilson intervals; hollow markers where a level has fewer than
+    MIN_RUNS_PER_LEVEL runs."""
+    params = [t.attrs["param"] for t in next(iter(tables.values()))]
+    n = max(1, len(params))
+    ncols = min(3, n)
+    nrows = math.ceil(n / ncols)
+    fig = new_figure(4.6 * ncols + 1.6, 3.6 * nrows)
+    few = False
+    for i, param in enumerate(params):
+        ax = fig.add_subplot(nrows, ncols, i + 1)
+        for j, (vendor, vendor_tables) in enumerate(tables.items()):
+            table = vendor_tables[i]
+            st = styles.get(vendor, {"color": "k", "ls": "-"})
+            x = table["x"].to_numpy(dtype=float)
+            share = table["share"].to_numpy(dtype=float)
+            offset = 1 + 0.015 * (j - (len(tables) - 1) / 2)   # dodge overlapping bars
+            log = _param_axis(ax, x, param) if j == 0 else ax.get_xscale() == "log"
+            xs = x * offset if log else x + (np.ptp(x) or 1) * (offset - 1)
+            err = np.clip(np.vstack([share - table["ci_low"], table["ci_high"] - share]), 0, None)
+            ax.errorbar(xs, share, yerr=err, color=st["color"], ls=st["ls"], lw=1.4,
+                        capsize=2, label=vendor if i == 0 else None, marker=None)
+            thin = table["n"].to_numpy() < MIN_RUNS_PER_LEVEL
+            few |= bool(thin.any())
+            ax.plot(xs[~thin], share[~thin], "o", color=st["color"], ms=5)
+            ax.plot(xs[thin], share[thin], "o", mfc="white", mec=st["color"], ms=5)
+        ax.set_ylim(-0.03, 1.03)
+        ax.set_ylabel("share of runs alive", fontsize=8)
+        ax.grid(True, alpha=0.25)
+        ax.tick_params(labelsize=7)
+    title = f"Survival to {turn_text} per vendor against each swept parameter (95% Wilson)"
+    if few:
+        title += (f"\nhollow markers: fewer than {MIN_RUNS_PER_LEVEL} runs at that level, "
+                  f"too few to read")
+    fig.suptitle(title, fontsize=10)
+    handles = [Line2D([], [], color=styles.get(v, {"color": "k"})["color"],
+                      ls=styles.get(v, {"ls": "-"})["ls"], marker="o") for v in tables]
+    fig.legend(handles, list(tables), loc="center right", fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0, 1 - 1.5 / (4.6 * ncols + 1.6), 1))
+    return save(fig, path)
+
+
+def plot_km_by_level(curves: Dict[str, Dict[str, KaplanMeier]], vendor: str,
+                     horizon: Optional[float] = None, path: Optional[str] = None) -> Figure:
+    """Kaplan-Meier curves of one vendor, one panel per parameter, one curve per level."""
+    n = max(1, len(curves))
+    ncols = min(3, n)
+    nrows = math.ceil(n / ncols)
+    fig = new_figure(4.8 * ncols, 3.6 * nrows)
+    cmap = colormaps["viridis"]
+    for i, (param, by_level) in enumerate(curves.items()):
+        ax = fig.add_subplot(nrows, ncols, i + 1)
+        k = len(by_level)
+        for j, (label, km) in enumerate(by_level.items()):
+            x, s, _, _ = km.steps(0.0, horizon)
+            ax.step(x, s, where="post", color=cmap(j / max(1, k - 1) * 0.9), lw=1.6,
+                    label=f"{label} (n={km.n})")
+        ax.set_ylim(-0.03, 1.03)
+        ax.set_xlim(left=0)
+        ax.set_title(short_name(param), fontsize=9)
+        ax.set_xlabel("turn", fontsize=8)
+        ax.set_ylabel("share surviving", fontsize=8)
+        ax.grid(True, alpha=0.25)
+        ax.tick_params(labelsize=7)
+        ax.legend(fontsize=6.5, loc="lower left", title="level", title_fontsize=7)
+    fig.suptitle(f"{vendor}: Kaplan-Meier survival by level of each swept parameter",
+                 fontsize=10)
+    fig.tight_layout()
+    return save(fig, path)
+
+
+def plot_survival_heatmaps(grids: List[dict], vendor: str, path: Optional[str] = None
+                           ) -> Figure:
+    """Share of runs with ``vendor`` alive over each pair of swept parameters; every cell
+    shows the share and the number of runs (cells with fewer than MIN_RUNS_PER_LEVEL runs
+    are hatched)."""
+    n = max(1, len(grids))
+    ncols = min(3, n)
+    nrows = math.ceil(n / ncols)
+    fig = new_figure(4.8 * ncols + 0.8, 4.0 * nrows)
+    image = None
+    for i, grid in enumerate(grids):
+        ax = fig.add_subplot(nrows, ncols, i + 1)
+        share, count = grid["share"], grid["n"]
+        image = ax.imshow(share, origin="lower", cmap="cividis", vmin=0, vmax=1,
+                          aspect="auto")
+        for r in range(share.shape[0]):
+            for c in range(share.shape[1]):
+                if count[r, c] == 0:
+                    continue
+                value = share[r, c]
+                thin = count[r, c] < MIN_RUNS_PER_LEVEL
+                ax.text(c, r + 0.12, f"{value:.2f}", ha="center", va="center", fontsize=8,
+                        color="white" if value < 0.6 else "black")
+                ax.text(c, r - 0.15, f"n={int(count[r, c])}", ha="center", va="center",
+                        fontsize=6.5, color="#CC3311" if thin else
+                        ("white" if value < 0.6 else "black"),
+                        fontweight="bold" if thin else "normal",
+                        bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5}
+                        if thin else None)
+        ax.set_xticks(range(len(grid["x_labels"])))
+        ax.set_xticklabels(grid["x_labels"], fontsize=7, rotation=30, ha="right")
+        ax.set_yticks(range(len(grid["y_labels"])))
+        ax.set_yticklabels(grid["y_labels"], fontsize=7)
+        ax.set_xlabel(short_name(grid["x"]), fontsize=8)
+        ax.set_ylabel(short_name(grid["y"]), fontsize=8)
+    if image is not None:
+        fig.colorbar(image, ax=fig.axes, label="share of runs alive", shrink=0.85)
+    fig.suptitle(f"{vendor}: share of runs alive over each pair of swept parameters "
+                 f"(n in red: fewer than {MIN_RUNS_PER_LEVEL} runs, too few to read)",
+                 fontsize=10)
+    return save(fig, path)
+
+
+def plot_prim_tradeoff(results: Dict[str, object], vendor: str, path: Optional[str] = None
+                       ) -> Figure:
+    """PRIM peeling trajectories (coverage against density) for the outcomes of one vendor,
+    points coloured by the number of restricted dimensions; the chosen box is circled."""
+    n = max(1, len(results))
+    fig = new_figure(5.2 * n + 0.8, 4.3)
+    points = None
+    for i, (outcome, box) in enumerate(results.items()):
+        ax = fig.add_subplot(1, n, i + 1)
+        traj = box.trajectory
+        ax.plot(traj["coverage"], traj["density"], color="0.75", lw=0.8, zorder=1)
+        points = ax.scatter(traj["coverage"], traj["density"], c=traj["n_restricted"],
+                            cmap="viridis", s=16, zorder=2,
+                            vmin=0, vmax=max(1, int(traj["n_restricted"].max())))
+        chosen = traj.loc[box.chosen_step]
+        ax.scatter([chosen["coverage"]], [chosen["density"]], s=140, facecolors="none",
+                   edgecolors="#CC3311", lw=1.8, zorder=3, label="chosen box (before pasting)")
+        ax.scatter([box.coverage], [box.density], marker="*", s=120, color="#CC3311",
+                   zorder=4, label="final box")
+        ax.set_xlim(-0.02, 1.02)
+        ax.set_ylim(-0.02, 1.05)
+        ax.set_xlabel("coverage", fontsize=8)
+        ax.set_ylabel("density", fontsize=8)
+        ax.set_title(f"{vendor} {outcome}:\n{box.describe(3)}", fontsize=8)
+        ax.grid(True, alpha=0.25)
+        ax.legend(fontsize=7, loc="lower left")
+    if points is not None:
+        fig.colorbar(points, ax=fig.axes, label="restricted parameters")
+    fig.suptitle(f"PRIM coverage-density trade-off: {vendor}", fontsize=10)
+    return save(fig, path)
+
+
+def plot_cox_forest(table: pd.DataFrame, path: Optional[str] = None) -> Figure:
+    """Hazard ratios with confidence intervals, one row per (model, covariate); log axis."""
+    ratio = (table["hr_high"] / table["hr_low"]).to_numpy(dtype=float)
+    keep = np.isfinite(table["hr"].to_numpy(dtype=float)) & np.isfinite(ratio) & (ratio < 1e4)
+    rows = table[keep].reset_index(drop=True)
+    omitted = int((~keep).sum())
+    fig = new_figure(9, 1.2 + 0.32 * max(2, len(rows)))
+    ax = fig.add_subplot()
+    y = np.arange(len(rows))
+    lo = np.clip(rows["hr_low"].to_numpy(dtype=float), 1e-6, 1e6)
+    hi = np.clip(rows["hr_high"].to_numpy(dtype=float), 1e-6, 1e6)
+    hr = np.clip(rows["hr"].to_numpy(dtype=float), 1e-6, 1e6)
+    colours = ["#CC3311" if p < 0.05 else "0.4" for p in rows["ph_p"].fillna(1)]
+    ax.hlines(y, lo, hi, color=colours, lw=1.6)
+    ax.plot(hr, y, "o", color="k", ms=4)
+    ax.axvline(1, color="k", lw=0.8, ls=":")
+    ax.set_xscale("log")
+    ax.set_yticks(y)
+    ax.set_yticklabels([f"{m} | {short_name(c)} ({u})" for m, c, u in
+                        zip(rows["model"], rows["covariate"], rows["unit"])], fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel("hazard ratio of exit (log scale; < 1: the parameter protects)")
+    ax.set_title("Cox regression of exit on the swept parameters (95% intervals; red: the "
+                 "proportional-hazards test rejects at 5%)"
+                 + (f"\n{omitted} hazard ratio(s) not estimable (separation) omitted; see "
+                    f"the table" if omitted else ""), fontsize=9)
+    ax.grid(True, axis="x", which="both", alpha=0.25)
+    return save(fig, path)
+
+
+def plot_cumulative_incidence(results: Dict[str, object], styles: Dict[str, dict],
+                              horizon: Optional[float] = None, path: Optional[str] = None
+                              ) -> Figure:
+    """Aalen-Johansen cumulative incidence of exit per vendor and cause."""
+    fig = new_figure(9, 4.8)
+    ax = fig.add_subplot()
+    causes = sorted({c for r in results.values() for c in r.incidence})
+    for vendor, result in results.items():
+        st = styles.get(vendor, {"color": "k"})
+        for k, cause in enumerate(causes):
+            if cause not in result.incidence:
+                continue
+            x = np.concatenate(([0.0], result.time))
+            y = np.concatenate(([0.0], result.incidence[cause]))
+            if horizon is not None and horizon > x[-1]:
+                x, y = np.append(x, horizon), np.append(y, y[-1])
+            ax.step(x, y, where="post", color=st["color"], ls=LINESTYLES[k % len(LINESTYLES)],
+                    lw=1.6, label=f"{vendor}: {cause}" if len(causes) > 1 else vendor)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlim(left=0)
+    ax.set_xlabel("turn")
+    ax.set_ylabel("cumulative incidence of exit")
+    ax.set_title("Exits over time per vendor" + (" and cause (Aalen-Johansen, competing risks)"
+                                                 if len(causes) > 1 else
+                                                 " (one cause recorded: 1 - Kaplan-Meier)"),
+                 fontsize=10)
+    ax.grid(True, alpha=0.25)
+    _legend_outside(ax)
+    return save(fig, path)
+
+
+def plot_envelopes(panels: List[dict], path: Optional[str] = None, title: str = "") -> Figure:
+    """Median and 5-95 % band over runs per turn; each panel: {"title", "x", "values"
+    [runs, T] or {label: [runs, T]}, "colours", "log"}."""
+    n = max(1, len(panels))
+    ncols = 2
+    nrows = math.ceil(n / ncols)
+    fig = new_figure(11, 2.9 * nrows + 0.4)
+    for i, panel in enumerate(panels):
+        ax = fig.add_subplot(nrows, ncols, i + 1)
+        series = panel["values"]
+        if not isinstance(series, dict):
+            series = {"": series}
+        for label, values in series.items():
+            colour = panel.get("colours", {}).get(label, "#0077BB")
+            with np.errstate(all="ignore"):
+                import warnings as _w
+                with _w.catch_warnings():
+                    _w.simplefilter("ignore", RuntimeWarning)
+                    median = np.nanmedian(values, axis=0)
+                    low, high = np.nanpercentile(values, [5, 95], axis=0)
+            ax.fill_between(panel["x"], low, high, color=colour, alpha=0.2, lw=0)
+            ax.plot(panel["x"], median, color=colour, lw=1.5, label=label or None)
+        if panel.get("log"):
+            ax.set_yscale("symlog" if panel.get("symlog") else "log",
+                          **({"linthresh": panel["linthresh"]} if panel.get("symlog") else {}))
+        ax.set_title(panel["title"], fontsize=9)
+        ax.grid(True, alpha=0.25)
+        ax.tick_params(labelsize=7)
+        if len(series) > 1:
+            ax.legend(fontsize=6.5, loc="best")
+        if i >= n - ncols:
+            ax.set_xlabel("turn", fontsize=8)
+    fig.suptitle(title or "Median and 5-95% band over runs", fontsize=10)
+    fig.tight_layout()
+    return save(fig, path)
+
+
+def plot_exits_per_vendor(table: pd.DataFrame, styles: Dict[str, dict],
+                          path: Optional[str] = None, horizon: Optional[int] = None) -> Figure:
+    """Histogram of exit turns, one stacked colour per vendor (alive vendors not shown)."""
+    fig = new_figure(9, 4.5)
+    ax = fig.add_subplot()
+    exits = table[table["event"] == 1]
+    top = horizon if horizon is not None else (exits["duration"].max() if len(exits) else 1)
+    bins = np.linspace(0, max(1, top), min(40, int(max(1, top))) + 1)
+    vendors = list(dict.fromkeys(exits["vendor"]))
+    if vendors:
+        ax.hist([exits.loc[exits["vendor"] == v, "duration"] for v in vendors], bins=bins,
+                stacked=True, color=[styles.get(v, {"color": "0.5"})["color"] for v in vendors],
+                label=[f"{v} ({int((exits['vendor'] == v).sum())} exits)" for v in vendors])
+        ax.legend(fontsize=8)
+    ax.set_xlabel("exit turn")
+    ax.set_ylabel("runs")
+    ax.set_title("Exit turns per vendor (stacked)")
+    ax.grid(True, alpha=0.25)
     return save(fig, path)

@@ -53,6 +53,11 @@ class _Page:
         self.sections: List[Tuple[str, str]] = []   # (heading, html body)
         self.figures: List[str] = []
         self.failures: List[str] = []
+        self.warnings: List[str] = []
+
+    def warn(self, text: str) -> None:
+        """A warning shown in a box at the top of the page."""
+        self.warnings.append(text)
 
     def figure(self, filename: str, caption: str, draw: Callable, *args, **kwargs) -> bool:
         path = os.path.join(self.outdir, filename)
@@ -98,13 +103,19 @@ class _Page:
             "figcaption{font-size:0.9em;color:#555}table.table{border-collapse:collapse;"
             "font-size:0.85em}table.table td,table.table th{padding:2px 8px;"
             "border-bottom:1px solid #e4e4e4;text-align:right}"
-            "table.table th{background:#f3f3f3}.fail{color:#a00}</style>",
+            "table.table th{background:#f3f3f3}.fail{color:#a00}"
+            ".warn{background:#fff4e0;border:2px solid #d98c00;padding:0.2em 1em;"
+            "margin:1em 0}.warn h2{margin:0.3em 0;color:#8a5300}</style>",
             "</head><body>", f"<h1>{html.escape(self.title)}</h1>",
         ]
         if self.failures:
             parts.append("<h2 class=\"fail\">Problems</h2><ul class=\"fail\">")
             parts += [f"<li>{html.escape(f)}</li>" for f in self.failures]
             parts.append("</ul>")
+        if self.warnings:
+            parts.append("<div class=\"warn\"><h2>Read with care</h2><ul>")
+            parts += [f"<li>{html.escape(w)}</li>" for w in self.warnings]
+            parts.append("</ul></div>")
         for heading, body in self.sections:
             parts.append(f"<h2>{html.escape(heading)}</h2>{body}")
         stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
@@ -295,33 +306,252 @@ def _sweep_vendor_table(sweep, turn: Optional[int]):
 
 
 def _sobol_outputs(sweep, turn: Optional[int]):
-    """(name, output) pairs for Sobol analysis: startup survival share and key market columns."""
+    """(name, output) pairs for Sobol analysis: each startup's survival (1 alive, 0 not, per
+    run) and key market columns."""
     from . import sensitivity
     outputs = []
     vs = sweep.vendor_summary
-    if len(vs) and (vs["kind"] == "startup").any():
-        share = sensitivity.run_survival_share(vs, turn)
-        outputs.append(("startup survival share", share))
+    startups = vs[vs["kind"] == "startup"]
+    for vendor, sub in startups.groupby("vendor", sort=False):
+        alive = sensitivity.alive_at(sub, turn).astype(float)
+        outputs.append((f"survival of {vendor}", pd_series(alive.to_numpy(), sub["run_id"])))
     picked = [c for c in sweep.market_columns
               if any(key in c for key in ("hhi", "tokens", "surplus"))][:3]
     outputs += [(c, c) for c in picked]
     return outputs
 
 
+def pd_series(values, index):
+    import pandas as pd
+    return pd.Series(values, index=pd.Index(index))
+
+
 def _safe_name(text: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in text).strip("_")
 
 
+#: Sobol intervals wider than this are flagged as too uncertain to read
+SOBOL_MAX_WIDTH = 0.3
+
+
+def _startup_vendors(vs) -> List[str]:
+    return list(dict.fromkeys(vs.loc[vs["kind"] == "startup", "vendor"]))
+
+
+def _sweep_styles(sweep):
+    from . import presentation
+    return presentation.vendor_styles(sweep.vendors["name"].tolist(),
+                                      sweep.vendors["kind"].tolist())
+
+
+def _level_groups(values, max_levels: int = 6):
+    """(labels per row, ordered label list): distinct levels, or quantile bins."""
+    import numpy as np
+    import pandas as pd
+    if values.nunique() <= max_levels:
+        levels = sorted(values.unique())
+        return values.map(lambda v: f"{v:.4g}"), [f"{v:.4g}" for v in levels]
+    cats = pd.qcut(values, q=3, duplicates="drop")
+    labels = [f"{c.left:.3g}-{c.right:.3g}" for c in cats.cat.categories]
+    mapping = dict(zip(cats.cat.categories, labels))
+    return cats.map(mapping).astype(str), labels
+
+
+def _heat_grids(sub, parameters, turn):
+    import itertools
+    import numpy as np
+    from . import sensitivity
+    alive = sensitivity.alive_at(sub, turn).to_numpy()
+    grids = []
+    for px, py in itertools.combinations(parameters, 2):
+        gx, lx = _level_groups(sub[px])
+        gy, ly = _level_groups(sub[py])
+        share = np.full((len(ly), len(lx)), np.nan)
+        count = np.zeros((len(ly), len(lx)), dtype=int)
+        gx, gy = gx.to_numpy(), gy.to_numpy()
+        for r, yl in enumerate(ly):
+            for c, xl in enumerate(lx):
+                mask = (gx == xl) & (gy == yl)
+                count[r, c] = int(mask.sum())
+                if mask.any():
+                    share[r, c] = float(alive[mask].mean())
+        grids.append({"x": px, "y": py, "x_labels": lx, "y_labels": ly, "share": share,
+                      "n": count})
+    return grids
+
+
+def _km_levels(sub, parameters):
+    from . import survival
+    out = {}
+    for param in parameters:
+        groups, order = _level_groups(sub[param])
+        table = survival.survival_table(sub.assign(level=groups.to_numpy()), group_by="level",
+                                        kinds=None)
+        curves = survival.km_by_group(table)
+        out[param] = {label: curves[label] for label in order if label in curves}
+    return out
+
+
+def _discovery(page: _Page, sweep, vendor: str, sub, parameters, turn):
+    """PRIM boxes (survives / exits) and CART leaves for one vendor."""
+    import numpy as np
+    from . import discovery, plots, sensitivity
+    X = sub[parameters].reset_index(drop=True).astype(float)
+    alive = sensitivity.alive_at(sub, turn).to_numpy().astype(int)
+    results, tables, rare = {}, [], []
+    for outcome, y in (("survives", alive), ("exits", 1 - alive)):
+        if min(y.sum(), len(y) - y.sum()) < MIN_DISCOVERY_CASES:
+            if 0 < y.sum() < len(y):
+                rare.append(f"{vendor} {outcome} in {int(y.sum())} of {len(y)} runs: too "
+                            f"few (or too many) to search a box (fewer than "
+                            f"{MIN_DISCOVERY_CASES} on one side)")
+            continue
+        boxes = discovery.prim(X, y, threshold=0.8, max_boxes=2)
+        if not boxes:
+            continue
+        results[outcome] = boxes[0]
+        table = discovery.boxes_table(boxes)
+        table.insert(0, "outcome", outcome)
+        tables.append(table)
+    if not results:
+        if rare:
+            page.text(f"Scenario discovery: {vendor}", rare)
+            return
+        state = "survives" if alive.all() else "exits"
+        page.text(f"Scenario discovery: {vendor}",
+                  [f"{vendor} {state} in every run: no region of parameter space to find."])
+        return
+    import pandas as pd
+    page.table(f"Scenario discovery (PRIM): where {vendor} survives and where it exits",
+               pd.concat(tables, ignore_index=True),
+               note=f"{len(X)} runs. Boxes chosen at the highest coverage with density >= 0.8 "
+                    f"(the densest step otherwise), then pasted; restrictions with a "
+                    f"quasi-p-value above 0.01 lifted. coverage: share of the outcome's runs "
+                    f"inside the box; density: share of the box's runs with the outcome; "
+                    f"mass: share of all runs in the box.")
+    safe = _safe_name(vendor)
+    page.figure(f"prim_{safe}.png", f"PRIM peeling trajectories for {vendor}",
+                plots.plot_prim_tradeoff, results, vendor)
+    leaves = page.attempt(f"CART for {vendor}", discovery.cart, X, alive)
+    if leaves is not None:
+        leaves = leaves.assign(share_alive=leaves["density"])[
+            ["rule", "share_alive", "mass", "cases"]]
+        page.table(f"Scenario discovery (CART): {vendor}", leaves,
+                   note="Leaves of a classification tree of survival (depth <= 4, leaves of "
+                        ">= 5 % of runs); share_alive is the share of the leaf's runs in "
+                        "which the vendor survives.")
+
+
+#: fewer runs than this with (or without) an outcome: no PRIM box is searched for it
+MIN_DISCOVERY_CASES = 5
+
+
+def _cox_section(page: _Page, sweep, parameters):
+    from . import hazard, plots
+    result = page.attempt("Cox regression", hazard.sweep_cox, sweep.vendor_summary, parameters)
+    if result is None:
+        return
+    table = result["table"]
+    skipped = [f"{name}: {why}" for name, why in result["fits"].items() if isinstance(why, str)]
+    notes = []
+    for name, fit in result["fits"].items():
+        if isinstance(fit, str):
+            continue
+        notes.append(f"{name}: {fit.events} exits in {fit.n} runs; global proportional-"
+                     f"hazards test (Grambsch-Therneau) chi2 = {fit.ph_global_chi2:.3g}, "
+                     f"df = {fit.ph_global_df}, p = {fit.ph_global_p:.3g}"
+                     + (" -- the hazard ratios are averages over time" if
+                        fit.ph_global_p < 0.05 else ""))
+        for warning in fit.warnings:
+            page.warn(f"Cox model {name}: {warning}")
+    if len(table):
+        page.table("Survival regression (Cox proportional hazards)", table,
+                   note="Hazard ratio of exit per unit shown (per doubling for log-spaced "
+                        "parameters, per standard deviation otherwise), 95 % Wald interval, "
+                        "Wald p-value, and ph_p: the proportional-hazards test of that "
+                        "parameter (small: its effect changes over time). The pooled model "
+                        "has one baseline hazard per startup (strata).")
+        page.text("Proportional-hazards check", notes + [f"Not fitted: {s}" for s in skipped])
+        page.figure("cox.png", "Hazard ratios of exit with 95 % intervals",
+                    plots.plot_cox_forest, table)
+    else:
+        page.text("Survival regression (Cox proportional hazards)",
+                  ["No model could be fitted."] + [f"Not fitted: {s}" for s in skipped])
+
+
+def _envelopes(page: _Page, sweep, path: str):
+    """Median and 5-95 % band over runs of the recorded series."""
+    import numpy as np
+    from . import io, plots
+    panels = []
+    try:
+        for table, title in (("total_tokens", "tokens served per turn"),
+                             ("unserved_tokens", "tokens unserved (rationed) per turn"),
+                             ("avg_price", "token-weighted average price"),
+                             ("hhi", "HHI (0-10,000)")):
+            try:
+                _, values = io.load_series_stack(path, "market", table)
+            except io.PricewarFormatError:
+                continue
+            positive = values[np.isfinite(values) & (values > 0)]
+            panels.append({"title": title, "x": np.arange(values.shape[1]), "values": values,
+                           "log": table != "hhi" and plots._spans_decades(positive)})
+        _, cash = io.load_series_stack(path, "vendor", "cash")
+    except io.PricewarFormatError as err:
+        page.warn(f"series envelopes: {err}")
+        return
+    styles = _sweep_styles(sweep)
+    names = sweep.vendors["name"].tolist()
+    startups = [i for i, k in enumerate(sweep.vendors["kind"]) if k == "startup"]
+    if startups:
+        finite = cash[:, :, startups]
+        scale = np.nanmax(np.abs(finite)) if np.isfinite(finite).any() else 1.0
+        panels.append({"title": "startup cash (CNY)",
+                       "x": np.arange(cash.shape[1]),
+                       "values": {names[i]: cash[:, :, i] for i in startups},
+                       "colours": {names[i]: styles[names[i]]["color"] for i in startups},
+                       "log": False, "linthresh": max(1.0, scale / 1e3)})
+    n_runs = cash.shape[0]
+    params = ", ".join(sweep.parameters) if sweep.parameters else "none (replicates only)"
+    page.figure("envelopes.png", f"Median and 5-95 % band over {n_runs} runs per turn. The "
+                f"band mixes seed noise with the varied parameters ({params}).",
+                plots.plot_envelopes, panels,
+                title=f"Median and 5-95% band over {n_runs} runs")
+
+
+def _scenario_table(sweep, turn):
+    """Per scenario: runs, and for each startup the runs in which it is alive."""
+    import pandas as pd
+    from . import sensitivity
+    vs = sweep.vendor_summary
+    rows = []
+    for scenario, sub in vs.groupby("scenario", sort=False):
+        row = {"scenario": scenario, "runs": sub["run_id"].nunique()}
+        for vendor in _startup_vendors(vs):
+            v = sub[sub["vendor"] == vendor]
+            if len(v):
+                alive = sensitivity.alive_at(v, turn)
+                row[f"{vendor} alive"] = f"{int(alive.sum())}/{len(v)}"
+            else:
+                row[f"{vendor} alive"] = "absent"
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    market = sweep.ok_runs.groupby("scenario", sort=False)[
+        [c for c in sweep.market_columns if c.startswith("final_") or c == "startups_alive"]
+    ].mean()
+    return table.merge(market.add_prefix("mean ").reset_index(), on="scenario", how="left")
+
+
 def report_sweep(path: str, outdir: str, turn: Optional[int], n_boot: int,
                  seed: int) -> _Page:
-    import pandas as pd
-    from . import io, plots, sensitivity, survival
+    import numpy as np
+    from . import hazard, io, plots, sensitivity, survival
     sweep = io.load_sweep(path)
     if turn is not None and turn > int(sweep.runs["turns"].min()):
         raise ValueError(f"--turn {turn} is beyond the horizon ({int(sweep.runs['turns'].min())} "
                          f"turns)")
     counts = sweep.status_counts
-    scenarios = sorted(set(map(str, sweep.runs["scenario"])))
+    scenarios = list(dict.fromkeys(map(str, sweep.runs["scenario"])))
     kind = "sweep" if sweep.parameters else "batch"
     page = _Page(outdir, f"pricewar {kind}: {', '.join(scenarios)[:120]}")
     page.text("Runs", [
@@ -330,91 +560,157 @@ def report_sweep(path: str, outdir: str, turn: Optional[int], n_boot: int,
         f"Varied parameters: {', '.join(sweep.parameters) if sweep.parameters else 'none'}"
         f"{' (Sobol design)' if sweep.is_sobol else ''}.",
         "Statistics below use the successful runs only; vendors absent from a run are "
-        "left out of it.",
+        "left out of it. Every statistic is per vendor: startups are never pooled.",
     ])
+    if _is_repeated_game(sweep.market_columns):
+        _repeated_game_batch(page, sweep)
+        return _sweep_tail(page, sweep, path)
     vs = sweep.vendor_summary
     horizon_text = "the horizon" if turn is None else f"turn {turn}"
-    if len(vs):
-        table = page.attempt("per-vendor summary", _sweep_vendor_table, sweep, turn)
-        if table is not None:
-            page.table("Per-vendor survival and profit", table,
-                       note=f"share_alive: share of runs with the vendor alive at "
-                            f"{horizon_text} (95% Wilson interval); median exit turn from "
-                            f"the Kaplan-Meier estimate.")
-        by_kind = survival.survival_table(vs, group_by="kind", kinds=None)
-        curves = survival.km_by_group(by_kind)
-        if curves:
-            page.figure("km_kind.png", "Kaplan-Meier survival per vendor kind", plots.plot_km,
-                        curves, title="Survival per vendor kind", horizon=sweep.turns,
-                        logrank=page.attempt("log-rank (kind)", survival.logrank_table,
-                                             by_kind))
-        startups = survival.survival_table(vs, group_by="vendor", kinds=("startup",))
-        if len(startups):
-            curves = survival.km_by_group(startups)
-            page.figure("km_startups.png", "Kaplan-Meier survival per startup", plots.plot_km,
-                        curves, title="Survival per startup", horizon=sweep.turns,
-                        bands=len(curves) <= 4,
-                        logrank=page.attempt("log-rank (startups)", survival.logrank_table,
-                                             startups))
-            if len(scenarios) > 1:
-                per_scenario = survival.survival_table(vs, group_by="scenario",
-                                                       kinds=("startup",))
-                page.figure("km_scenario.png", "Kaplan-Meier survival of startups per "
-                            "scenario", plots.plot_km, survival.km_by_group(per_scenario),
-                            title="Startup survival per scenario", horizon=sweep.turns,
-                            logrank=page.attempt("log-rank (scenario)",
-                                                 survival.logrank_table, per_scenario))
-        if (by_kind["event"] == 1).any():
-            page.figure("exits.png", "Distribution of exit turns", plots.plot_exit_histogram,
-                        by_kind, horizon=sweep.turns)
-
-        has_startups = (vs["kind"] == "startup").any()
-        tables = []
-        for param in sweep.parameters:
-            if param in vs and vs[param].nunique() > 1 and has_startups:
-                result = page.attempt(f"survival vs {param}", sensitivity.survival_vs_parameter,
-                                      vs, param, turn)
-                if result is not None:
-                    tables.append(result)
-        if tables:
-            page.figure("survival_vs_parameters.png", f"Share of startups alive at "
-                        f"{horizon_text} against each swept parameter",
-                        plots.plot_survival_vs_parameters, tables)
-
-        if sweep.is_sobol and sweep.parameters:
-            for name, output in _sobol_outputs(sweep, turn):
-                indices = page.attempt(f"Sobol indices of {name}", sensitivity.sobol_from_sweep,
-                                       sweep.runs, output, sweep.parameters, n_boot=n_boot,
-                                       seed=seed)
-                if indices is None:
-                    continue
-                if not indices["ST"].notna().any():
-                    page.text(f"Sobol indices of {name}",
-                              ["The output does not vary across the design; no indices."])
-                    continue
-                page.figure(f"sobol_{_safe_name(name)}.png", f"Sobol indices of {name}",
-                            plots.plot_sobol, indices, title=f"Sobol indices: {name}")
-                page.table(f"Sobol indices of {name}", indices.reset_index(),
-                           note="Replicates of a design row are averaged before estimation.")
-    else:
+    styles = _sweep_styles(sweep)
+    if not len(vs):
         page.text("Survival", ["No successful run with vendor summaries; nothing to analyse."])
+        return _sweep_tail(page, sweep, path)
 
+    table = page.attempt("per-vendor summary", _sweep_vendor_table, sweep, turn)
+    if table is not None:
+        page.table("Per-vendor survival and profit", table,
+                   note=f"share_alive: share of runs with the vendor alive at "
+                        f"{horizon_text} (95% Wilson interval); median exit turn from "
+                        f"the Kaplan-Meier estimate.")
+    if len(scenarios) > 1:
+        per_scenario = page.attempt("per-scenario table", _scenario_table, sweep, turn)
+        if per_scenario is not None:
+            page.table("Per scenario: which startups survive", per_scenario,
+                       note=f"Runs in which each startup is alive at {horizon_text}, and "
+                            f"the mean of the market summaries over the scenario's runs.")
+    by_vendor = survival.survival_table(vs, group_by="vendor", kinds=None)
+    curves = survival.km_by_group(by_vendor)
+    order = [v for v in sweep.vendors["name"] if v in curves]
+    if curves:
+        page.figure("km_vendors.png", "Kaplan-Meier survival per vendor (over all runs of "
+                    "the file)", plots.plot_km, {v: curves[v] for v in order},
+                    title="Survival per vendor", horizon=sweep.turns, bands=len(curves) <= 6,
+                    logrank=page.attempt("log-rank (vendors)", survival.logrank_table,
+                                         by_vendor), colours={v: styles[v]["color"]
+                                                              for v in order})
+    if (by_vendor["event"] == 1).any():
+        page.figure("exits.png", "Exit turns per vendor", plots.plot_exits_per_vendor,
+                    by_vendor, styles, horizon=sweep.turns)
+        causes = page.attempt("cumulative incidence", hazard.sweep_cumulative_incidence, vs,
+                              kinds=None)
+        if causes:
+            page.figure("cumulative_incidence.png", "Cumulative incidence of exit per vendor"
+                        + (" and exit reason (Aalen-Johansen)" if "exit_reason" in vs else
+                           " (the file records no exit reasons: one cause)"),
+                        plots.plot_cumulative_incidence, causes, styles, horizon=sweep.turns)
+
+    startups = _startup_vendors(vs)
+    varied = [p for p in sweep.parameters if p in vs and vs[p].nunique() > 1]
+    if varied and startups:
+        tables = {}
+        for vendor in startups:
+            sub = vs[vs["vendor"] == vendor]
+            vendor_tables = [page.attempt(f"survival of {vendor} vs {p}",
+                                          sensitivity.survival_vs_parameter, sub, p, turn,
+                                          kinds=None) for p in varied]
+            if all(t is not None for t in vendor_tables):
+                tables[vendor] = vendor_tables
+        if tables:
+            thin = [f"{v} at {plots.short_name(t.attrs['param'])} = {label}"
+                    for v, ts in tables.items() for t in ts
+                    for label, n in zip(t["label"], t["n"]) if n < plots.MIN_RUNS_PER_LEVEL]
+            if thin:
+                page.warn(f"Fewer than {plots.MIN_RUNS_PER_LEVEL} runs at "
+                          f"{len(thin)} parameter level(s) (e.g. {thin[0]}): those shares "
+                          f"alive are too uncertain to read; see the interval widths.")
+            page.figure("survival_by_vendor.png", f"Share of runs with each startup alive at "
+                        f"{horizon_text} against each swept parameter",
+                        plots.plot_vendor_survival_vs_parameters, tables,
+                        {v: styles[v] for v in tables}, turn_text=horizon_text)
+        for vendor in startups:
+            sub = vs[vs["vendor"] == vendor]
+            safe = _safe_name(vendor)
+            levels = page.attempt(f"survival curves of {vendor} by level", _km_levels, sub,
+                                  varied)
+            if levels:
+                page.figure(f"km_levels_{safe}.png", f"{vendor}: survival curves by level of "
+                            f"each swept parameter", plots.plot_km_by_level, levels, vendor,
+                            horizon=sweep.turns)
+            if len(varied) >= 2:
+                grids = page.attempt(f"heat maps of {vendor}", _heat_grids, sub, varied, turn)
+                if grids:
+                    page.figure(f"heatmap_{safe}.png", f"{vendor}: share of runs alive at "
+                                f"{horizon_text} over each pair of swept parameters",
+                                plots.plot_survival_heatmaps, grids, vendor)
+        for vendor in startups:
+            sub = vs[vs["vendor"] == vendor]
+            page.attempt(f"scenario discovery for {vendor}", _discovery, page, sweep, vendor,
+                         sub, varied, turn)
+        _cox_section(page, sweep, varied)
+
+    if sweep.is_sobol and sweep.parameters:
+        for name, output in _sobol_outputs(sweep, turn):
+            indices = page.attempt(f"Sobol indices of {name}", sensitivity.sobol_from_sweep,
+                                   sweep.runs, output, sweep.parameters, n_boot=n_boot,
+                                   seed=seed)
+            if indices is None:
+                continue
+            if not indices["ST"].notna().any():
+                page.text(f"Sobol indices of {name}",
+                          ["The output does not vary across the design; no indices."])
+                continue
+            width = np.nanmax(np.concatenate([
+                (indices["S1_high"] - indices["S1_low"]).to_numpy(dtype=float),
+                (indices["ST_high"] - indices["ST_low"]).to_numpy(dtype=float)]))
+            uncertain = bool(np.isfinite(width) and width > SOBOL_MAX_WIDTH)
+            if uncertain:
+                page.warn(f"Sobol indices of {name}: a 95 % interval is {width:.2f} wide "
+                          f"(> {SOBOL_MAX_WIDTH}) at N = {indices.attrs.get('N')}: too "
+                          f"uncertain to read; run a larger Sobol design.")
+            page.figure(f"sobol_{_safe_name(name)}.png", f"Sobol indices of {name}",
+                        plots.plot_sobol, indices, title=f"Sobol indices: {name}",
+                        warning=(f"TOO UNCERTAIN TO READ: intervals up to {width:.2f} wide"
+                                 if uncertain else None))
+            page.table(f"Sobol indices of {name}", indices.reset_index(),
+                       note="Replicates of a design row are averaged before estimation.")
+    return _sweep_tail(page, sweep, path)
+
+
+def _repeated_game_batch(page: _Page, sweep):
+    import numpy as np
+    import pandas as pd
+    from . import plots
+    runs = sweep.ok_runs
+    rows = []
+    for col in sweep.market_columns:
+        values = runs[col].to_numpy(dtype=float)
+        values = values[np.isfinite(values)]
+        if not len(values):
+            continue
+        se = values.std(ddof=1) / np.sqrt(len(values)) if len(values) > 1 else np.nan
+        rows.append({"measure": col, "mean": values.mean(), "s.e.": se,
+                     "sd": values.std(ddof=1) if len(values) > 1 else np.nan,
+                     "min": values.min(), "max": values.max(), "runs": len(values)})
+    page.text("Repeated game", [
+        "These runs are repeated pricing games between learning firms (Calvano et al. "
+        "2020): each run holds its converged outcome. Survival analysis does not apply "
+        "(no firm can exit)."])
+    page.table("Outcome across sessions", pd.DataFrame(rows))
+    page.figure("repeated_game.png", "Profit gain and periods to convergence across sessions",
+                plots.plot_repeated_game_batch, runs)
+
+
+def _sweep_tail(page: _Page, sweep, path: str) -> _Page:
+    from . import io
     failed = sweep.runs[sweep.runs["status"] != io.STATUS_OK]
     if len(failed):
         cols = [c for c in ("run_id", "replicate", "seed", "scenario", "status", "error")
                 if c in failed]
         page.table(f"Runs not completed ({len(failed)})", failed[cols].head(100),
                    note="Status 1 = failed, -1 = not run. At most 100 rows shown.")
-
-    if sweep.has_series:
-        ok = sweep.runs.index[sweep.runs["status"] == io.STATUS_OK]
-        if len(ok):
-            row = int(ok[0])
-            run = page.attempt("series of the first successful run", io.load_run, path, run=row)
-            if run is not None:
-                run_id = sweep.runs["run_id"].iloc[row]
-                _run_figures(page, run, prefix=f"run{_safe_name(str(run_id))}_",
-                             label=f"Run {run_id}: ")
+    if sweep.has_series and len(sweep.ok_runs) and not _is_repeated_game(sweep.market_columns):
+        _envelopes(page, sweep, path)
     page.table("File attributes", _metadata_table(sweep.attrs))
     return page
 

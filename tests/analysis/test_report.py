@@ -103,9 +103,14 @@ class SweepReports(ReportChecks):
         code, _, err = run_report(path, "-o", outdir, "--n-boot", "200")
         self.assertEqual(code, 0, err)
         page = self.assert_figures(outdir, [
-            "km_kind.png", "km_startups.png", "exits.png", "survival_vs_parameters.png",
-            "sobol_startup_survival_share.png", "sobol_final_hhi.png",
-            "sobol_total_tokens.png", "run0_prices.png", "run0_cash.png"])
+            "km_vendors.png", "exits.png", "survival_by_vendor.png", "km_levels_zhipu.png",
+            "heatmap_zhipu.png", "prim_zhipu.png", "cox.png", "sobol_survival_of_zhipu.png",
+            "sobol_survival_of_baichuan.png", "sobol_final_hhi.png", "sobol_total_tokens.png",
+            "envelopes.png"])
+        self.assertNotIn("survival_vs_parameters.png", page)   # no pooled-startup plot
+        self.assertNotIn("run0_prices.png", page)               # envelopes instead of run 0
+        self.assertIn("Scenario discovery (PRIM)", page)
+        self.assertIn("Survival regression (Cox proportional hazards)", page)
         self.assertIn("1 failed", page)
         self.assertIn("1 not run", page)
         self.assertIn("accounting identity violated", page)
@@ -118,8 +123,8 @@ class SweepReports(ReportChecks):
         outdir = os.path.join(self.tmp.name, "lhs")
         code, _, err = run_report(path, "-o", outdir, "--turn", "20")
         self.assertEqual(code, 0, err)
-        page = self.assert_figures(outdir, ["km_kind.png", "km_startups.png",
-                                            "survival_vs_parameters.png"])
+        page = self.assert_figures(outdir, ["km_vendors.png", "survival_by_vendor.png",
+                                            "heatmap_zhipu.png", "cox.png"])
         self.assertNotIn("sobol_", page)
         self.assertIn("turn 20", page)
 
@@ -129,10 +134,10 @@ class SweepReports(ReportChecks):
         outdir = os.path.join(self.tmp.name, "batch")
         code, _, err = run_report(path, "-o", outdir)
         self.assertEqual(code, 0, err)
-        page = self.assert_figures(outdir, ["km_kind.png", "km_startups.png",
-                                            "km_scenario.png"])
+        page = self.assert_figures(outdir, ["km_vendors.png"])
         self.assertIn("pricewar batch", page)
         self.assertNotIn("survival_vs_parameters.png", page)
+        self.assertIn("Per scenario: which startups survive", page)
 
     def test_all_runs_failed(self):
         import h5py
