@@ -46,6 +46,7 @@ class CoxResult:
     Attributes:
         table: one row per covariate: ``coef`` (log hazard ratio), ``se``, ``hr``,
             ``hr_low``, ``hr_high`` ((1-alpha) Wald interval), ``p_value`` (Wald),
+            ``estimable`` (False: separation, the ratio runs off to 0 or infinity),
             ``ph_chi2``, ``ph_p`` (Grambsch-Therneau test of that covariate).
         ph_global_chi2, ph_global_df, ph_global_p: the global proportional-hazards test.
         n, events: subjects and events used.
@@ -138,6 +139,7 @@ def cox(durations: Sequence[float], events: Sequence[int], covariates,
         table = pd.DataFrame({"coef": nan, "se": nan, "hr": nan, "hr_low": nan, "hr_high": nan,
                               "p_value": nan, "ph_chi2": nan, "ph_p": nan},
                              index=pd.Index([str(c) for c in X.columns], name="covariate"))
+        table["estimable"] = False
         return CoxResult(table=table, ph_global_chi2=float("nan"), ph_global_df=X.shape[1],
                          ph_global_p=float("nan"), n=len(t), events=n_events, alpha=alpha,
                          warnings=notes)
@@ -154,6 +156,7 @@ def cox(durations: Sequence[float], events: Sequence[int], covariates,
                               "hr_high": np.exp(params + z * se), "p_value": wald_p},
                              index=pd.Index([str(c) for c in X.columns], name="covariate"))
     bad = ~np.isfinite(se) | (np.abs(params) > SEPARATION_LIMIT)
+    table["estimable"] = ~bad
     if bad.any():
         names = ", ".join(table.index[bad])
         notes.append(f"{names}: exit is (almost) determined by this covariate (separation); "
@@ -216,7 +219,8 @@ def sweep_cox(vendor_summary: pd.DataFrame, parameters: Sequence[str],
 
     Returns a dict with ``table`` (long DataFrame: model ("pooled, strata = vendor" or a
     vendor), covariate, unit, hr, hr_low, hr_high, p_value, ph_p, events, n, note) and
-    ``fits`` (model name -> CoxResult, or the error text when the model could not be
+    ``fits`` (model name -> CoxResult; hr, hr_low and hr_high are NaN in ``table`` where
+    the covariate is not estimable, or the error text when the model could not be
     fitted, e.g. a vendor that never exits).
     """
     vs = vendor_summary[vendor_summary["exit_turn"] != EXIT_ABSENT]
@@ -249,8 +253,11 @@ def sweep_cox(vendor_summary: pd.DataFrame, parameters: Sequence[str],
             return
         fits[name] = result
         for cov_name, row in result.table.iterrows():
+            ok = bool(row["estimable"])
             rows.append({"model": name, "covariate": cov_name, "unit": units[cov_name],
-                         "hr": row["hr"], "hr_low": row["hr_low"], "hr_high": row["hr_high"],
+                         "hr": row["hr"] if ok else np.nan,
+                         "hr_low": row["hr_low"] if ok else np.nan,
+                         "hr_high": row["hr_high"] if ok else np.nan,
                          "p_value": row["p_value"], "ph_p": row["ph_p"],
                          "events": result.events, "n": result.n,
                          "note": "; ".join(result.warnings)})

@@ -462,8 +462,8 @@ def _cox_section(page: _Page, sweep, parameters):
                      f"df = {fit.ph_global_df}, p = {fit.ph_global_p:.3g}"
                      + (" -- the hazard ratios are averages over time" if
                         fit.ph_global_p < 0.05 else ""))
-        for warning in fit.warnings:
-            page.warn(f"Cox model {name}: {warning}")
+        if fit.warnings:
+            page.warn(f"Cox model {name}: " + "; ".join(fit.warnings))
     if len(table):
         page.table("Survival regression (Cox proportional hazards)", table,
                    note="Hazard ratio of exit per unit shown (per doubling for log-spaced "
@@ -597,12 +597,13 @@ def report_sweep(path: str, outdir: str, turn: Optional[int], n_boot: int,
     if (by_vendor["event"] == 1).any():
         page.figure("exits.png", "Exit turns per vendor", plots.plot_exits_per_vendor,
                     by_vendor, styles, horizon=sweep.turns)
-        causes = page.attempt("cumulative incidence", hazard.sweep_cumulative_incidence, vs,
-                              kinds=None)
+        causes = None
+        if "exit_reason" in vs:
+            causes = page.attempt("cumulative incidence", hazard.sweep_cumulative_incidence,
+                                  vs, kinds=None)
         if causes:
             page.figure("cumulative_incidence.png", "Cumulative incidence of exit per vendor"
-                        + (" and exit reason (Aalen-Johansen)" if "exit_reason" in vs else
-                           " (the file records no exit reasons: one cause)"),
+                        + " and exit reason (Aalen-Johansen, competing risks)",
                         plots.plot_cumulative_incidence, causes, styles, horizon=sweep.turns)
 
     startups = _startup_vendors(vs)
@@ -617,9 +618,9 @@ def report_sweep(path: str, outdir: str, turn: Optional[int], n_boot: int,
             if all(t is not None for t in vendor_tables):
                 tables[vendor] = vendor_tables
         if tables:
-            thin = [f"{v} at {plots.short_name(t.attrs['param'])} = {label}"
+            thin = [f"{v} at {plots.short_name(t.attrs['param'])} = {x:.4g}"
                     for v, ts in tables.items() for t in ts
-                    for label, n in zip(t["label"], t["n"]) if n < plots.MIN_RUNS_PER_LEVEL]
+                    for x, n in zip(t["x"], t["n"]) if n < plots.MIN_RUNS_PER_LEVEL]
             if thin:
                 page.warn(f"Fewer than {plots.MIN_RUNS_PER_LEVEL} runs at "
                           f"{len(thin)} parameter level(s) (e.g. {thin[0]}): those shares "
