@@ -506,11 +506,14 @@ def _envelopes(page: _Page, sweep, path: str):
     if startups:
         finite = cash[:, :, startups]
         scale = np.nanmax(np.abs(finite)) if np.isfinite(finite).any() else 1.0
-        panels.append({"title": "startup cash (CNY)",
+        panels.append({"title": "startup cash (CNY)" + (", symmetric log scale" if
+                                                       plots._spans_decades(np.abs(finite))
+                                                       else ""),
                        "x": np.arange(cash.shape[1]),
                        "values": {names[i]: cash[:, :, i] for i in startups},
                        "colours": {names[i]: styles[names[i]]["color"] for i in startups},
-                       "log": False, "linthresh": max(1.0, scale / 1e3)})
+                       "log": plots._spans_decades(np.abs(finite)), "symlog": True,
+                       "linthresh": max(1.0, scale / 1e3)})
     n_runs = cash.shape[0]
     params = ", ".join(sweep.parameters) if sweep.parameters else "none (replicates only)"
     page.figure("envelopes.png", f"Median and 5-95 % band over {n_runs} runs per turn. The "
