@@ -30,6 +30,11 @@ REQUIRED_MODULES = (
 )
 
 
+#: Modules only some sections need, and their Debian packages.
+OPTIONAL_MODULES = {"sklearn": "python3-sklearn", "statsmodels": "python3-statsmodels",
+                    "scipy": "python3-scipy"}
+
+
 def missing_dependency() -> Optional[str]:
     """Message naming the Debian package of the first missing module, or None."""
     for module, package in REQUIRED_MODULES:
@@ -89,6 +94,11 @@ class _Page:
     def attempt(self, what: str, func: Callable, *args, **kwargs):
         try:
             return func(*args, **kwargs)
+        except ImportError as err:
+            package = OPTIONAL_MODULES.get((err.name or "").split(".")[0])
+            self.failures.append(f"{what}: {package} is not installed: apt-get install "
+                                 f"{package}" if package else f"{what}: {err}")
+            return None
         except Exception as err:
             self.failures.append(f"{what}: {type(err).__name__}: {err}")
             traceback.print_exc(file=sys.stderr)

@@ -111,6 +111,9 @@ class SweepReports(ReportChecks):
         self.assertNotIn("run0_prices.png", page)               # envelopes instead of run 0
         self.assertIn("Scenario discovery (PRIM)", page)
         self.assertIn("Survival regression (Cox proportional hazards)", page)
+        # N = 16: the Sobol intervals are far wider than 0.3, and the page says so
+        self.assertIn("Read with care", page)
+        self.assertIn("too uncertain to read; run a larger Sobol design", page)
         self.assertIn("1 failed", page)
         self.assertIn("1 not run", page)
         self.assertIn("accounting identity violated", page)
@@ -189,6 +192,19 @@ class Errors(unittest.TestCase):
         self.assertIn("usage", err)
         code, _, _ = run_report("x.h5")      # -o is required
         self.assertEqual(code, 2)
+
+    def test_missing_optional_module_names_debian_package(self):
+        page = report._Page(self.tmp.name, "t")
+
+        err = ImportError("No module named 'sklearn'", name="sklearn")
+
+        def raises():
+            raise err
+
+        self.assertIsNone(page.attempt("CART", raises))
+        self.assertEqual(page.failures,
+                         ["CART: python3-sklearn is not installed: apt-get install "
+                          "python3-sklearn"])
 
     def test_missing_module_names_debian_package(self):
         saved = report.REQUIRED_MODULES
