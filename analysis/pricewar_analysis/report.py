@@ -402,7 +402,7 @@ def _km_levels(sub, parameters):
     return out
 
 
-def _discovery(page: _Page, sweep, vendor: str, sub, parameters, turn):
+def _discovery(page: _Page, sweep, vendor: str, sub, parameters, turn, threshold=0.8):
     """PRIM boxes (survives / exits) and CART leaves for one vendor."""
     import numpy as np
     from . import discovery, plots, sensitivity
@@ -416,7 +416,7 @@ def _discovery(page: _Page, sweep, vendor: str, sub, parameters, turn):
                             f"few (or too many) to search a box (fewer than "
                             f"{MIN_DISCOVERY_CASES} on one side)")
             continue
-        boxes = discovery.prim(X, y, threshold=0.8, max_boxes=2)
+        boxes = discovery.prim(X, y, threshold=threshold, max_boxes=2)
         if not boxes:
             continue
         results[outcome] = boxes[0]
@@ -434,7 +434,8 @@ def _discovery(page: _Page, sweep, vendor: str, sub, parameters, turn):
     import pandas as pd
     page.table(f"Scenario discovery (PRIM): where {vendor} survives and where it exits",
                pd.concat(tables, ignore_index=True),
-               note=f"{len(X)} runs. Boxes chosen at the highest coverage with density >= 0.8 "
+               note=f"{len(X)} runs. Boxes chosen at the highest coverage with density >= "
+                    f"{threshold:g} "
                     f"(the densest step otherwise), then pasted; restrictions with a "
                     f"quasi-p-value above 0.01 lifted. coverage: share of the outcome's runs "
                     f"inside the box; density: share of the box's runs with the outcome; "
@@ -556,7 +557,7 @@ def _scenario_table(sweep, turn):
 
 
 def report_sweep(path: str, outdir: str, turn: Optional[int], n_boot: int,
-                 seed: int) -> _Page:
+                 seed: int, prim_threshold: float = 0.8) -> _Page:
     import numpy as np
     from . import hazard, io, plots, sensitivity, survival
     sweep = io.load_sweep(path)
@@ -660,7 +661,7 @@ def report_sweep(path: str, outdir: str, turn: Optional[int], n_boot: int,
         for vendor in startups:
             sub = vs[vs["vendor"] == vendor]
             page.attempt(f"scenario discovery for {vendor}", _discovery, page, sweep, vendor,
-                         sub, varied, turn)
+                         sub, varied, turn, threshold=prim_threshold)
         _cox_section(page, sweep, varied)
 
     if sweep.is_sobol and sweep.parameters:
@@ -743,6 +744,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--n-boot", type=int, default=1000,
                         help="bootstrap resamples for Sobol intervals (default 1000)")
     parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+    parser.add_argument("--prim-threshold", type=float, default=0.8,
+                        help="density a PRIM box must reach to be chosen (default 0.8)")
     return parser
 
 
@@ -773,12 +776,16 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.turn is not None and args.turn < 0:
         _error("--turn must be non-negative")
         return 2
+    if not 0 < args.prim_threshold <= 1:
+        _error("--prim-threshold must be in (0, 1]")
+        return 2
 
     try:
         if fmt == io.FORMAT_RUN:
             page = report_run(args.input, args.output)
         else:
-            page = report_sweep(args.input, args.output, args.turn, args.n_boot, args.seed)
+            page = report_sweep(args.input, args.output, args.turn, args.n_boot, args.seed,
+                                args.prim_threshold)
     except io.PricewarFormatError as err:
         _error(str(err))
         return 2

@@ -192,6 +192,11 @@ class Errors(unittest.TestCase):
         self.assertIn("usage", err)
         code, _, _ = run_report("x.h5")      # -o is required
         self.assertEqual(code, 2)
+        path = os.path.join(self.tmp.name, "run.h5")
+        synthetic.write_run(path)
+        code, _, err = run_report(path, "-o", self.tmp.name, "--prim-threshold", "1.5")
+        self.assertEqual(code, 2)
+        self.assertIn("--prim-threshold must be in (0, 1]", err)
 
     def test_missing_optional_module_names_debian_package(self):
         page = report._Page(self.tmp.name, "t")
