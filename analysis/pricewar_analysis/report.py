@@ -356,7 +356,6 @@ def _sweep_styles(sweep):
 
 def _level_groups(values, max_levels: int = 6):
     """(labels per row, ordered label list): distinct levels, or quantile bins."""
-    import numpy as np
     import pandas as pd
     if values.nunique() <= max_levels:
         levels = sorted(values.unique())
@@ -404,7 +403,6 @@ def _km_levels(sub, parameters):
 
 def _discovery(page: _Page, sweep, vendor: str, sub, parameters, turn, threshold=0.8):
     """PRIM boxes (survives / exits) and CART leaves for one vendor."""
-    import numpy as np
     from . import discovery, plots, sensitivity
     X = sub[parameters].reset_index(drop=True).astype(float)
     alive = sensitivity.alive_at(sub, turn).to_numpy().astype(int)

@@ -4,13 +4,11 @@ page."""
 import datetime
 import itertools
 import os
-import re
 import tempfile
 import unittest
 
 import h5py
 import numpy as np
-import pandas as pd
 
 import synthetic
 from pricewar_analysis import plots, presentation
