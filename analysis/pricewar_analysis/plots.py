@@ -815,6 +815,12 @@ def plot_cox_forest(table: pd.DataFrame, path: Optional[str] = None) -> Figure:
     ax.plot(hr, y, "o", color="k", ms=4)
     ax.axvline(1, color="k", lw=0.8, ls=":")
     ax.set_xscale("log")
+    from matplotlib.ticker import FuncFormatter
+    plain = FuncFormatter(lambda v, _: f"{v:g}")
+    ax.xaxis.set_major_formatter(plain)
+    if len(rows) and np.nanmax(hi) / np.nanmin(lo) < 30:     # label minor ticks in a narrow range
+        ax.xaxis.set_minor_formatter(plain)
+        ax.tick_params(axis="x", which="minor", labelsize=7)
     ax.set_yticks(y)
     ax.set_yticklabels([f"{m} | {short_name(c)} ({u})" for m, c, u in
                         zip(rows["model"], rows["covariate"], rows["unit"])], fontsize=7)
