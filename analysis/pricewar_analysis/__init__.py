@@ -4,6 +4,9 @@ Submodules:
     io           -- load_run, load_sweep, load
     survival     -- Kaplan-Meier estimator, log-rank test, survival tables
     sensitivity  -- survival against swept parameters, Sobol indices
+    discovery    -- scenario discovery: PRIM boxes, CART leaves
+    hazard       -- Cox regression with a proportional-hazards test, Aalen-Johansen
+    presentation -- display names, dates, colour-blind-safe vendor colours, event lanes
     plots        -- matplotlib figures (Agg canvas, no display needed)
     report       -- command line: python3 -m pricewar_analysis.report IN.h5 -o DIR
 
@@ -36,13 +39,20 @@ _LAZY = {
     "sobol_from_sweep": "sensitivity",
     "run_survival_share": "sensitivity",
     "wilson_interval": "sensitivity",
+    "prim": "discovery",
+    "cart": "discovery",
+    "cox": "hazard",
+    "cumulative_incidence": "hazard",
 }
 
-__all__ = sorted(_LAZY) + ["io", "survival", "sensitivity", "plots", "report"]
+_MODULES = ("io", "survival", "sensitivity", "discovery", "hazard", "presentation", "plots",
+            "report")
+
+__all__ = sorted(_LAZY) + list(_MODULES)
 
 
 def __getattr__(name):
-    if name in ("io", "survival", "sensitivity", "plots", "report"):
+    if name in _MODULES:
         return importlib.import_module(f"{__name__}.{name}")
     module = _LAZY.get(name)
     if module is None:

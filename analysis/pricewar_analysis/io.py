@@ -559,3 +559,29 @@ def load(path: str):
     """Load a run (RunData) or batch/sweep (SweepData) file, chosen by the format attribute."""
     fmt = file_format(path)
     return load_run(path) if fmt == FORMAT_RUN else load_sweep(path)
+
+
+def load_series_stack(path: str, group: str, table: str):
+    """One series table of every successful run of a sweep/batch file written with --series.
+
+    Args:
+        group: "market", "vendor" or "offer"; table: e.g. "total_tokens", "cash".
+    Returns:
+        (run_ids, values) with values of shape [runs, T] (market) or [runs, T, columns]
+        (vendor, offer; columns as in /vendors/name or /offers/name), successful runs only.
+    """
+    path = os.fspath(path)
+    with _open(path) as f:
+        if _format_of(f, path) != FORMAT_SWEEP:
+            raise PricewarFormatError(f"{path}: is a run file; use load_run")
+        name = f"series/{group}/{table}"
+        if name not in f:
+            raise PricewarFormatError(f"{path}: no /{name} (written without --series?)")
+        run_ids = np.asarray(_require(f, "design/run_id", path)[()])
+        status = (np.asarray(f["runs/status"][()]).astype(int) if "runs/status" in f
+                  else np.zeros(len(run_ids), dtype=int))
+        ok = np.flatnonzero(status == STATUS_OK)
+        data = np.asarray(f[name][()], dtype=float)
+        if data.ndim == 3 and group == "market" and data.shape[-1] == 1:
+            data = data[..., 0]
+        return run_ids[ok], data[ok]

@@ -103,9 +103,17 @@ class SweepReports(ReportChecks):
         code, _, err = run_report(path, "-o", outdir, "--n-boot", "200")
         self.assertEqual(code, 0, err)
         page = self.assert_figures(outdir, [
-            "km_kind.png", "km_startups.png", "exits.png", "survival_vs_parameters.png",
-            "sobol_startup_survival_share.png", "sobol_final_hhi.png",
-            "sobol_total_tokens.png", "run0_prices.png", "run0_cash.png"])
+            "km_vendors.png", "exits.png", "survival_by_vendor.png", "km_levels_zhipu.png",
+            "heatmap_zhipu.png", "prim_zhipu.png", "cox.png", "sobol_survival_of_zhipu.png",
+            "sobol_survival_of_baichuan.png", "sobol_final_hhi.png", "sobol_total_tokens.png",
+            "envelopes.png"])
+        self.assertNotIn("survival_vs_parameters.png", page)   # no pooled-startup plot
+        self.assertNotIn("run0_prices.png", page)               # envelopes instead of run 0
+        self.assertIn("Scenario discovery (PRIM)", page)
+        self.assertIn("Survival regression (Cox proportional hazards)", page)
+        # N = 16: the Sobol intervals are far wider than 0.3, and the page says so
+        self.assertIn("Read with care", page)
+        self.assertIn("too uncertain to read; run a larger Sobol design", page)
         self.assertIn("1 failed", page)
         self.assertIn("1 not run", page)
         self.assertIn("accounting identity violated", page)
@@ -118,8 +126,8 @@ class SweepReports(ReportChecks):
         outdir = os.path.join(self.tmp.name, "lhs")
         code, _, err = run_report(path, "-o", outdir, "--turn", "20")
         self.assertEqual(code, 0, err)
-        page = self.assert_figures(outdir, ["km_kind.png", "km_startups.png",
-                                            "survival_vs_parameters.png"])
+        page = self.assert_figures(outdir, ["km_vendors.png", "survival_by_vendor.png",
+                                            "heatmap_zhipu.png", "cox.png"])
         self.assertNotIn("sobol_", page)
         self.assertIn("turn 20", page)
 
@@ -129,10 +137,10 @@ class SweepReports(ReportChecks):
         outdir = os.path.join(self.tmp.name, "batch")
         code, _, err = run_report(path, "-o", outdir)
         self.assertEqual(code, 0, err)
-        page = self.assert_figures(outdir, ["km_kind.png", "km_startups.png",
-                                            "km_scenario.png"])
+        page = self.assert_figures(outdir, ["km_vendors.png"])
         self.assertIn("pricewar batch", page)
         self.assertNotIn("survival_vs_parameters.png", page)
+        self.assertIn("Per scenario: which startups survive", page)
 
     def test_all_runs_failed(self):
         import h5py
@@ -184,6 +192,24 @@ class Errors(unittest.TestCase):
         self.assertIn("usage", err)
         code, _, _ = run_report("x.h5")      # -o is required
         self.assertEqual(code, 2)
+        path = os.path.join(self.tmp.name, "run.h5")
+        synthetic.write_run(path)
+        code, _, err = run_report(path, "-o", self.tmp.name, "--prim-threshold", "1.5")
+        self.assertEqual(code, 2)
+        self.assertIn("--prim-threshold must be in (0, 1]", err)
+
+    def test_missing_optional_module_names_debian_package(self):
+        page = report._Page(self.tmp.name, "t")
+
+        err = ImportError("No module named 'sklearn'", name="sklearn")
+
+        def raises():
+            raise err
+
+        self.assertIsNone(page.attempt("CART", raises))
+        self.assertEqual(page.failures,
+                         ["CART: python3-sklearn is not installed: apt-get install "
+                          "python3-sklearn"])
 
     def test_missing_module_names_debian_package(self):
         saved = report.REQUIRED_MODULES

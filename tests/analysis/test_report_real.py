@@ -11,7 +11,10 @@ Run from anywhere:
 """
 
 import glob
+import json
 import os
+import re
+import shutil
 import subprocess
 import tempfile
 import unittest
@@ -23,6 +26,69 @@ from test_report import ReportChecks, run_report
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TIMEOUT = 1800
+
+# A sweep of a few seconds over a startup's cash (doubling levels) and the VC climate, in
+# which premium2 exits at low cash and survives at high cash.
+SMALL_SWEEP = """
+scenario = "{scenario}"
+seed = 5
+replicates = 2
+turns = 60
+
+[design]
+kind = "factorial"
+
+[[parameter]]
+path = "vendors.premium2.cash"
+values = [1.0e8, 4.0e8, 1.6e9, 6.4e9]
+
+[[parameter]]
+path = "market.vc_climate"
+values = [0.25, 0.5, 1.0]
+
+[set]
+"developers.count" = 500
+"""
+
+IMAGE_CHECK = """<script>
+window.addEventListener("load", function () {
+  var broken = [];
+  for (var i = 0; i < document.images.length; i++) {
+    var img = document.images[i];
+    if (!(img.complete && img.naturalWidth > 0)) broken.push(img.getAttribute("src"));
+  }
+  var out = document.createElement("pre");
+  out.id = "image-check";
+  out.textContent = JSON.stringify({total: document.images.length, broken: broken});
+  document.body.appendChild(out);
+});
+</script>"""
+
+
+def chromium_images(index_path):
+    """Load a copy of index.html (same folder) in headless Chromium; return
+    (number of images, list of images that did not load)."""
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        raise AssertionError("chromium is not installed: apt-get install chromium")
+    folder = os.path.dirname(os.path.abspath(index_path))
+    with open(index_path, encoding="utf-8") as f:
+        page = f.read()
+    check = os.path.join(folder, "_image_check.html")
+    with open(check, "w", encoding="utf-8") as f:
+        f.write(page.replace("</body>", IMAGE_CHECK + "</body>"))
+    with tempfile.TemporaryDirectory() as profile:
+        proc = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu",
+                               f"--user-data-dir={profile}", "--virtual-time-budget=10000",
+                               "--dump-dom", "file://" + check],
+                              capture_output=True, text=True, timeout=180)
+    os.remove(check)
+    found = re.search(r'<pre id="image-check">(.*?)</pre>', proc.stdout, re.S)
+    if not found:
+        raise AssertionError(f"chromium did not run the image check (exit {proc.returncode}):"
+                             f"\n{proc.stderr[-2000:]}")
+    result = json.loads(found.group(1).replace("&quot;", '"'))
+    return result["total"], result["broken"]
 
 
 class RealFiles(ReportChecks):
@@ -101,7 +167,8 @@ class RealFiles(ReportChecks):
         outdir = os.path.join(self.tmp.name, "batch_report")
         code, _, err = run_report(out, "-o", outdir)
         self.assertEqual(code, 0, err)
-        self.assert_figures(outdir, ["km_kind.png"])
+        page = self.assert_figures(outdir, ["km_vendors.png"])
+        self.assertNotIn("km_kind.png", page)
 
     def test_sweep(self):
         toml = os.environ.get("PRICEWAR_SWEEP_TOML")
@@ -125,12 +192,50 @@ class RealFiles(ReportChecks):
         outdir = os.path.join(self.tmp.name, "sweep_report")
         code, _, err = run_report(out, "-o", outdir, "--n-boot", "200")
         self.assertEqual(code, 0, err)
-        expected = ["km_kind.png"]
-        if (sweep.vendor_summary["kind"] == "startup").any():
-            expected.append("survival_vs_parameters.png")
+        expected = ["km_vendors.png"]
+        startups = sweep.vendor_summary[sweep.vendor_summary["kind"] == "startup"]
+        if len(startups):
+            expected.append("survival_by_vendor.png")
         if sweep.is_sobol:
-            expected.append("sobol_startup_survival_share.png")
-        self.assert_figures(outdir, expected)
+            expected += [f"sobol_survival_of_{v}.png" for v in startups["vendor"].unique()]
+        page = self.assert_figures(outdir, expected)
+        self.assertNotIn("survival_vs_parameters.png", page)
+
+
+    def test_small_sweep_report_seen_in_chromium(self):
+        toml = os.path.join(self.tmp.name, "small.toml")
+        with open(toml, "w", encoding="utf-8") as f:
+            scenario = os.path.join(PROJECT_ROOT, "scenarios", "default.toml")
+            f.write(SMALL_SWEEP.format(scenario=scenario.replace("\\", "/")))
+        out = os.path.join(self.tmp.name, "small.h5")
+        self.pricewar("sweep", toml, "-o", out, "--jobs", "2", "--series")
+        outdir = os.path.join(self.tmp.name, "small_report")
+        code, _, err = run_report(out, "-o", outdir)
+        self.assertEqual(code, 0, err)
+        page = self.assert_figures(outdir, ["km_vendors.png", "survival_by_vendor.png",
+                                            "km_levels_premium2.png", "heatmap_premium2.png",
+                                            "prim_premium2.png", "cox.png", "envelopes.png"])
+        self.assertIn("Scenario discovery (PRIM): where premium2 survives", page)
+        self.assertIn("Scenario discovery (CART): premium2", page)
+        self.assertIn("Survival regression (Cox proportional hazards)", page)
+        self.assertIn("Proportional-hazards check", page)
+        self.assertIn("Per-vendor survival and profit", page)
+        # startups are never pooled: no pooled survival-vs-parameter or per-kind plot
+        self.assertNotIn("survival_vs_parameters.png", page)
+        self.assertNotIn("km_kind.png", page)
+        self.assertNotIn("startup survival share", page)
+        # the premium2 box is on its own cash, at the high levels where it survives
+        self.assertRegex(page, r"vendors\.premium2\.cash &gt;= (1\.6e\+09|4e\+08)")
+
+        total, broken = chromium_images(os.path.join(outdir, "index.html"))
+        self.assertEqual(broken, [])
+        self.assertEqual(total, len(re.findall(r"<img ", page)))
+        self.assertGreaterEqual(total, 7)
+
+        # the check fails on an image that does not load
+        os.remove(os.path.join(outdir, "cox.png"))
+        _, broken = chromium_images(os.path.join(outdir, "index.html"))
+        self.assertEqual(broken, ["cox.png"])
 
 
 if __name__ == "__main__":
