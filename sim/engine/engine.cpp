@@ -1,4 +1,4 @@
-// One run of the model. The turn loop (MODEL.md section 6) is Simulation::step(); each
+// One run of the model. The turn loop (docs/model.md, "Turn order") is Simulation::step(); each
 // step is a member function below, in turn order.
 
 #include "sim/engine/engine.hpp"

@@ -1,5 +1,5 @@
 #pragma once
-// The simulation of one run: the turn loop of MODEL.md section 6 lives in engine.cpp.
+// The simulation of one run: the turn loop of docs/model.md, "Turn order", lives in engine.cpp.
 
 #include <cstdint>
 #include <memory>
