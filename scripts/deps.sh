@@ -3,7 +3,7 @@
 pricewar_packages=(
   build-essential cmake pkg-config clang clang-format libclang-rt-14-dev
   libboost-dev libboost-graph-dev libboost-program-options-dev libboost-random-dev libboost-math-dev
-  libhdf5-dev libfmt-dev libtomlplusplus-dev doctest-dev libbenchmark-dev
+  libhdf5-dev zlib1g-dev libfmt-dev libtomlplusplus-dev doctest-dev libbenchmark-dev
   libopenmpi-dev openmpi-bin
   python3 python3-h5py python3-numpy python3-pandas python3-matplotlib python3-statsmodels python3-scipy
   python3-sklearn chromium

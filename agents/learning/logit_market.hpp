@@ -1,7 +1,8 @@
 #pragma once
-
 // Multinomial-logit oligopoly of Calvano, Calzolari, Denicolo & Pastorello (2020,
-// AER 110(10)), the market used by the algorithmic-pricing benchmark.
+// AER 110(10)), the market of the repeated pricing games (docs/model.md, "Repeated pricing
+// games (Q-learning)"; docs/learning.md) and the benchmark of the market's logit demand
+// (docs/model.md, "Developers").
 //
 // Firm i sells one product of quality a_i at price p_i with marginal cost c_i; an
 // outside good has quality a_0 and price 0.  The demand share of firm i is

@@ -1,16 +1,13 @@
 #include "agents/learning/q_learning.hpp"
 
-#include "agents/learning/random.hpp"
+#include "sim/model/rng.hpp"
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <cmath>
-#include <exception>
 #include <limits>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <unordered_map>
 
 namespace pricewar::learning {
@@ -23,9 +20,7 @@ constexpr std::size_t kMaxQEntries = std::size_t{1} << 26;  // 512 MiB of double
 std::size_t checked_power(std::size_t base, long long exponent, std::size_t limit) {
     std::size_t result = 1;
     for (long long k = 0; k < exponent; ++k) {
-        if (result > limit / base) {
-            return 0;
-        }
+        if (result > limit / base) return 0;
         result *= base;
     }
     return result;
@@ -40,15 +35,10 @@ struct Dimensions {
 
 // Validates the sizes shared by the session and greedy_limit_cycle.
 Dimensions dimensions(int n_agents, int grid_size, int memory) {
-    if (n_agents < 2) {
-        throw std::invalid_argument("q-learning: n_agents must be >= 2, got " + std::to_string(n_agents));
-    }
-    if (grid_size < 2) {
+    if (n_agents < 2) throw std::invalid_argument("q-learning: n_agents must be >= 2, got " + std::to_string(n_agents));
+    if (grid_size < 2)
         throw std::invalid_argument("q-learning: grid_size must be >= 2, got " + std::to_string(grid_size));
-    }
-    if (memory < 1) {
-        throw std::invalid_argument("q-learning: memory must be >= 1, got " + std::to_string(memory));
-    }
+    if (memory < 1) throw std::invalid_argument("q-learning: memory must be >= 1, got " + std::to_string(memory));
     Dimensions d;
     d.n = static_cast<std::size_t>(n_agents);
     d.m = static_cast<std::size_t>(grid_size);
@@ -56,11 +46,10 @@ Dimensions dimensions(int n_agents, int grid_size, int memory) {
     const std::size_t state_limit = kMaxQEntries / per_state;
     d.profiles = checked_power(d.m, n_agents, state_limit);
     d.states = d.profiles == 0 ? 0 : checked_power(d.profiles, memory, state_limit);
-    if (d.states == 0) {
+    if (d.states == 0)
         throw std::invalid_argument("q-learning: state space too large (n_agents=" + std::to_string(n_agents) +
                                     ", grid_size=" + std::to_string(grid_size) + ", memory=" + std::to_string(memory) +
                                     "); the Q tables would exceed " + std::to_string(kMaxQEntries) + " entries");
-    }
     return d;
 }
 
@@ -96,9 +85,8 @@ inline double max_excluding(const double* row, std::size_t m, std::size_t skip) 
 // Lowest index b with row[b] == value (value is an entry of row[0..m)).
 inline std::size_t first_index_of(const double* row, std::size_t m, double value) noexcept {
     std::size_t b = 0;
-    while (b + 1 < m && row[b] != value) {
+    while (b + 1 < m && row[b] != value)
         ++b;
-    }
     return b;
 }
 
@@ -142,9 +130,9 @@ LearningOutcome learn(const LearningTables& tables, const QLearningConfig& confi
     const long long window = config.convergence_window;
     const long long max_periods = config.max_periods;
 
-    Xoshiro256 rng(seed);
+    Rng rng(seed);
     std::size_t s = states <= std::numeric_limits<std::uint32_t>::max() ? rng.below(static_cast<std::uint32_t>(states))
-                                                                        : static_cast<std::size_t>(rng.next() % states);
+                                                                        : static_cast<std::size_t>(rng() % states);
 
     constexpr std::size_t kInline = N > 0 ? N : 1;
     std::array<std::size_t, kInline> fixed_action{};
@@ -158,13 +146,11 @@ LearningOutcome learn(const LearningTables& tables, const QLearningConfig& confi
     while (t < max_periods) {
         // epsilon_t = exp(-beta t): exact every 1024 periods, geometric decay in between
         // (relative drift below 1e-12).
-        if ((t & 1023) == 0) {
-            eps = std::exp(-beta * static_cast<double>(t));
-        }
+        if ((t & 1023) == 0) eps = std::exp(-beta * static_cast<double>(t));
         std::size_t profile = 0;
         std::size_t mult = 1;
         for (std::size_t i = 0; i < n; ++i) {
-            const bool explore = rng.uniform01() < eps;
+            const bool explore = rng.uniform() < eps;
             const std::size_t a =
                 explore ? static_cast<std::size_t>(rng.below(m32)) : static_cast<std::size_t>(gdata[i * states + s]);
             action[i] = a;
@@ -225,39 +211,24 @@ std::size_t max_q_entries() noexcept {
 
 void validate(const QLearningConfig& c) {
     dimensions(c.n_agents, c.grid_size, c.memory);
-    if (!(std::isfinite(c.xi) && c.xi >= 0.0)) {
-        throw std::invalid_argument("q-learning: xi must be finite and >= 0");
-    }
-    if (!(c.alpha > 0.0 && c.alpha <= 1.0)) {
-        throw std::invalid_argument("q-learning: alpha must be in (0, 1]");
-    }
-    if (!(std::isfinite(c.beta) && c.beta >= 0.0)) {
+    if (!(std::isfinite(c.xi) && c.xi >= 0.0)) throw std::invalid_argument("q-learning: xi must be finite and >= 0");
+    if (!(c.alpha > 0.0 && c.alpha <= 1.0)) throw std::invalid_argument("q-learning: alpha must be in (0, 1]");
+    if (!(std::isfinite(c.beta) && c.beta >= 0.0))
         throw std::invalid_argument("q-learning: beta must be finite and >= 0");
-    }
-    if (!(c.delta >= 0.0 && c.delta < 1.0)) {
-        throw std::invalid_argument("q-learning: delta must be in [0, 1)");
-    }
-    if (c.convergence_window < 1) {
-        throw std::invalid_argument("q-learning: convergence_window must be >= 1");
-    }
-    if (c.max_periods < 1) {
-        throw std::invalid_argument("q-learning: max_periods must be >= 1");
-    }
+    if (!(c.delta >= 0.0 && c.delta < 1.0)) throw std::invalid_argument("q-learning: delta must be in [0, 1)");
+    if (c.convergence_window < 1) throw std::invalid_argument("q-learning: convergence_window must be >= 1");
+    if (c.max_periods < 1) throw std::invalid_argument("q-learning: max_periods must be >= 1");
     validate(c.market);
-    if (c.market.quality.size() != static_cast<std::size_t>(c.n_agents)) {
+    if (c.market.quality.size() != static_cast<std::size_t>(c.n_agents))
         throw std::invalid_argument("q-learning: market has " + std::to_string(c.market.quality.size()) +
                                     " firms but n_agents is " + std::to_string(c.n_agents));
-    }
 }
 
 std::vector<std::vector<double>> price_grids(const LogitMarket& market, int grid_size, double xi) {
     validate(market);
-    if (grid_size < 2) {
+    if (grid_size < 2)
         throw std::invalid_argument("q-learning: grid_size must be >= 2, got " + std::to_string(grid_size));
-    }
-    if (!(std::isfinite(xi) && xi >= 0.0)) {
-        throw std::invalid_argument("q-learning: xi must be finite and >= 0");
-    }
+    if (!(std::isfinite(xi) && xi >= 0.0)) throw std::invalid_argument("q-learning: xi must be finite and >= 0");
     const std::vector<double> pn = bertrand_nash_prices(market);
     const std::vector<double> pm = monopoly_prices(market);
     std::vector<std::vector<double>> grids(pn.size(), std::vector<double>(static_cast<std::size_t>(grid_size)));
@@ -266,9 +237,8 @@ std::vector<std::vector<double>> price_grids(const LogitMarket& market, int grid
         const double lo = pn[i] - xi * width;
         const double hi = pm[i] + xi * width;
         const double step = (hi - lo) / static_cast<double>(grid_size - 1);
-        for (int a = 0; a < grid_size; ++a) {
+        for (int a = 0; a < grid_size; ++a)
             grids[i][static_cast<std::size_t>(a)] = lo + step * static_cast<double>(a);
-        }
         grids[i].back() = hi;
     }
     return grids;
@@ -281,13 +251,11 @@ double profit_gain(double profit, double nash_profit, double monopoly_profit) no
 std::vector<std::vector<int>> greedy_limit_cycle(std::span<const int> greedy, int n_agents, int grid_size, int memory,
                                                  std::uint64_t start_state) {
     const Dimensions d = dimensions(n_agents, grid_size, memory);
-    if (greedy.size() != d.n * d.states) {
+    if (greedy.size() != d.n * d.states)
         throw std::invalid_argument("q-learning: greedy table has " + std::to_string(greedy.size()) +
                                     " entries, expected n_agents * states = " + std::to_string(d.n * d.states));
-    }
-    if (start_state >= d.states) {
+    if (start_state >= d.states)
         throw std::invalid_argument("q-learning: start state " + std::to_string(start_state) + " out of range");
-    }
     const std::size_t tail = d.states / d.profiles;  // profiles^(memory-1)
 
     std::unordered_map<std::uint64_t, std::size_t> first_visit;
@@ -297,18 +265,16 @@ std::vector<std::vector<int>> greedy_limit_cycle(std::span<const int> greedy, in
         const auto [it, inserted] = first_visit.emplace(s, path_profiles.size());
         if (!inserted) {
             std::vector<std::vector<int>> cycle;
-            for (std::size_t k = it->second; k < path_profiles.size(); ++k) {
+            for (std::size_t k = it->second; k < path_profiles.size(); ++k)
                 cycle.push_back(decode_profile(path_profiles[k], d.n, d.m));
-            }
             return cycle;
         }
         std::size_t profile = 0;
         std::size_t mult = 1;
         for (std::size_t i = 0; i < d.n; ++i) {
             const int a = greedy[i * d.states + s];
-            if (a < 0 || a >= grid_size) {
+            if (a < 0 || a >= grid_size)
                 throw std::invalid_argument("q-learning: greedy action " + std::to_string(a) + " out of range");
-            }
             profile += static_cast<std::size_t>(a) * mult;
             mult *= d.m;
         }
@@ -322,25 +288,20 @@ CycleOutcome evaluate_cycle(const LogitMarket& market, const std::vector<std::ve
                             std::span<const double> monopoly_profit) {
     validate(market);
     const std::size_t n = market.quality.size();
-    if (grids.size() != n || nash_profit.size() != n || monopoly_profit.size() != n) {
+    if (grids.size() != n || nash_profit.size() != n || monopoly_profit.size() != n)
         throw std::invalid_argument("q-learning: grids and benchmark profits need one entry per firm");
-    }
-    if (cycle.empty()) {
-        throw std::invalid_argument("q-learning: empty cycle");
-    }
+    if (cycle.empty()) throw std::invalid_argument("q-learning: empty cycle");
     CycleOutcome out;
     out.mean_price.assign(n, 0.0);
     out.mean_profit.assign(n, 0.0);
     std::vector<double> prices(n);
     for (const auto& profile : cycle) {
-        if (profile.size() != n) {
+        if (profile.size() != n)
             throw std::invalid_argument("q-learning: cycle profile has the wrong number of agents");
-        }
         for (std::size_t i = 0; i < n; ++i) {
             const int a = profile[i];
-            if (a < 0 || static_cast<std::size_t>(a) >= grids[i].size()) {
+            if (a < 0 || static_cast<std::size_t>(a) >= grids[i].size())
                 throw std::invalid_argument("q-learning: cycle action " + std::to_string(a) + " out of range");
-            }
             prices[i] = grids[i][static_cast<std::size_t>(a)];
         }
         const std::vector<double> pi = profits(market, prices);
@@ -413,15 +374,12 @@ SessionResult run_q_learning_session(const QLearningConfig& config, std::uint64_
         for (std::size_t i = 0; i < n; ++i) {
             std::vector<double> q0(m, 0.0);
             std::size_t digit = 1;
-            for (std::size_t k = 0; k < i; ++k) {
+            for (std::size_t k = 0; k < i; ++k)
                 digit *= m;
-            }
-            for (std::size_t profile = 0; profile < profiles; ++profile) {
+            for (std::size_t profile = 0; profile < profiles; ++profile)
                 q0[(profile / digit) % m] += profit_table[profile * n + i];
-            }
-            for (double& v : q0) {
+            for (double& v : q0)
                 v /= (1.0 - delta) * rivals;
-            }
             const auto best = static_cast<std::size_t>(std::max_element(q0.begin(), q0.end()) - q0.begin());
             const double runner_up = max_excluding(q0.data(), m, best);
             for (std::size_t s = 0; s < states; ++s) {
@@ -448,47 +406,6 @@ SessionResult run_q_learning_session(const QLearningConfig& config, std::uint64_
     result.profit_gain = outcome.mean_profit_gain;
     result.industry_profit_gain = outcome.industry_profit_gain;
     return result;
-}
-
-std::vector<SessionResult> run_q_learning_sessions(const QLearningConfig& config, std::span<const std::uint64_t> seeds,
-                                                   unsigned threads) {
-    validate(config);
-    std::vector<SessionResult> results(seeds.size());
-    if (threads == 0) {
-        threads = std::max(1u, std::thread::hardware_concurrency());
-    }
-    threads = static_cast<unsigned>(std::min<std::size_t>(threads, seeds.size()));
-    if (threads <= 1) {
-        for (std::size_t k = 0; k < seeds.size(); ++k) {
-            results[k] = run_q_learning_session(config, seeds[k]);
-        }
-        return results;
-    }
-    std::atomic<std::size_t> next_index{0};
-    std::vector<std::exception_ptr> errors(threads);
-    std::vector<std::thread> workers;
-    workers.reserve(threads);
-    for (unsigned w = 0; w < threads; ++w) {
-        workers.emplace_back([&, w] {
-            try {
-                for (std::size_t k = next_index.fetch_add(1); k < seeds.size(); k = next_index.fetch_add(1)) {
-                    results[k] = run_q_learning_session(config, seeds[k]);
-                }
-            } catch (...) {
-                errors[w] = std::current_exception();
-                next_index.store(seeds.size());
-            }
-        });
-    }
-    for (auto& worker : workers) {
-        worker.join();
-    }
-    for (const auto& error : errors) {
-        if (error) {
-            std::rethrow_exception(error);
-        }
-    }
-    return results;
 }
 
 }  // namespace pricewar::learning

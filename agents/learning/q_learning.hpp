@@ -1,7 +1,8 @@
 #pragma once
-
-// Tabular Q-learning pricing benchmark of Calvano, Calzolari, Denicolo & Pastorello
-// (2020, AER 110(10), "Artificial Intelligence, Algorithmic Pricing, and Collusion").
+// Tabular Q-learning pricing of Calvano, Calzolari, Denicolo & Pastorello (2020, AER
+// 110(10), "Artificial Intelligence, Algorithmic Pricing, and Collusion"): the kernel that
+// runs repeated pricing games (docs/model.md, "Repeated pricing games (Q-learning)";
+// reproduction in docs/learning.md).
 //
 // Baseline protocol (what run_q_learning_session does):
 //  * Price grid: grid_size (m) points evenly spaced on
@@ -36,8 +37,8 @@
 // the incumbent is strictly overtaken the new greedy action is the lowest index among
 // the maxima (at the start, the lowest index maximising Q0).
 //
-// Random numbers: one Xoshiro256 (xoshiro256**, splitmix64-seeded, see random.hpp)
-// stream per session, seeded with `seed`.  A session is a pure function of
+// Random numbers: one Rng (xoshiro256++, sim/model/rng.hpp) per session, seeded with
+// `seed`.  A session is a pure function of
 // (config, seed): same inputs, bit-identical SessionResult, on any thread.
 // Draw order per period: initial state once at t = 0; then for agent 0..n-1 one
 // uniform for the exploration test, followed (only if exploring) by one bounded draw
@@ -129,10 +130,5 @@ CycleOutcome evaluate_cycle(const LogitMarket& market, const std::vector<std::ve
 
 // One learning session of the benchmark (see the protocol above).
 SessionResult run_q_learning_session(const QLearningConfig& config, std::uint64_t seed);
-
-// Runs one session per seed, spread over `threads` worker threads (0 = hardware
-// concurrency).  results[k] is exactly run_q_learning_session(config, seeds[k]).
-std::vector<SessionResult> run_q_learning_sessions(const QLearningConfig& config, std::span<const std::uint64_t> seeds,
-                                                   unsigned threads = 1);
 
 }  // namespace pricewar::learning

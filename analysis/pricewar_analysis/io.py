@@ -1,6 +1,6 @@
 """Readers for pricewar HDF5 files.
 
-The file layout is specified in docs of the model (section "Outputs"): a run file has the
+The file layout is specified in docs/hdf5-layout.md: a run file has the
 root attribute ``format = "pricewar-run"``, batch and sweep files have
 ``format = "pricewar-sweep"``.  Everything is returned as pandas DataFrames; strings
 stored as fixed-length or variable-length HDF5 strings are decoded to ``str``.
@@ -22,14 +22,9 @@ import pandas as pd
 FORMAT_RUN = "pricewar-run"
 FORMAT_SWEEP = "pricewar-sweep"
 
-OFFER_SERIES = ("price", "price_in", "price_out", "unit_cost", "tokens", "developers",
-                "revenue")
-VENDOR_SERIES = ("cash", "revenue", "inference_cost", "gpu_opex", "fixed_cost", "capex",
-                 "cross_subsidy", "funding", "profit", "gpus", "capacity", "utilisation",
-                 "rationed_share", "alive")
-MARKET_SERIES = ("total_tokens", "total_spend", "avg_price", "hhi", "active_developers",
-                 "aware_developers", "consumer_surplus", "outside_share", "unserved_tokens")
-VENDOR_SUMMARY = ("exit_turn", "final_share", "cumulative_profit", "peak_loss")
+# Series and summary names are not listed here: every table of /series/<group> and
+# /summary/vendor becomes a column, named as in the file and in the file's order (declared
+# once in sim/model/series.hpp; table in docs/hdf5-layout.md, "Series and summaries").
 DESIGN_FIXED = ("run_id", "replicate", "seed", "scenario")
 EVENT_FIELDS = ("turn", "kind", "vendor", "offer", "description")
 
@@ -209,19 +204,15 @@ def _series_group(f: h5py.File, group: str, run_index: Optional[int], path: str,
     return out
 
 
-def _long_frame(arrays: Dict[str, np.ndarray], turn: np.ndarray, keys: Dict[str, list],
-                order: tuple) -> pd.DataFrame:
+def _long_frame(arrays: Dict[str, np.ndarray], turn: np.ndarray,
+                keys: Dict[str, list]) -> pd.DataFrame:
     n_turns = len(turn)
     width = len(next(iter(keys.values())))
     frame = {"turn": np.repeat(turn, width)}
     for key, labels in keys.items():
         frame[key] = np.tile(np.asarray(labels, dtype=object), n_turns)
-    names = list(order) + sorted(n for n in arrays if n not in order)
-    for name in names:
-        if name in arrays:
-            frame[name] = arrays[name].reshape(-1)
-        else:
-            frame[name] = np.full(n_turns * width, np.nan)
+    for name, values in arrays.items():
+        frame[name] = values.reshape(-1)
     return pd.DataFrame(frame)
 
 
@@ -295,19 +286,16 @@ def _read_run(f: h5py.File, path: str, run_index: Optional[int]) -> RunData:
 
     if offer_names:
         offer_series = _long_frame(offer_arrays, turn, {"offer": offer_names,
-                                                        "vendor": offer_vendor}, OFFER_SERIES)
+                                                        "vendor": offer_vendor})
     else:
-        offer_series = pd.DataFrame(columns=["turn", "offer", "vendor", *OFFER_SERIES])
+        offer_series = pd.DataFrame(columns=["turn", "offer", "vendor", *offer_arrays])
     vendor_series = _long_frame(vendor_arrays, turn, {"vendor": vendor_names,
-                                                      "kind": vendors["kind"].tolist()},
-                                VENDOR_SERIES)
+                                                      "kind": vendors["kind"].tolist()})
     if "alive" in vendor_arrays:
         vendor_series["alive"] = vendor_series["alive"].fillna(0).astype(bool)
 
     market = pd.DataFrame({name: arr for name, arr in market_arrays.items()},
                           index=pd.Index(turn, name="turn"))
-    market = market[[n for n in MARKET_SERIES if n in market] +
-                    sorted(n for n in market if n not in MARKET_SERIES)]
 
     summary = {}
     if "summary/vendor" in f:
@@ -316,8 +304,8 @@ def _read_run(f: h5py.File, path: str, run_index: Optional[int]) -> RunData:
             if data.shape == (len(vendor_names),):
                 summary[name] = data
     vendor_summary = pd.DataFrame({"vendor": vendor_names, "kind": vendors["kind"].tolist()})
-    for name in list(VENDOR_SUMMARY) + sorted(n for n in summary if n not in VENDOR_SUMMARY):
-        vendor_summary[name] = summary.get(name, np.full(len(vendor_names), np.nan))
+    for name, values in summary.items():
+        vendor_summary[name] = values
     if "exit_turn" in summary:
         vendor_summary["exit_turn"] = vendor_summary["exit_turn"].astype(int)
         vendor_summary = vendor_summary[vendor_summary["exit_turn"] != EXIT_ABSENT]
@@ -535,9 +523,8 @@ def _sweep_vendor_summary(runs: pd.DataFrame, vendors: pd.DataFrame,
         "vendor": np.tile(vendors["name"].to_numpy(dtype=object), n_runs),
         "kind": np.tile(vendors["kind"].to_numpy(dtype=object), n_runs),
     }
-    for name in list(VENDOR_SUMMARY) + sorted(n for n in arrays if n not in VENDOR_SUMMARY):
-        frame[name] = (arrays[name].reshape(-1) if name in arrays
-                       else np.full(n_runs * n_vendors, np.nan))
+    for name, values in arrays.items():
+        frame[name] = values.reshape(-1)
     df = pd.DataFrame(frame)
     df["_row"] = row
     keep = runs["status"].to_numpy()[row] == STATUS_OK

@@ -48,6 +48,7 @@ const char* const kUsageText =
     "  report IN.h5 -o DIR              plots and an HTML page\n"
     "  list-strategies                  pricing strategies with their parameters\n"
     "  list-keys [--markdown]           every scenario key: type, default, allowed values, unit, meaning\n"
+    "  list-series [--markdown]         every output series and summary: dimensions, units, meaning\n"
     "  version\n"
     "\n"
     "Exit status: 0 ok, 1 run-time failure, 2 bad input or usage.\n";
@@ -260,6 +261,7 @@ int dispatch(int argc, char** argv) {
     if (cmd == "report") return cmd_report(args, argv[0]);
     if (cmd == "list-strategies") return cmd_list_strategies();
     if (cmd == "list-keys") return cli::list_keys(args);
+    if (cmd == "list-series") return cli::list_series(args);
     if (cmd == "version" || cmd == "--version") {
         std::cout << "pricewar " << PRICEWAR_VERSION << "\n";
         return kOk;

@@ -181,7 +181,7 @@ void Simulation::update_costs(int t) {
 void Simulation::set_prices(int t) {
     // Everyone sees the same snapshot of last turn, so moves are simultaneous. totals_ still
     // holds last turn's demand.
-    const auto& vshare = recorder_.record().vendor_series[Recorder::kTokenShare];
+    const auto& vshare = recorder_.record().vendor_series[outputs::vendor_index("token_share")];
     const auto last = static_cast<std::size_t>(t - 1);
     double last_total = 0.0;
     for (std::size_t o = 0; o < offers_.size(); ++o)

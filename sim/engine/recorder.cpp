@@ -8,6 +8,27 @@
 
 namespace pricewar {
 
+std::vector<Table> series_tables(std::span<const outputs::Descriptor> table, const std::string& currency,
+                                 std::size_t rows, std::size_t cols) {
+    std::vector<Table> tables;
+    tables.reserve(table.size());
+    for (const auto& d : table) {
+        Table t(std::string(d.name), outputs::units(d.unit, currency), rows, cols);
+        std::fill(t.values.begin(), t.values.end(), std::numeric_limits<double>::quiet_NaN());
+        tables.push_back(std::move(t));
+    }
+    return tables;
+}
+
+std::vector<Scalar> summary_scalars(std::span<const outputs::Descriptor> table, const std::string& currency) {
+    std::vector<Scalar> scalars;
+    scalars.reserve(table.size());
+    for (const auto& d : table)
+        scalars.push_back(
+            {std::string(d.name), outputs::units(d.unit, currency), std::numeric_limits<double>::quiet_NaN()});
+    return scalars;
+}
+
 Recorder::Recorder(const Scenario& sc) {
     auto& r = record_;
     r.scenario_name = sc.name;
@@ -16,8 +37,6 @@ Recorder::Recorder(const Scenario& sc) {
     r.turns = sc.turns;
     r.turn_days = sc.turn_days;
     r.scenario_toml = sc.source_toml;
-    const std::string money = sc.currency;
-    const std::string money_per_mtok = sc.currency + "/Mtok";
     for (const auto& v : sc.vendors) {
         r.vendor_names.push_back(v.id);
         r.vendor_kinds.push_back(to_string(v.kind));
@@ -29,50 +48,9 @@ Recorder::Recorder(const Scenario& sc) {
     }
     vendors_ = static_cast<int>(sc.vendors.size());
     const auto T = static_cast<std::size_t>(sc.turns);
-    const auto O = r.offer_names.size();
-    const auto V = r.vendor_names.size();
-    r.offer_series = {
-        Table("price", money_per_mtok, T, O),
-        Table("price_in", money_per_mtok, T, O),
-        Table("price_out", money_per_mtok, T, O),
-        Table("unit_cost", money_per_mtok, T, O),
-        Table("tokens", "Mtok/turn", T, O),
-        Table("developers", "developers", T, O),
-        Table("revenue", money + "/turn", T, O),
-        Table("gross_margin", "1", T, O),
-        Table("available", "1", T, O),
-        Table("quality", "1", T, O),
-    };
-    r.vendor_series = {
-        Table("cash", money, T, V),
-        Table("revenue", money + "/turn", T, V),
-        Table("inference_cost", money + "/turn", T, V),
-        Table("gpu_opex", money + "/turn", T, V),
-        Table("fixed_cost", money + "/turn", T, V),
-        Table("capex", money + "/turn", T, V),
-        Table("cross_subsidy", money + "/turn", T, V),
-        Table("funding", money + "/turn", T, V),
-        Table("profit", money + "/turn", T, V),
-        Table("gpus", "GPUs", T, V),
-        Table("capacity", "Mtok/turn", T, V),
-        Table("utilisation", "1", T, V),
-        Table("rationed_share", "1", T, V),
-        Table("alive", "1", T, V),
-        Table("tokens", "Mtok/turn", T, V),
-        Table("developers", "developers", T, V),
-        Table("token_share", "1", T, V),
-    };
-    r.market_series = {
-        Table("total_tokens", "Mtok/turn", T, 1),       Table("total_spend", money + "/turn", T, 1),
-        Table("avg_price", money_per_mtok, T, 1),       Table("hhi", "index 0-10000", T, 1),
-        Table("active_developers", "developers", T, 1), Table("aware_developers", "developers", T, 1),
-        Table("consumer_surplus", "util", T, 1),        Table("outside_share", "1", T, 1),
-        Table("unserved_tokens", "Mtok/turn", T, 1),    Table("outside_tokens", "Mtok/turn", T, 1),
-        Table("switches", "developers", T, 1),          Table("token_price_elasticity", "1", T, 1),
-    };
-    for (auto* group : {&r.offer_series, &r.vendor_series, &r.market_series})
-        for (auto& t : *group)
-            std::fill(t.values.begin(), t.values.end(), std::numeric_limits<double>::quiet_NaN());
+    r.offer_series = series_tables(outputs::offer_series, sc.currency, T, r.offer_names.size());
+    r.vendor_series = series_tables(outputs::vendor_series, sc.currency, T, r.vendor_names.size());
+    r.market_series = series_tables(outputs::market_series, sc.currency, T, 1);
 }
 
 void Recorder::record_turn(int turn, const std::vector<OfferState>& offers, const std::vector<std::uint8_t>& on_sale,
@@ -87,17 +65,18 @@ void Recorder::record_turn(int turn, const std::vector<OfferState>& offers, cons
         const bool sold = on_sale[o] != 0;
         // An offer not on sale this turn has no market price: its prices and margin are NaN
         // (its list price is kept in the engine for a later launch).
-        os[kAvailable].at(t, o) = sold ? 1.0 : 0.0;
-        os[kQuality].at(t, o) = s.quality;
-        os[kPrice].at(t, o) = sold ? s.price : nan;
-        os[kPriceIn].at(t, o) = sold ? s.price_in : nan;
-        os[kPriceOut].at(t, o) = sold ? s.price_out : nan;
-        os[kUnitCost].at(t, o) = s.unit_cost;
-        os[kTokens].at(t, o) = d.served_mtok[o];
-        os[kOfferDevelopers].at(t, o) = d.developers[o];
-        os[kRevenue].at(t, o) = d.spend[o];
+        os[outputs::offer_index("available")].at(t, o) = sold ? 1.0 : 0.0;
+        os[outputs::offer_index("quality")].at(t, o) = s.quality;
+        os[outputs::offer_index("price")].at(t, o) = sold ? s.price : nan;
+        os[outputs::offer_index("price_in")].at(t, o) = sold ? s.price_in : nan;
+        os[outputs::offer_index("price_out")].at(t, o) = sold ? s.price_out : nan;
+        os[outputs::offer_index("unit_cost")].at(t, o) = s.unit_cost;
+        os[outputs::offer_index("tokens")].at(t, o) = d.served_mtok[o];
+        os[outputs::offer_index("developers")].at(t, o) = d.developers[o];
+        os[outputs::offer_index("revenue")].at(t, o) = d.spend[o];
         // Gross margin (p - c) / p is undefined for a free offer: NaN, not 0.
-        os[kGrossMargin].at(t, o) = sold && s.price > 0.0 ? (s.price - s.unit_cost) / s.price : nan;
+        os[outputs::offer_index("gross_margin")].at(t, o) =
+            sold && s.price > 0.0 ? (s.price - s.unit_cost) / s.price : nan;
         total_tokens += d.served_mtok[o];
         total_spend += d.spend[o];
         if (sold) weighted_price += d.served_mtok[o] * s.price;
@@ -108,51 +87,54 @@ void Recorder::record_turn(int turn, const std::vector<OfferState>& offers, cons
     for (std::size_t v = 0; v < vendors.size(); ++v) {
         const auto& s = vendors[v];
         const auto& f = s.flows;
-        vs[kCash].at(t, v) = s.cash;
-        vs[kVendorRevenue].at(t, v) = f.revenue;
-        vs[kInferenceCost].at(t, v) = f.inference_cost;
-        vs[kGpuOpex].at(t, v) = f.gpu_opex;
-        vs[kFixedCost].at(t, v) = f.fixed_cost;
-        vs[kCapex].at(t, v) = f.capex;
-        vs[kCrossSubsidy].at(t, v) = f.cross_subsidy;
-        vs[kFunding].at(t, v) = f.funding;
-        vs[kProfit].at(t, v) = f.profit();
-        vs[kGpus].at(t, v) = s.gpus;
+        vs[outputs::vendor_index("cash")].at(t, v) = s.cash;
+        vs[outputs::vendor_index("revenue")].at(t, v) = f.revenue;
+        vs[outputs::vendor_index("inference_cost")].at(t, v) = f.inference_cost;
+        vs[outputs::vendor_index("gpu_opex")].at(t, v) = f.gpu_opex;
+        vs[outputs::vendor_index("fixed_cost")].at(t, v) = f.fixed_cost;
+        vs[outputs::vendor_index("capex")].at(t, v) = f.capex;
+        vs[outputs::vendor_index("cross_subsidy")].at(t, v) = f.cross_subsidy;
+        vs[outputs::vendor_index("funding")].at(t, v) = f.funding;
+        vs[outputs::vendor_index("profit")].at(t, v) = f.profit();
+        vs[outputs::vendor_index("gpus")].at(t, v) = s.gpus;
         const double cap = capacity_mtok(s, specs[v]);
-        vs[kCapacity].at(t, v) = cap;
+        vs[outputs::vendor_index("capacity")].at(t, v) = cap;
         double served = 0.0;
         for (std::size_t o = 0; o < offers.size(); ++o)
             if (offers[o].vendor == static_cast<int>(v)) served += d.served_mtok[o];
-        vs[kUtilisation].at(t, v) = cap > 0.0 ? served / cap : 0.0;
-        vs[kRationedShare].at(t, v) = d.vendor_requested_mtok[v] > 0.0 ? 1.0 - fraction[v] : 0.0;
-        vs[kAlive].at(t, v) = s.active() ? 1.0 : 0.0;
-        vs[kVendorTokens].at(t, v) = served;
-        vs[kVendorDevelopers].at(t, v) = d.vendor_developers[v];
+        vs[outputs::vendor_index("utilisation")].at(t, v) = cap > 0.0 ? served / cap : 0.0;
+        vs[outputs::vendor_index("rationed_share")].at(t, v) =
+            d.vendor_requested_mtok[v] > 0.0 ? 1.0 - fraction[v] : 0.0;
+        vs[outputs::vendor_index("alive")].at(t, v) = s.active() ? 1.0 : 0.0;
+        vs[outputs::vendor_index("tokens")].at(t, v) = served;
+        vs[outputs::vendor_index("developers")].at(t, v) = d.vendor_developers[v];
         const double share = total_tokens > 0.0 ? served / total_tokens : 0.0;
-        vs[kTokenShare].at(t, v) = share;
+        vs[outputs::vendor_index("token_share")].at(t, v) = share;
         hhi += (100.0 * share) * (100.0 * share);
     }
     auto& ms = record_.market_series;
     const double avg = total_tokens > 0.0 ? weighted_price / total_tokens : std::numeric_limits<double>::quiet_NaN();
-    ms[kTotalTokens].at(t, 0) = total_tokens;
-    ms[kTotalSpend].at(t, 0) = total_spend;
-    ms[kAvgPrice].at(t, 0) = avg;
-    ms[kHhi].at(t, 0) = hhi;
-    ms[kActiveDevelopers].at(t, 0) = d.on_offers + d.outside;
-    ms[kAwareDevelopers].at(t, 0) = d.on_offers + d.outside + d.aware_inactive;
-    ms[kConsumerSurplus].at(t, 0) = d.consumer_surplus;
-    ms[kOutsideShare].at(t, 0) = d.on_offers + d.outside > 0.0 ? d.outside / (d.on_offers + d.outside) : 0.0;
-    ms[kUnservedTokens].at(t, 0) = requested - total_tokens;
-    ms[kOutsideTokens].at(t, 0) = d.outside_mtok;
-    ms[kSwitches].at(t, 0) = d.switches;
+    ms[outputs::market_index("total_tokens")].at(t, 0) = total_tokens;
+    ms[outputs::market_index("total_spend")].at(t, 0) = total_spend;
+    ms[outputs::market_index("avg_price")].at(t, 0) = avg;
+    ms[outputs::market_index("hhi")].at(t, 0) = hhi;
+    ms[outputs::market_index("active_developers")].at(t, 0) = d.on_offers + d.outside;
+    ms[outputs::market_index("aware_developers")].at(t, 0) = d.on_offers + d.outside + d.aware_inactive;
+    ms[outputs::market_index("consumer_surplus")].at(t, 0) = d.consumer_surplus;
+    ms[outputs::market_index("outside_share")].at(t, 0) =
+        d.on_offers + d.outside > 0.0 ? d.outside / (d.on_offers + d.outside) : 0.0;
+    ms[outputs::market_index("unserved_tokens")].at(t, 0) = requested - total_tokens;
+    ms[outputs::market_index("outside_tokens")].at(t, 0) = d.outside_mtok;
+    ms[outputs::market_index("switches")].at(t, 0) = d.switches;
     // Arc elasticity of market tokens with respect to the average price since last turn.
     double elasticity = std::numeric_limits<double>::quiet_NaN();
     if (t > 0) {
-        const double q0 = ms[kTotalTokens].at(t - 1, 0), p0 = ms[kAvgPrice].at(t - 1, 0);
+        const double q0 = ms[outputs::market_index("total_tokens")].at(t - 1, 0),
+                     p0 = ms[outputs::market_index("avg_price")].at(t - 1, 0);
         if (q0 > 0.0 && total_tokens > 0.0 && p0 > 0.0 && avg > 0.0 && std::abs(std::log(avg / p0)) > 1e-12)
             elasticity = std::log(total_tokens / q0) / std::log(avg / p0);
     }
-    ms[kTokenPriceElasticity].at(t, 0) = elasticity;
+    ms[outputs::market_index("token_price_elasticity")].at(t, 0) = elasticity;
 }
 
 void Recorder::finish(int turns_run, const std::vector<VendorState>& vendors) {
@@ -166,7 +148,7 @@ void Recorder::finish(int turns_run, const std::vector<VendorState>& vendors) {
     int startups = 0, startups_alive = 0;
     for (std::size_t v = 0; v < V; ++v) {
         r.exit_turn[v] = vendors[v].exit_turn;
-        r.final_share[v] = turns_run > 0 ? r.vendor_series[kTokenShare].at(last, v) : 0.0;
+        r.final_share[v] = turns_run > 0 ? r.vendor_series[outputs::vendor_index("token_share")].at(last, v) : 0.0;
         r.cumulative_profit[v] = vendors[v].cumulative_profit;
         r.peak_loss[v] = vendors[v].peak_loss;
         if (r.vendor_kinds[v] == "startup") {
@@ -174,32 +156,33 @@ void Recorder::finish(int turns_run, const std::vector<VendorState>& vendors) {
             startups_alive += vendors[v].exit_turn < 0 ? 1 : 0;
         }
     }
-    auto sum = [&](MarketSeries s) {
+    auto sum = [&](std::size_t s) {
         double x = 0.0;
         for (int t = 0; t < turns_run; ++t)
             x += r.market_series[s].at(static_cast<std::size_t>(t), 0);
         return x;
     };
-    auto final_of = [&](MarketSeries s) {
+    auto final_of = [&](std::size_t s) {
         return turns_run > 0 ? r.market_series[s].at(last, 0) : std::numeric_limits<double>::quiet_NaN();
     };
-    const std::string money = r.currency;
-    r.market_summary = {
-        {"final_total_tokens", "Mtok/turn", final_of(kTotalTokens)},
-        {"final_total_spend", money + "/turn", final_of(kTotalSpend)},
-        {"final_avg_price", money + "/Mtok", final_of(kAvgPrice)},
-        {"final_hhi", "index 0-10000", final_of(kHhi)},
-        {"final_active_developers", "developers", final_of(kActiveDevelopers)},
-        {"final_outside_share", "1", final_of(kOutsideShare)},
-        {"cumulative_tokens", "Mtok", sum(kTotalTokens)},
-        {"cumulative_spend", money, sum(kTotalSpend)},
-        {"cumulative_consumer_surplus", "util", sum(kConsumerSurplus)},
-        {"startups", "vendors", static_cast<double>(startups)},
-        {"startups_alive", "vendors", static_cast<double>(startups_alive)},
-        {"startup_survival_share", "1",
-         startups > 0 ? static_cast<double>(startups_alive) / startups : std::numeric_limits<double>::quiet_NaN()},
-        {"turns_run", "turns", static_cast<double>(turns_run)},
-    };
+    using outputs::market_index;
+    using outputs::market_summary_index;
+    r.market_summary = summary_scalars(outputs::market_summary, r.currency);
+    auto& m = r.market_summary;
+    m[market_summary_index("final_total_tokens")].value = final_of(market_index("total_tokens"));
+    m[market_summary_index("final_total_spend")].value = final_of(market_index("total_spend"));
+    m[market_summary_index("final_avg_price")].value = final_of(market_index("avg_price"));
+    m[market_summary_index("final_hhi")].value = final_of(market_index("hhi"));
+    m[market_summary_index("final_active_developers")].value = final_of(market_index("active_developers"));
+    m[market_summary_index("final_outside_share")].value = final_of(market_index("outside_share"));
+    m[market_summary_index("cumulative_tokens")].value = sum(market_index("total_tokens"));
+    m[market_summary_index("cumulative_spend")].value = sum(market_index("total_spend"));
+    m[market_summary_index("cumulative_consumer_surplus")].value = sum(market_index("consumer_surplus"));
+    m[market_summary_index("startups")].value = static_cast<double>(startups);
+    m[market_summary_index("startups_alive")].value = static_cast<double>(startups_alive);
+    m[market_summary_index("startup_survival_share")].value =
+        startups > 0 ? static_cast<double>(startups_alive) / startups : std::numeric_limits<double>::quiet_NaN();
+    m[market_summary_index("turns_run")].value = static_cast<double>(turns_run);
 }
 
 }  // namespace pricewar

@@ -1,18 +1,30 @@
 #pragma once
-// Decides what a run records each turn (docs/model.md, "Market measures"; the names in docs/hdf5-layout.md); sim/output
-// decides how it is written. Tables are allocated once for the whole horizon.
+// Decides what a run records each turn (docs/model.md, "Market measures (per turn)"); sim/output
+// decides how it is written. The tables are those declared in sim/model/series.hpp, in that
+// order, allocated once for the whole horizon; a series is found by name at compile time
+// (outputs::offer_index("price")).
 
 #include <cstdint>
+#include <span>
+#include <string>
 #include <vector>
 
 #include "agents/demand_model.hpp"
 #include "agents/vendor.hpp"
 #include "sim/model/run_record.hpp"
 #include "sim/model/scenario.hpp"
+#include "sim/model/series.hpp"
 
 namespace pricewar {
 
 struct OfferState;
+
+// One [rows x cols] table per descriptor, in the descriptors' order, NaN-filled, with units
+// resolved in `currency`.
+std::vector<Table> series_tables(std::span<const outputs::Descriptor> table, const std::string& currency,
+                                 std::size_t rows, std::size_t cols);
+// One scalar per descriptor, in order, value NaN until set.
+std::vector<Scalar> summary_scalars(std::span<const outputs::Descriptor> table, const std::string& currency);
 
 class Recorder {
 public:
@@ -31,58 +43,11 @@ public:
     RunRecord take() { return std::move(record_); }
     // History [turn, offer] read by pricing strategies: blended price (NaN while not on sale),
     // on sale (1/0) and quality.
-    [[nodiscard]] const Table& price_history() const { return record_.offer_series[kPrice]; }
-    [[nodiscard]] const Table& available_history() const { return record_.offer_series[kAvailable]; }
-    [[nodiscard]] const Table& quality_history() const { return record_.offer_series[kQuality]; }
-
-    enum OfferSeries {
-        kPrice,
-        kPriceIn,
-        kPriceOut,
-        kUnitCost,
-        kTokens,
-        kOfferDevelopers,
-        kRevenue,
-        kGrossMargin,
-        kAvailable,
-        kQuality,
-        kOfferCount
-    };
-    enum VendorSeries {
-        kCash,
-        kVendorRevenue,
-        kInferenceCost,
-        kGpuOpex,
-        kFixedCost,
-        kCapex,
-        kCrossSubsidy,
-        kFunding,
-        kProfit,
-        kGpus,
-        kCapacity,
-        kUtilisation,
-        kRationedShare,
-        kAlive,
-        kVendorTokens,
-        kVendorDevelopers,
-        kTokenShare,
-        kVendorCount
-    };
-    enum MarketSeries {
-        kTotalTokens,
-        kTotalSpend,
-        kAvgPrice,
-        kHhi,
-        kActiveDevelopers,
-        kAwareDevelopers,
-        kConsumerSurplus,
-        kOutsideShare,
-        kUnservedTokens,
-        kOutsideTokens,
-        kSwitches,
-        kTokenPriceElasticity,
-        kMarketCount
-    };
+    [[nodiscard]] const Table& price_history() const { return record_.offer_series[outputs::offer_index("price")]; }
+    [[nodiscard]] const Table& available_history() const {
+        return record_.offer_series[outputs::offer_index("available")];
+    }
+    [[nodiscard]] const Table& quality_history() const { return record_.offer_series[outputs::offer_index("quality")]; }
 
 private:
     RunRecord record_;

@@ -91,16 +91,10 @@ learning::QLearningConfig repeated_game_config(const Scenario& sc) {
 }
 
 std::vector<Scalar> repeated_game_summary_schema(const Scenario& sc) {
-    return {
-        {"profit_gain", "1", 0},  // mean over firms of (profit - Nash) / (monopoly - Nash)
-        {"industry_profit_gain", "1", 0},
-        {"converged", "1", 0},
-        {"convergence_period", "periods", 0},
-        {"cycle_length", "periods", 0},
-        {"mean_cycle_price", sc.currency + "/Mtok", 0},
-        {"nash_profit", sc.currency + "/period", 0},
-        {"monopoly_profit", sc.currency + "/period", 0},
-    };
+    auto scalars = summary_scalars(outputs::repeated_game_summary, sc.currency);
+    for (auto& s : scalars)
+        s.value = 0.0;
+    return scalars;
 }
 
 RunRecord run_repeated_game(const Scenario& scenario, std::uint64_t seed) {
@@ -122,16 +116,16 @@ RunRecord run_repeated_game(const Scenario& scenario, std::uint64_t seed) {
         const auto shares = learning::shares(cfg.market, price);
         for (std::size_t i = 0; i < n; ++i) {
             const double mass = static_cast<double>(sc.developers.count) * sc.developers.weight;
-            r.offer_series[Recorder::kPrice].at(t, i) = price[i];
-            r.offer_series[Recorder::kPriceIn].at(t, i) = price[i];
-            r.offer_series[Recorder::kPriceOut].at(t, i) = price[i];
-            r.offer_series[Recorder::kUnitCost].at(t, i) = cfg.market.cost[i];
-            r.offer_series[Recorder::kTokens].at(t, i) = mass * shares[i];
-            r.offer_series[Recorder::kOfferDevelopers].at(t, i) = mass * shares[i];
-            r.offer_series[Recorder::kRevenue].at(t, i) = mass * shares[i] * price[i];
-            r.offer_series[Recorder::kGrossMargin].at(t, i) = (price[i] - cfg.market.cost[i]) / price[i];
-            r.offer_series[Recorder::kAvailable].at(t, i) = 1.0;
-            r.offer_series[Recorder::kQuality].at(t, i) = offer_quality[i];
+            r.offer_series[outputs::offer_index("price")].at(t, i) = price[i];
+            r.offer_series[outputs::offer_index("price_in")].at(t, i) = price[i];
+            r.offer_series[outputs::offer_index("price_out")].at(t, i) = price[i];
+            r.offer_series[outputs::offer_index("unit_cost")].at(t, i) = cfg.market.cost[i];
+            r.offer_series[outputs::offer_index("tokens")].at(t, i) = mass * shares[i];
+            r.offer_series[outputs::offer_index("developers")].at(t, i) = mass * shares[i];
+            r.offer_series[outputs::offer_index("revenue")].at(t, i) = mass * shares[i] * price[i];
+            r.offer_series[outputs::offer_index("gross_margin")].at(t, i) = (price[i] - cfg.market.cost[i]) / price[i];
+            r.offer_series[outputs::offer_index("available")].at(t, i) = 1.0;
+            r.offer_series[outputs::offer_index("quality")].at(t, i) = offer_quality[i];
         }
     }
     const std::size_t V = sc.vendors.size();
@@ -140,7 +134,7 @@ RunRecord run_repeated_game(const Scenario& scenario, std::uint64_t seed) {
     r.cumulative_profit.assign(V, 0.0);
     r.peak_loss.assign(V, 0.0);
     // Per vendor: mean profit per period and mean token share over the limit cycle.
-    const auto& tokens = r.offer_series[Recorder::kTokens];
+    const auto& tokens = r.offer_series[outputs::offer_index("tokens")];
     double all_tokens = 0.0;
     for (const double x : tokens.values)
         all_tokens += x;
@@ -151,23 +145,23 @@ RunRecord run_repeated_game(const Scenario& scenario, std::uint64_t seed) {
             for (std::size_t t = 0; t < tokens.rows; ++t)
                 r.final_share[v] += all_tokens > 0.0 ? tokens.at(t, i) / all_tokens : 0.0;
         }
-    r.market_summary = repeated_game_summary_schema(sc);
     const double mean_price = [&] {
         double total = 0;
         for (const double p : result.cycle_prices_mean)
             total += p;
         return total / static_cast<double>(n);
     }();
-    const double values[] = {result.profit_gain,
-                             result.industry_profit_gain,
-                             result.converged ? 1.0 : 0.0,
-                             static_cast<double>(result.periods),
-                             static_cast<double>(result.limit_cycle.size()),
-                             mean_price,
-                             result.nash_profit,
-                             result.monopoly_profit};
-    for (std::size_t k = 0; k < r.market_summary.size(); ++k)
-        r.market_summary[k].value = values[k];
+    using outputs::repeated_game_summary_index;
+    r.market_summary = summary_scalars(outputs::repeated_game_summary, sc.currency);
+    auto& m = r.market_summary;
+    m[repeated_game_summary_index("profit_gain")].value = result.profit_gain;
+    m[repeated_game_summary_index("industry_profit_gain")].value = result.industry_profit_gain;
+    m[repeated_game_summary_index("converged")].value = result.converged ? 1.0 : 0.0;
+    m[repeated_game_summary_index("convergence_period")].value = static_cast<double>(result.periods);
+    m[repeated_game_summary_index("cycle_length")].value = static_cast<double>(result.limit_cycle.size());
+    m[repeated_game_summary_index("mean_cycle_price")].value = mean_price;
+    m[repeated_game_summary_index("nash_profit")].value = result.nash_profit;
+    m[repeated_game_summary_index("monopoly_profit")].value = result.monopoly_profit;
     return r;
 }
 

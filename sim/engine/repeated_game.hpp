@@ -2,7 +2,8 @@
 // Repeated logit pricing games: a scenario in which every offer is priced by `q_learning`
 // is the algorithmic-pricing experiment of Calvano et al. (2020). One period is one turn;
 // sessions run for millions of periods, so they are executed by the dedicated learning
-// kernel (agents/learning) rather than the market turn loop. docs/model.md, "Repeated pricing games".
+// kernel (agents/learning) rather than the market turn loop. docs/model.md, "Repeated
+// pricing games (Q-learning)".
 
 #include <string>
 

@@ -32,8 +32,10 @@ enum class Stream : std::uint64_t {
     strategy_base = 1000,  // + flattened offer index
 };
 
-// xoshiro256++: small, fast, good statistical quality; satisfies UniformRandomBitGenerator
-// so Boost.Random distributions accept it.
+// xoshiro256++ (Blackman & Vigna 2018): small, fast, good statistical quality; the one
+// generator of the project (the market and the Q-learning kernel alike). Satisfies
+// UniformRandomBitGenerator so Boost.Random distributions accept it. Integer arithmetic
+// only: the same draws on every platform and compiler.
 class Rng {
 public:
     using result_type = std::uint64_t;
@@ -72,6 +74,17 @@ public:
     double uniform_open() { return (static_cast<double>((*this)() >> 11) + 0.5) * 0x1.0p-53; }
     // Standard Gumbel draw.
     double gumbel() { return -std::log(-std::log(uniform_open())); }
+    // Uniform integer in [0, n), 1 <= n < 2^32, without modulo bias (Lemire's
+    // multiply-and-reject on the top 32 bits of a draw).
+    std::uint32_t below(std::uint32_t n) {
+        std::uint64_t product = ((*this)() >> 32) * n;
+        if (static_cast<std::uint32_t>(product) < n) {
+            const std::uint32_t threshold = (0U - n) % n;
+            while (static_cast<std::uint32_t>(product) < threshold)
+                product = ((*this)() >> 32) * n;
+        }
+        return static_cast<std::uint32_t>(product >> 32);
+    }
 
 private:
     static constexpr std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }

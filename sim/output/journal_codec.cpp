@@ -12,28 +12,11 @@
 #include <optional>
 
 #include <fmt/format.h>
+#include <zlib.h>
 
 namespace pricewar::journal {
 
 namespace {
-
-using Tables = std::array<std::array<std::uint32_t, 256>, 8>;
-
-constexpr Tables make_crc_tables() {
-    Tables t{};
-    for (std::uint32_t i = 0; i < 256; ++i) {
-        std::uint32_t c = i;
-        for (int k = 0; k < 8; ++k)
-            c = (c & 1U) != 0 ? 0xEDB88320U ^ (c >> 1) : c >> 1;
-        t[0][i] = c;
-    }
-    for (std::size_t i = 0; i < 256; ++i)
-        for (std::size_t s = 1; s < 8; ++s)
-            t[s][i] = (t[s - 1][i] >> 8) ^ t[0][t[s - 1][i] & 0xFFU];
-    return t;
-}
-
-constexpr Tables crc_tables = make_crc_tables();
 
 std::uint32_t load32(const std::byte* p) {
     return static_cast<std::uint32_t>(p[0]) | (static_cast<std::uint32_t>(p[1]) << 8) |
@@ -238,21 +221,8 @@ std::optional<std::uint64_t> find_intact_after(int fd, const std::string& path, 
 }  // namespace
 
 std::uint32_t crc32(std::span<const std::byte> data, std::uint32_t crc) {
-    const auto& t = crc_tables;
-    crc = ~crc;
-    const std::byte* p = data.data();
-    std::size_t n = data.size();
-    while (n >= 8) {
-        const std::uint32_t one = crc ^ load32(p);
-        const std::uint32_t two = load32(p + 4);
-        crc = t[7][one & 0xFFU] ^ t[6][(one >> 8) & 0xFFU] ^ t[5][(one >> 16) & 0xFFU] ^ t[4][one >> 24] ^
-              t[3][two & 0xFFU] ^ t[2][(two >> 8) & 0xFFU] ^ t[1][(two >> 16) & 0xFFU] ^ t[0][two >> 24];
-        p += 8;
-        n -= 8;
-    }
-    for (; n > 0; --n, ++p)
-        crc = (crc >> 8) ^ t[0][(crc ^ static_cast<std::uint32_t>(*p)) & 0xFFU];
-    return ~crc;
+    return static_cast<std::uint32_t>(
+        ::crc32_z(crc, reinterpret_cast<const Bytef*>(data.data()), static_cast<z_size_t>(data.size())));
 }
 
 std::vector<std::byte> encode_header(const SweepHeader& h) {

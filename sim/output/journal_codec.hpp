@@ -3,7 +3,7 @@
 //
 //   file   := magic(8 bytes "PWJRNL\0\1") record*
 //   record := "PWRC" length(u32 LE) crc32(u32 LE) payload(length bytes)
-// crc32 (IEEE 802.3, as zlib) covers the 4 length bytes and the payload. The first record's
+// crc32 (zlib's, IEEE 802.3) covers the 4 length bytes and the payload. The first record's
 // payload is the header ('H'), every later one a run row ('R'). All integers little-endian.
 
 #include "sim/output/sweep_file.hpp"
@@ -26,6 +26,7 @@ inline constexpr std::size_t frame_bytes = 12;  // magic + length + crc
 inline constexpr std::uint32_t max_payload_bytes = std::uint32_t{1} << 30;
 inline constexpr std::uint32_t format_version = 1;
 
+// zlib's CRC-32 of `data`, continuing from `crc` (0 to start).
 std::uint32_t crc32(std::span<const std::byte> data, std::uint32_t crc = 0);
 
 // A payload whose checksum holds but whose contents cannot be decoded.

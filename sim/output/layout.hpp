@@ -1,6 +1,8 @@
 #pragma once
 // Names and fixed units shared by the run and sweep layouts (docs/hdf5-layout.md). Internal.
 
+#include "sim/model/series.hpp"
+
 #include <hdf5.h>
 
 #include <string>
@@ -11,13 +13,16 @@ inline constexpr const char* run_format = "pricewar-run";
 inline constexpr const char* sweep_format = "pricewar-sweep";
 
 inline constexpr const char* turn_units = "turn";
-inline constexpr const char* share_units = "1";
 inline constexpr const char* seconds_units = "s";
 
-inline constexpr const char* run_exit_turn_description =
-    "turn at which the vendor exited; -1: alive at the horizon (censored)";
-inline constexpr const char* sweep_exit_turn_description =
-    "turn at which the vendor exited; -1: alive at the horizon (censored); -2: vendor not in this run";
+// The `description` attribute of /summary/vendor/exit_turn: the declared description, plus
+// the code of a vendor absent from a run in sweep files.
+inline std::string run_exit_turn_description() {
+    return std::string(outputs::vendor_summary[outputs::vendor_summary_index("exit_turn")].description);
+}
+inline std::string sweep_exit_turn_description() {
+    return run_exit_turn_description() + "; -2: vendor not in this run";
+}
 
 // Units attribute value: an empty unit means a dimensionless number.
 inline std::string units_or_one(const std::string& units) {

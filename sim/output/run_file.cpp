@@ -1,5 +1,6 @@
 #include "sim/output/run_file.hpp"
 
+#include "sim/model/series.hpp"
 #include "sim/output/file_util.hpp"
 #include "sim/output/h5.hpp"
 #include "sim/output/layout.hpp"
@@ -83,6 +84,14 @@ void write_tables(h5::Templates& templates, hid_t group, const std::vector<Table
     }
 }
 
+// /summary/vendor/<name>: name and units from the declaration (sim/model/series.hpp).
+template <class T>
+void write_summary(h5::Templates& templates, hid_t group, std::size_t index, const std::vector<hsize_t>& dims,
+                   std::span<const T> values, const std::string& currency) {
+    const auto& d = outputs::vendor_summary[index];
+    h5::write_dataset<T>(templates, group, std::string(d.name), dims, values, outputs::units(d.unit, currency));
+}
+
 void write_contents(hid_t file, const RunRecord& r, const std::string& version) {
     // One set of creation lists and types for the whole file (see h5::Templates).
     h5::Templates tpl;
@@ -125,14 +134,18 @@ void write_contents(hid_t file, const RunRecord& r, const std::string& version) 
         Handle vendor = h5::create_group(tpl, summary.get(), "vendor");
         const std::vector<hsize_t> dims{r.vendor_names.size()};
         const auto exit_turn = convert<std::int32_t>(r.exit_turn);
-        h5::write_dataset<std::int32_t>(tpl, vendor.get(), "exit_turn", dims, exit_turn, layout::turn_units);
+        write_summary<std::int32_t>(tpl, vendor.get(), outputs::vendor_summary_index("exit_turn"), dims, exit_turn,
+                                    r.currency);
         {
-            Handle exit = h5::open_dataset(vendor.get(), "exit_turn");
-            h5::set_attr(tpl, exit.get(), "description", layout::run_exit_turn_description);
+            Handle exit = h5::open_dataset(vendor.get(), std::string(outputs::vendor_summary_name("exit_turn")));
+            h5::set_attr(tpl, exit.get(), "description", layout::run_exit_turn_description());
         }
-        h5::write_dataset<double>(tpl, vendor.get(), "final_share", dims, r.final_share, layout::share_units);
-        h5::write_dataset<double>(tpl, vendor.get(), "cumulative_profit", dims, r.cumulative_profit, r.currency);
-        h5::write_dataset<double>(tpl, vendor.get(), "peak_loss", dims, r.peak_loss, r.currency);
+        write_summary<double>(tpl, vendor.get(), outputs::vendor_summary_index("final_share"), dims, r.final_share,
+                              r.currency);
+        write_summary<double>(tpl, vendor.get(), outputs::vendor_summary_index("cumulative_profit"), dims,
+                              r.cumulative_profit, r.currency);
+        write_summary<double>(tpl, vendor.get(), outputs::vendor_summary_index("peak_loss"), dims, r.peak_loss,
+                              r.currency);
         Handle market = h5::create_group(tpl, summary.get(), "market");
         for (const auto& s : r.market_summary)
             h5::write_dataset<double>(tpl, market.get(), s.name, {}, std::span<const double>(&s.value, 1),
@@ -178,8 +191,8 @@ std::vector<std::string> read_string_column(hid_t group, const char* name) {
 }
 
 template <class T>
-std::vector<T> read_column(hid_t group, const char* name) {
-    Handle dataset = h5::open_dataset(group, name);
+std::vector<T> read_column(hid_t group, std::string_view name) {
+    Handle dataset = h5::open_dataset(group, std::string(name));
     return h5::read_all<T>(dataset.get());
 }
 
@@ -219,10 +232,10 @@ RunRecord read_contents(hid_t file) {
     {
         Handle summary = h5::open_group(file, "summary");
         Handle vendor = h5::open_group(summary.get(), "vendor");
-        r.exit_turn = convert<int>(read_column<std::int32_t>(vendor.get(), "exit_turn"));
-        r.final_share = read_column<double>(vendor.get(), "final_share");
-        r.cumulative_profit = read_column<double>(vendor.get(), "cumulative_profit");
-        r.peak_loss = read_column<double>(vendor.get(), "peak_loss");
+        r.exit_turn = convert<int>(read_column<std::int32_t>(vendor.get(), outputs::vendor_summary_name("exit_turn")));
+        r.final_share = read_column<double>(vendor.get(), outputs::vendor_summary_name("final_share"));
+        r.cumulative_profit = read_column<double>(vendor.get(), outputs::vendor_summary_name("cumulative_profit"));
+        r.peak_loss = read_column<double>(vendor.get(), outputs::vendor_summary_name("peak_loss"));
         Handle market = h5::open_group(summary.get(), "market");
         for (const auto& name : h5::member_names(market.get())) {
             Handle dataset = h5::open_dataset(market.get(), name);

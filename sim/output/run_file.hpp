@@ -1,6 +1,6 @@
 #pragma once
 // One run's HDF5 file (format "pricewar-run"); the layout is documented in
-// docs/hdf5-layout.md and a contract scripts rely on.
+// docs/hdf5-layout.md, the series and summaries are declared in sim/model/series.hpp.
 
 #include "sim/model/run_record.hpp"
 #include "sim/output/file_image.hpp"

@@ -113,10 +113,14 @@ SweepContents read_contents(hid_t file) {
     const auto error = read_string_rows(runs.get(), "error", rows);
     const auto wall = read_rows<double>(runs.get(), "wall_seconds", rows, 1, false);
     Handle vendor = h5::open_group(summary.get(), "vendor");
-    const auto exit_turn = read_rows<std::int32_t>(vendor.get(), "exit_turn", rows, vendors, true);
-    const auto final_share = read_rows<double>(vendor.get(), "final_share", rows, vendors, true);
-    const auto cumulative_profit = read_rows<double>(vendor.get(), "cumulative_profit", rows, vendors, true);
-    const auto peak_loss = read_rows<double>(vendor.get(), "peak_loss", rows, vendors, true);
+    const auto exit_turn = read_rows<std::int32_t>(vendor.get(), std::string(outputs::vendor_summary_name("exit_turn")),
+                                                   rows, vendors, true);
+    const auto final_share =
+        read_rows<double>(vendor.get(), std::string(outputs::vendor_summary_name("final_share")), rows, vendors, true);
+    const auto cumulative_profit = read_rows<double>(
+        vendor.get(), std::string(outputs::vendor_summary_name("cumulative_profit")), rows, vendors, true);
+    const auto peak_loss =
+        read_rows<double>(vendor.get(), std::string(outputs::vendor_summary_name("peak_loss")), rows, vendors, true);
     std::vector<std::vector<double>> market_values;
     for (const auto& name : h.market_summary_names)
         market_values.push_back(read_rows<double>(market.get(), name, rows, 1, false));

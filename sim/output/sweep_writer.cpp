@@ -349,13 +349,20 @@ struct SweepWriter::Impl {
         {
             h5::Handle summary = h5::create_group(file, "summary");
             h5::Handle vendor = h5::create_group(summary.get(), "vendor");
-            h5::Handle exit = matrix(vendor.get(), "exit_turn", h5::Type<std::int32_t>::file(), layout::turn_units);
-            h5::set_attr(exit.get(), "description", layout::sweep_exit_turn_description);
+            // Names and units from the declaration (sim/model/series.hpp).
+            auto summary_matrix = [&](std::size_t index, hid_t type) {
+                const auto& d = outputs::vendor_summary[index];
+                return matrix(vendor.get(), std::string(d.name).c_str(), type, outputs::units(d.unit, h.currency));
+            };
+            h5::Handle exit =
+                summary_matrix(outputs::vendor_summary_index("exit_turn"), h5::Type<std::int32_t>::file());
+            h5::set_attr(exit.get(), "description", layout::sweep_exit_turn_description());
             exit_turn = {std::move(exit), v, true};
-            final_share = {matrix(vendor.get(), "final_share", h5::Type<double>::file(), layout::share_units), v, true};
-            cumulative_profit = {matrix(vendor.get(), "cumulative_profit", h5::Type<double>::file(), h.currency), v,
-                                 true};
-            peak_loss = {matrix(vendor.get(), "peak_loss", h5::Type<double>::file(), h.currency), v, true};
+            final_share = {summary_matrix(outputs::vendor_summary_index("final_share"), h5::Type<double>::file()), v,
+                           true};
+            cumulative_profit = {
+                summary_matrix(outputs::vendor_summary_index("cumulative_profit"), h5::Type<double>::file()), v, true};
+            peak_loss = {summary_matrix(outputs::vendor_summary_index("peak_loss"), h5::Type<double>::file()), v, true};
             h5::Handle market_group_handle = h5::create_group(summary.get(), "market");
             for (std::size_t i = 0; i < h.market_summary_names.size(); ++i)
                 market.emplace_back(column(market_group_handle.get(), h.market_summary_names[i].c_str(),

@@ -4,6 +4,7 @@
 
 #include "sim/engine/engine.hpp"
 #include "sim/model/rng.hpp"
+#include "sim/model/series.hpp"
 #include "tests/fixtures.hpp"
 
 using namespace pricewar;
@@ -58,7 +59,7 @@ TEST_CASE("mean-field mode gives exactly the logit demand of the algorithmic-pri
     auto sc = logit_duopoly(strategy("static"), 3);
     sc.vendors[1].offers[0].price_in = sc.vendors[1].offers[0].price_out = 1.5;
     const auto r = run_scenario(sc, 1);
-    const auto& tokens = r.offer_series[4];
+    const auto& tokens = r.offer_series[outputs::offer_index("tokens")];
     REQUIRE(tokens.name == "tokens");
     CHECK(tokens.at(2, 0) == doctest::Approx(logit_share(1.8, 1.5)).epsilon(1e-12));
     CHECK(tokens.at(2, 1) == doctest::Approx(logit_share(1.5, 1.8)).epsilon(1e-12));
@@ -66,7 +67,7 @@ TEST_CASE("mean-field mode gives exactly the logit demand of the algorithmic-pri
 
 TEST_CASE("best_response converges to the Bertrand-Nash price 1.47293 of the logit duopoly") {
     const auto r = run_scenario(logit_duopoly(strategy("best_response"), 40), 1);
-    const auto& price = r.offer_series[0];
+    const auto& price = r.offer_series[outputs::offer_index("price")];
     MESSAGE("best-response prices at turn 39: " << price.at(39, 0) << ", " << price.at(39, 1));
     CHECK(price.at(39, 0) == doctest::Approx(1.47293).epsilon(1e-4 / 1.47293));
     CHECK(price.at(39, 1) == doctest::Approx(1.47293).epsilon(1e-4 / 1.47293));
@@ -74,7 +75,7 @@ TEST_CASE("best_response converges to the Bertrand-Nash price 1.47293 of the log
 
 TEST_CASE("joint-profit maximisation gives the monopoly price 1.92498") {
     const auto r = run_scenario(logit_duopoly(strategy("best_response", {{"objective", 1}}), 60), 1);
-    const auto& price = r.offer_series[0];
+    const auto& price = r.offer_series[outputs::offer_index("price")];
     MESSAGE("joint-profit prices at turn 59: " << price.at(59, 0) << ", " << price.at(59, 1));
     CHECK(price.at(59, 0) == doctest::Approx(1.92498).epsilon(1e-4 / 1.92498));
     CHECK(price.at(59, 1) == doctest::Approx(1.92498).epsilon(1e-4 / 1.92498));
@@ -97,8 +98,9 @@ TEST_CASE("agent mode converges to mean-field shares as the population grows (er
             const auto ag = run_scenario(make(DemandMode::agent, n), seed);
             for (std::size_t t = 1; t < 12; ++t)
                 for (std::size_t o = 0; o < 2; ++o) {
-                    const double share = ag.offer_series[5].at(t, o) / static_cast<double>(n);
-                    const double diff = share - mf.offer_series[5].at(t, o);
+                    const double share =
+                        ag.offer_series[outputs::offer_index("developers")].at(t, o) / static_cast<double>(n);
+                    const double diff = share - mf.offer_series[outputs::offer_index("developers")].at(t, o);
                     sq += diff * diff;
                     ++cells;
                 }

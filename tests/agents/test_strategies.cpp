@@ -7,6 +7,7 @@
 #include "agents/network.hpp"
 #include "agents/strategy.hpp"
 #include "sim/engine/engine.hpp"
+#include "sim/model/series.hpp"
 #include "tests/fixtures.hpp"
 
 using namespace pricewar;
@@ -109,7 +110,7 @@ std::vector<double> own_prices(const Scenario& sc) {
     const auto r = sim.run();
     std::vector<double> out;
     for (std::size_t t = 0; t < static_cast<std::size_t>(sc.turns); ++t)
-        out.push_back(r.offer_series[0].at(t, 1));
+        out.push_back(r.offer_series[outputs::offer_index("price")].at(t, 1));
     return out;
 }
 

@@ -99,6 +99,27 @@ class RunFile(unittest.TestCase):
             f["series/market/hhi"] = data[:, None]
         np.testing.assert_allclose(load_run(path).market["hhi"], data)
 
+    def test_series_names_come_from_the_file(self):
+        # Any table of /series/<group> or /summary/vendor becomes a column, in file order.
+        path = os.path.join(self.tmp.name, "extra.h5")
+        synthetic.write_run(path, turns=30)
+        extra = np.arange(30 * 4, dtype=float).reshape(30, 4)
+        with h5py.File(path, "a") as f:
+            f["series/vendor/made_up_measure"] = extra
+            f["summary/vendor/made_up_total"] = extra[-1]
+            del f["series/market/hhi"]
+            vendor_names = list(f["series/vendor"].keys())
+            market_names = list(f["series/market"].keys())
+        run = load_run(path)
+        self.assertEqual(list(run.vendor_series.columns), ["turn", "vendor", "kind", *vendor_names])
+        self.assertIn("made_up_measure", vendor_names)
+        baichuan = run.vendor_series[run.vendor_series.vendor == "baichuan"]
+        np.testing.assert_allclose(baichuan["made_up_measure"], extra[:, 2])
+        self.assertEqual(list(run.market.columns), market_names)
+        self.assertNotIn("hhi", run.market.columns)
+        summary = run.vendor_summary.set_index("vendor")
+        self.assertEqual(summary.loc["baichuan", "made_up_total"], extra[-1, 2])
+
 
 class SweepFile(unittest.TestCase):
 

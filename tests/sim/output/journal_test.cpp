@@ -1,3 +1,4 @@
+#include "sim/output/journal_codec.hpp"
 #include "sim/output/sweep_file.hpp"
 #include "tests/sim/output/support.hpp"
 
@@ -52,6 +53,37 @@ std::vector<std::size_t> record_offsets(const std::vector<char>& bytes) {
 }
 
 }  // namespace
+
+TEST_CASE("journal: records carry zlib's CRC-32, as the journals written before") {
+    const std::string check = "123456789";
+    const auto bytes = std::as_bytes(std::span(check));
+    CHECK(journal::crc32(bytes) == 0xCBF43926U);  // the IEEE 802.3 check value
+    CHECK(journal::crc32(bytes.subspan(4), journal::crc32(bytes.first(4))) == 0xCBF43926U);  // continued
+    CHECK(journal::crc32({}) == 0U);
+
+    // The frame of this header as the earlier, hand-written CRC computed it.
+    SweepHeader h;
+    h.kind = "sweep";
+    h.pricewar_version = "0.1.0";
+    h.master_seed = 7;
+    h.design = "factorial";
+    h.runs_planned = 2;
+    h.turns = 3;
+    h.vendor_names = {"a"};
+    h.vendor_kinds = {"startup"};
+    h.parameters = {"market.x"};
+    h.market_summary_names = {"final_hhi"};
+    h.market_summary_units = {"index 0-10000"};
+    const auto record = journal::frame(journal::encode_header(h));
+    REQUIRE(record.size() == 226);
+    const std::vector<std::uint8_t> expected_frame{0x50, 0x57, 0x52, 0x43, 0xd6, 0x00,
+                                                   0x00, 0x00, 0x2e, 0x45, 0x4c, 0x3a};
+    for (std::size_t i = 0; i < expected_frame.size(); ++i) {
+        CAPTURE(i);
+        CHECK(static_cast<std::uint8_t>(record[i]) == expected_frame[i]);
+    }
+    CHECK(journal::decode_header(std::span(record).subspan(journal::frame_bytes)) == h);
+}
 
 TEST_CASE("journal: resume after a torn last record keeps the intact records") {
     ScratchDir dir;
