@@ -311,14 +311,39 @@ void Output::abandon() noexcept {
     journal_.reset();
 }
 
-// Mean, standard error, sd and range of each market summary over the successful runs.
-void print_statistics(std::FILE* out, const SweepStatistics& stats) {
-    if (stats.ok == 0 || stats.market.empty()) return;
+// Mean, standard error, sd and range of each market summary over the successful runs, then
+// which startups survived to the horizon; for a batch of several scenarios, the same per
+// scenario (pooling scenarios answers no question an analyst asks).
+void print_market(std::FILE* out, const std::vector<SummaryStatistic>& market, std::int64_t ok) {
+    if (ok == 0 || market.empty()) return;
     std::fprintf(out, "%-28s %14s %12s %12s %12s %12s  %s (over %lld successful runs)\n", "market summary", "mean",
-                 "std. error", "sd", "min", "max", "units", static_cast<long long>(stats.ok));
-    for (const auto& s : stats.market)
+                 "std. error", "sd", "min", "max", "units", static_cast<long long>(ok));
+    for (const auto& s : market)
         std::fprintf(out, "%-28s %14.6g %12.4g %12.4g %12.6g %12.6g  %s\n", s.name.c_str(), s.mean, s.se, s.sd, s.min,
                      s.max, s.units.c_str());
+}
+
+void print_startups(std::FILE* out, const std::vector<StartupSurvival>& startups) {
+    if (startups.empty()) return;
+    std::string line = "startups alive at the horizon:";
+    for (const auto& s : startups)
+        line += fmt::format(" {} {}/{} ({:.0f}%)", s.vendor, s.alive, s.runs,
+                            100.0 * static_cast<double>(s.alive) / static_cast<double>(s.runs));
+    std::fprintf(out, "%s\n", line.c_str());
+}
+
+void print_statistics(std::FILE* out, const SweepStatistics& stats) {
+    if (stats.ok == 0) return;
+    if (stats.scenarios.empty()) {
+        print_market(out, stats.market, stats.ok);
+        print_startups(out, stats.startups);
+        return;
+    }
+    for (const auto& sc : stats.scenarios) {
+        std::fprintf(out, "\nscenario '%s'\n", sc.scenario.c_str());
+        print_market(out, sc.market, sc.ok);
+        print_startups(out, sc.startups);
+    }
 }
 
 int Output::finish(bool interrupted) {

@@ -3,6 +3,8 @@
 
 #include <doctest/doctest.h>
 
+#include "sim/output/sweep_statistics.hpp"
+
 #include <cmath>
 #include <filesystem>
 
@@ -263,6 +265,35 @@ TEST_CASE("a batch: scenario x replicate, scenario slowest, seeds from the maste
     }
     // Replicates differ: their seeds do.
     CHECK(c.rows[0].market_summary != c.rows[1].market_summary);
+
+    SUBCASE("statistics are given per scenario, with the survival of each startup") {
+        const SweepStatistics stats = sweep_statistics(b.out);
+        CHECK(stats.ok == 6);
+        REQUIRE(stats.scenarios.size() == 2);
+        CHECK(stats.scenarios[0].scenario == "alpha");
+        CHECK(stats.scenarios[1].scenario == "beta");
+        for (const auto& sc : stats.scenarios) {
+            CHECK(sc.ok == 3);
+            REQUIRE(sc.market.size() == stats.market.size());
+            REQUIRE(sc.startups.size() == stats.startups.size());
+            for (std::size_t k = 0; k < sc.startups.size(); ++k)
+                CHECK(sc.startups[k].runs == 3);
+        }
+        // Counts add up over the scenarios, vendor by vendor, and match the per-run exit turns.
+        REQUIRE(!stats.startups.empty());
+        for (std::size_t k = 0; k < stats.startups.size(); ++k) {
+            CHECK(stats.startups[k].runs == 6);
+            CHECK(stats.startups[k].alive ==
+                  stats.scenarios[0].startups[k].alive + stats.scenarios[1].startups[k].alive);
+        }
+        const auto vendor =
+            std::find(c.header.vendor_names.begin(), c.header.vendor_names.end(), stats.startups.front().vendor) -
+            c.header.vendor_names.begin();
+        std::int64_t alive = 0;
+        for (const auto& row : c.rows)
+            alive += row.exit_turn.at(static_cast<std::size_t>(vendor)) == -1 ? 1 : 0;
+        CHECK(stats.startups.front().alive == alive);
+    }
 
     SUBCASE("--seed sets the master seed; --jobs does not change results") {
         BatchOptions s = b;
