@@ -11,23 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "tests/scratch.hpp"
+
 namespace pricewar::test {
-
-// A fresh folder under the system temporary folder, removed with everything in it.
-class ScratchDir {
-public:
-    ScratchDir();
-    ~ScratchDir();
-    ScratchDir(const ScratchDir&) = delete;
-    ScratchDir& operator=(const ScratchDir&) = delete;
-    [[nodiscard]] std::string file(const std::string& name) const { return (path_ / name).string(); }
-    [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-    // Names of the entries in the folder, sorted.
-    [[nodiscard]] std::vector<std::string> entries() const;
-
-private:
-    std::filesystem::path path_;
-};
 
 // A run with `vendors` vendors, two offers each, `turns` turns and some events.
 RunRecord make_record(std::uint64_t seed, std::size_t vendors = 3, int turns = 12);

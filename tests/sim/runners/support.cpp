@@ -20,17 +20,6 @@ namespace pricewar::test {
 
 namespace fs = std::filesystem;
 
-ScratchDir::ScratchDir() {
-    std::string pattern = (fs::temp_directory_path() / "pricewar-runners-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-}
-
-ScratchDir::~ScratchDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-}
-
 std::string source_path(const std::string& relative) {
     return (fs::path(PRICEWAR_SOURCE_DIR) / relative).string();
 }

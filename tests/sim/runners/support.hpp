@@ -9,21 +9,9 @@
 
 #include "sim/output/sweep_file.hpp"
 
+#include "tests/scratch.hpp"
+
 namespace pricewar::test {
-
-// A fresh folder under the system temporary folder, removed with everything in it.
-class ScratchDir {
-public:
-    ScratchDir();
-    ~ScratchDir();
-    ScratchDir(const ScratchDir&) = delete;
-    ScratchDir& operator=(const ScratchDir&) = delete;
-    [[nodiscard]] std::string file(const std::string& name) const { return (path_ / name).string(); }
-    [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-
-private:
-    std::filesystem::path path_;
-};
 
 // A path inside the source tree.
 std::string source_path(const std::string& relative);

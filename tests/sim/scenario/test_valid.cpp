@@ -11,6 +11,7 @@
 #include "helpers.hpp"
 #include "sim/model/events.hpp"
 #include "sim/scenario/schema.hpp"
+#include "tests/scratch.hpp"
 
 using namespace pricewar;
 using pricewar::test::check_equal;
@@ -438,7 +439,8 @@ TEST_CASE("seeds") {
 }
 
 TEST_CASE("load_scenario reads a file") {
-    const auto path = std::filesystem::temp_directory_path() / "pricewar_test_scenario_load.toml";
+    const test::ScratchDir dir;
+    const std::filesystem::path path = dir.file("scenario.toml");
     {
         std::ofstream out(path);
         out << kMinimal;
@@ -447,7 +449,6 @@ TEST_CASE("load_scenario reads a file") {
     CHECK(s.developers.count == 7);
     CHECK(s.source_path == path.string());
     CHECK(check_numeric_path(path.string(), "vendors.alpha.cash").empty());
-    std::filesystem::remove(path);
 }
 
 TEST_CASE("check_numeric_path") {
