@@ -1,5 +1,7 @@
 #include "sim/output/h5.hpp"
 
+#include <hdf5_hl.h>
+
 #include <algorithm>
 #include <cstring>
 #include <functional>
@@ -309,9 +311,26 @@ std::vector<std::string> member_names(hid_t group) {
         std::string name(static_cast<std::size_t>(length), '\0');
         if (H5Lget_name_by_idx(group, ".", index, H5_ITER_INC, i, name.data(), name.size() + 1, H5P_DEFAULT) < 0)
             fail_on(group, "cannot list group");
+        Handle member(H5Oopen(group, name.c_str(), H5P_DEFAULT));
+        if (!member.valid()) fail_on(group, "cannot open", "'" + name + "' in");
+        if (H5Iget_type(member.get()) == H5I_DATASET && is_scale(member.get())) continue;
         names.push_back(std::move(name));
     }
     return names;
+}
+
+void set_scale(hid_t scale, const std::string& name) {
+    check_status(H5DSset_scale(scale, name.c_str()), "cannot make dimension scale '" + name + "'");
+}
+
+void attach_scale(hid_t dataset, hid_t scale, unsigned axis) {
+    check_status(H5DSattach_scale(dataset, scale, axis), "cannot attach a dimension scale");
+}
+
+bool is_scale(hid_t dataset) {
+    const htri_t scale = H5DSis_scale(dataset);
+    if (scale < 0) fail("cannot tell whether a dataset is a dimension scale");
+    return scale > 0;
 }
 
 bool has_attr(hid_t obj, const std::string& name) {

@@ -177,8 +177,15 @@ inline Handle create_group(hid_t loc, const std::string& name) {
 }
 Handle open_group(hid_t loc, const std::string& name);
 bool has_link(hid_t loc, const std::string& name);
-// Member names in creation order where tracked, else in name order.
+// Member names in creation order where tracked, else in name order. Dimension scales (the
+// coordinate datasets `turn`, `vendor`, `offer`, `run`) are left out: callers list the data.
 std::vector<std::string> member_names(hid_t group);
+
+// Dimension scales (HDF5 high-level library, H5DS): `scale` becomes the dimension scale
+// called `name`; attach_scale labels axis `axis` of `dataset` with it.
+void set_scale(hid_t scale, const std::string& name);
+void attach_scale(hid_t dataset, hid_t scale, unsigned axis);
+bool is_scale(hid_t dataset);
 
 // Attributes. The overloads taking Templates reuse its types and dataspaces.
 bool has_attr(hid_t obj, const std::string& name);

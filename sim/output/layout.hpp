@@ -19,6 +19,15 @@ inline constexpr const char* run_exit_turn_description =
 inline constexpr const char* sweep_exit_turn_description =
     "turn at which the vendor exited; -1: alive at the horizon (censored); -2: vendor not in this run";
 
+// Dimension scales: coordinate datasets next to the data they label (docs/hdf5-layout.md),
+// so that netCDF readers (xarray with h5netcdf) see named dimensions and their labels. No
+// series table, summary or design parameter may take one of these names.
+inline constexpr const char* turn_scale = "turn";
+inline constexpr const char* vendor_scale = "vendor";
+inline constexpr const char* offer_scale = "offer";
+inline constexpr const char* run_scale = "run";
+bool is_scale_name(const std::string& name);
+
 // Units attribute value: an empty unit means a dimensionless number.
 inline std::string units_or_one(const std::string& units) {
     return units.empty() ? "1" : units;

@@ -4,6 +4,7 @@
 #include "sim/output/h5.hpp"
 #include "sim/output/layout.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <set>
 #include <sstream>
@@ -76,10 +77,45 @@ std::vector<To> convert(const std::vector<From>& values) {
     return std::vector<To>(values.begin(), values.end());
 }
 
-void write_tables(h5::Templates& templates, hid_t group, const std::vector<Table>& tables, bool market) {
+// The `turn` dimension scale of a series group: 0 .. turns-1, with the days per turn and, when
+// the scenario has one, the date of turn 0.
+Handle write_turn_scale(h5::Templates& tpl, hid_t group, const RunRecord& r, std::size_t rows) {
+    std::vector<std::int32_t> turn(rows);
+    for (std::size_t i = 0; i < rows; ++i)
+        turn[i] = static_cast<std::int32_t>(i);
+    h5::write_dataset<std::int32_t>(tpl, group, layout::turn_scale, {rows}, turn, "");
+    Handle scale = h5::open_dataset(group, layout::turn_scale);
+    h5::set_scale(scale.get(), layout::turn_scale);
+    h5::set_attr<double>(tpl, scale.get(), "turn_days", r.turn_days);
+    if (!r.start_date.empty()) h5::set_attr(tpl, scale.get(), "start_date", r.start_date);
+    return scale;
+}
+
+Handle write_label_scale(h5::Templates& tpl, hid_t group, const char* name, const std::vector<std::string>& labels) {
+    h5::write_string_dataset(tpl, group, name, labels);
+    Handle scale = h5::open_dataset(group, name);
+    h5::set_scale(scale.get(), name);
+    return scale;
+}
+
+// Writes the tables of one series group, then its scales (`turn`, and `label` over the
+// columns unless market), attached to every table.
+void write_tables(h5::Templates& templates, hid_t group, const std::vector<Table>& tables, const RunRecord& r,
+                  const char* label, const std::vector<std::string>* labels) {
+    const bool market = labels == nullptr;
+    std::size_t rows = static_cast<std::size_t>(std::max(0, r.turns));
     for (const auto& t : tables) {
         const std::vector<hsize_t> dims = market ? std::vector<hsize_t>{t.rows} : std::vector<hsize_t>{t.rows, t.cols};
         h5::write_dataset<double>(templates, group, t.name, dims, t.values, layout::units_or_one(t.units));
+        rows = t.rows;
+    }
+    Handle turn = write_turn_scale(templates, group, r, rows);
+    Handle columns;
+    if (!market) columns = write_label_scale(templates, group, label, *labels);
+    for (const auto& t : tables) {
+        Handle dataset = h5::open_dataset(group, t.name);
+        h5::attach_scale(dataset.get(), turn.get(), 0);
+        if (!market) h5::attach_scale(dataset.get(), columns.get(), 1);
     }
 }
 
@@ -94,6 +130,7 @@ void write_contents(hid_t file, const RunRecord& r, const std::string& version) 
     h5::set_attr<double>(tpl, file, "turn_days", r.turn_days);
     h5::set_attr(tpl, file, "currency", r.currency);
     h5::set_attr(tpl, file, "scenario_name", r.scenario_name);
+    if (!r.start_date.empty()) h5::set_attr(tpl, file, "start_date", r.start_date);
     {
         Handle scenario = h5::create_group(tpl, file, "scenario");
         h5::set_attr(tpl, scenario.get(), "toml", r.scenario_toml);
@@ -114,11 +151,11 @@ void write_contents(hid_t file, const RunRecord& r, const std::string& version) 
     {
         Handle series = h5::create_group(tpl, file, "series");
         Handle offer = h5::create_group(tpl, series.get(), "offer");
-        write_tables(tpl, offer.get(), r.offer_series, false);
+        write_tables(tpl, offer.get(), r.offer_series, r, layout::offer_scale, &r.offer_names);
         Handle vendor = h5::create_group(tpl, series.get(), "vendor");
-        write_tables(tpl, vendor.get(), r.vendor_series, false);
+        write_tables(tpl, vendor.get(), r.vendor_series, r, layout::vendor_scale, &r.vendor_names);
         Handle market = h5::create_group(tpl, series.get(), "market");
-        write_tables(tpl, market.get(), r.market_series, true);
+        write_tables(tpl, market.get(), r.market_series, r, nullptr, nullptr);
     }
     {
         Handle summary = h5::create_group(tpl, file, "summary");
@@ -133,6 +170,11 @@ void write_contents(hid_t file, const RunRecord& r, const std::string& version) 
         h5::write_dataset<double>(tpl, vendor.get(), "final_share", dims, r.final_share, layout::share_units);
         h5::write_dataset<double>(tpl, vendor.get(), "cumulative_profit", dims, r.cumulative_profit, r.currency);
         h5::write_dataset<double>(tpl, vendor.get(), "peak_loss", dims, r.peak_loss, r.currency);
+        Handle names = write_label_scale(tpl, vendor.get(), layout::vendor_scale, r.vendor_names);
+        for (const char* name : {"exit_turn", "final_share", "cumulative_profit", "peak_loss"}) {
+            Handle dataset = h5::open_dataset(vendor.get(), name);
+            h5::attach_scale(dataset.get(), names.get(), 0);
+        }
         Handle market = h5::create_group(tpl, summary.get(), "market");
         for (const auto& s : r.market_summary)
             h5::write_dataset<double>(tpl, market.get(), s.name, {}, std::span<const double>(&s.value, 1),
@@ -191,6 +233,7 @@ RunRecord read_contents(hid_t file) {
     r.turn_days = h5::attr_value<double>(file, "turn_days");
     r.currency = h5::attr_string(file, "currency");
     r.scenario_name = h5::attr_string(file, "scenario_name");
+    if (h5::has_attr(file, "start_date")) r.start_date = h5::attr_string(file, "start_date");
     {
         Handle scenario = h5::open_group(file, "scenario");
         r.scenario_toml = h5::attr_string(scenario.get(), "toml");
