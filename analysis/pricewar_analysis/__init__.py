@@ -6,14 +6,18 @@ Submodules:
     sensitivity  -- survival against swept parameters, Sobol indices
     plots        -- matplotlib figures (Agg canvas, no display needed)
     report       -- command line: python3 -m pricewar_analysis.report IN.h5 -o DIR
+    simulation   -- simulate, simulate_batch: run the model in process (compiled module)
 
 The package imports its submodules lazily so that a missing third-party module
 is reported by the caller that needs it (see report.main).
 """
 
 import importlib
+import os
 
-__version__ = "1.0.0"
+# One version for the program and this package: the file VERSION, which CMake also reads.
+with open(os.path.join(os.path.dirname(__file__), "VERSION"), encoding="utf-8") as _version_file:
+    __version__ = _version_file.read().strip()
 
 _LAZY = {
     "load_run": "io",
@@ -23,6 +27,9 @@ _LAZY = {
     "RunData": "io",
     "SweepData": "io",
     "PricewarFormatError": "io",
+    "simulate": "simulation",
+    "simulate_batch": "simulation",
+    "ScenarioError": "simulation",
     "kaplan_meier": "survival",
     "KaplanMeier": "survival",
     "logrank_test": "survival",
@@ -38,11 +45,12 @@ _LAZY = {
     "wilson_interval": "sensitivity",
 }
 
-__all__ = sorted(_LAZY) + ["io", "survival", "sensitivity", "plots", "report"]
+__all__ = sorted(_LAZY) + ["io", "survival", "sensitivity", "plots", "report", "simulation"]
+_SUBMODULES = ("io", "survival", "sensitivity", "plots", "report", "simulation")
 
 
 def __getattr__(name):
-    if name in ("io", "survival", "sensitivity", "plots", "report"):
+    if name in _SUBMODULES:
         return importlib.import_module(f"{__name__}.{name}")
     module = _LAZY.get(name)
     if module is None:
