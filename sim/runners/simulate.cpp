@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include <fmt/format.h>
+
 #include "sim/engine/engine.hpp"
 #include "sim/engine/repeated_game.hpp"
 #include "sim/scenario/loader.hpp"
@@ -19,6 +21,17 @@ void check_runnable(const Scenario& sc) {
 
 namespace {
 
+// The scenario's top-level `start_date` ("YYYY-MM-DD", a string or a TOML date), read from the
+// resolved TOML so that --set overrides count; empty when it has none.
+std::string start_date_of(const std::string& resolved) {
+    const toml::table table = parse_toml(resolved, "(resolved scenario)");
+    const auto node = table["start_date"];
+    if (const auto text = node.value<std::string>()) return *text;
+    if (const auto date = node.value<toml::date>())
+        return fmt::format("{:04}-{:02}-{:02}", int{date->year}, int{date->month}, int{date->day});
+    return {};
+}
+
 RunRecord simulate(Scenario sc, const SimulateOptions& options) {
     check_runnable(sc);
     if (options.turns) {
@@ -33,6 +46,7 @@ RunRecord simulate(Scenario sc, const SimulateOptions& options) {
     const std::string resolved = resolved_toml(sc);
     RunRecord record = run_scenario(sc, seed);
     record.resolved_toml = resolved;
+    record.start_date = start_date_of(resolved);
     return record;
 }
 
