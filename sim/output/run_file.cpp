@@ -10,6 +10,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -79,44 +80,35 @@ std::vector<To> convert(const std::vector<From>& values) {
 
 // The `turn` dimension scale of a series group: 0 .. turns-1, with the days per turn and, when
 // the scenario has one, the date of turn 0.
-Handle write_turn_scale(h5::Templates& tpl, hid_t group, const RunRecord& r, std::size_t rows) {
+void write_turn_scale(h5::Templates& tpl, hid_t group, const RunRecord& r, std::size_t rows) {
     std::vector<std::int32_t> turn(rows);
     for (std::size_t i = 0; i < rows; ++i)
         turn[i] = static_cast<std::int32_t>(i);
-    h5::write_dataset<std::int32_t>(tpl, group, layout::turn_scale, {rows}, turn, "");
-    Handle scale = h5::open_dataset(group, layout::turn_scale);
-    h5::set_scale(scale.get(), layout::turn_scale);
+    Handle scale = h5::write_dataset<std::int32_t>(tpl, group, layout::turn_scale, {rows}, turn, "");
     h5::set_attr<double>(tpl, scale.get(), "turn_days", r.turn_days);
     if (!r.start_date.empty()) h5::set_attr(tpl, scale.get(), "start_date", r.start_date);
-    return scale;
 }
 
-Handle write_label_scale(h5::Templates& tpl, hid_t group, const char* name, const std::vector<std::string>& labels) {
-    h5::write_string_dataset(tpl, group, name, labels);
-    Handle scale = h5::open_dataset(group, name);
-    h5::set_scale(scale.get(), name);
-    return scale;
-}
-
-// Writes the tables of one series group, then its scales (`turn`, and `label` over the
-// columns unless market), attached to every table.
+// Writes one series group: first its dimension scales (`turn`, and `label` over the columns
+// unless market), then the tables, each labelled with them.
 void write_tables(h5::Templates& templates, hid_t group, const std::vector<Table>& tables, const RunRecord& r,
                   const char* label, const std::vector<std::string>* labels) {
     const bool market = labels == nullptr;
-    std::size_t rows = static_cast<std::size_t>(std::max(0, r.turns));
+    const std::size_t rows = tables.empty() ? static_cast<std::size_t>(std::max(0, r.turns)) : tables.front().rows;
+    write_turn_scale(templates, group, r, rows);
+    std::vector<std::string> scales{layout::turn_scale};
+    if (!market) {
+        h5::write_string_dataset(templates, group, label, *labels);
+        scales.emplace_back(label);
+    }
+    h5::AxisLabels axes(templates, group, std::move(scales));
     for (const auto& t : tables) {
         const std::vector<hsize_t> dims = market ? std::vector<hsize_t>{t.rows} : std::vector<hsize_t>{t.rows, t.cols};
-        h5::write_dataset<double>(templates, group, t.name, dims, t.values, layout::units_or_one(t.units));
-        rows = t.rows;
+        Handle dataset =
+            h5::write_dataset<double>(templates, group, t.name, dims, t.values, layout::units_or_one(t.units));
+        axes.attach(dataset.get(), t.name);
     }
-    Handle turn = write_turn_scale(templates, group, r, rows);
-    Handle columns;
-    if (!market) columns = write_label_scale(templates, group, label, *labels);
-    for (const auto& t : tables) {
-        Handle dataset = h5::open_dataset(group, t.name);
-        h5::attach_scale(dataset.get(), turn.get(), 0);
-        if (!market) h5::attach_scale(dataset.get(), columns.get(), 1);
-    }
+    axes.finish();
 }
 
 void write_contents(hid_t file, const RunRecord& r, const std::string& version) {
@@ -161,20 +153,23 @@ void write_contents(hid_t file, const RunRecord& r, const std::string& version) 
         Handle summary = h5::create_group(tpl, file, "summary");
         Handle vendor = h5::create_group(tpl, summary.get(), "vendor");
         const std::vector<hsize_t> dims{r.vendor_names.size()};
+        h5::write_string_dataset(tpl, vendor.get(), layout::vendor_scale, r.vendor_names);
+        h5::AxisLabels axes(tpl, vendor.get(), {layout::vendor_scale});
         const auto exit_turn = convert<std::int32_t>(r.exit_turn);
-        h5::write_dataset<std::int32_t>(tpl, vendor.get(), "exit_turn", dims, exit_turn, layout::turn_units);
         {
-            Handle exit = h5::open_dataset(vendor.get(), "exit_turn");
+            Handle exit =
+                h5::write_dataset<std::int32_t>(tpl, vendor.get(), "exit_turn", dims, exit_turn, layout::turn_units);
             h5::set_attr(tpl, exit.get(), "description", layout::run_exit_turn_description);
+            axes.attach(exit.get(), "exit_turn");
         }
-        h5::write_dataset<double>(tpl, vendor.get(), "final_share", dims, r.final_share, layout::share_units);
-        h5::write_dataset<double>(tpl, vendor.get(), "cumulative_profit", dims, r.cumulative_profit, r.currency);
-        h5::write_dataset<double>(tpl, vendor.get(), "peak_loss", dims, r.peak_loss, r.currency);
-        Handle names = write_label_scale(tpl, vendor.get(), layout::vendor_scale, r.vendor_names);
-        for (const char* name : {"exit_turn", "final_share", "cumulative_profit", "peak_loss"}) {
-            Handle dataset = h5::open_dataset(vendor.get(), name);
-            h5::attach_scale(dataset.get(), names.get(), 0);
+        for (const auto& [name, values, units] :
+             {std::tuple{"final_share", &r.final_share, std::string(layout::share_units)},
+              std::tuple{"cumulative_profit", &r.cumulative_profit, r.currency},
+              std::tuple{"peak_loss", &r.peak_loss, r.currency}}) {
+            Handle dataset = h5::write_dataset<double>(tpl, vendor.get(), name, dims, *values, units);
+            axes.attach(dataset.get(), name);
         }
+        axes.finish();
         Handle market = h5::create_group(tpl, summary.get(), "market");
         for (const auto& s : r.market_summary)
             h5::write_dataset<double>(tpl, market.get(), s.name, {}, std::span<const double>(&s.value, 1),

@@ -289,36 +289,25 @@ struct SweepWriter::Impl {
     // `turns`), then `labels` (named `label`) on the next axis.
     void add_scales(hid_t file, const char* path, bool turns, const char* label,
                     const std::vector<std::string>* labels) {
+        h5::Templates tpl;
         h5::Handle group = h5::open_group(file, path);
         const auto members = h5::member_names(group.get());
         const hsize_t r = rows;
-        h5::Handle run = h5::create_dataset(group.get(), layout::run_scale, h5::Type<std::int64_t>::file(), {r},
-                                            h5::DatasetOptions{{4096}, false});
-        h5::set_scale(run.get(), layout::run_scale);
-        h5::Handle turn;
+        run_scales.push_back(h5::create_dataset(tpl, group.get(), layout::run_scale, h5::Type<std::int64_t>::file(),
+                                                {r}, h5::DatasetOptions{{4096}, false}));
+        std::vector<std::string> scales{layout::run_scale};
         if (turns) {
             std::vector<std::int32_t> values(static_cast<std::size_t>(header.turns));
             for (std::size_t i = 0; i < values.size(); ++i)
                 values[i] = static_cast<std::int32_t>(i);
-            h5::write_dataset<std::int32_t>(group.get(), layout::turn_scale, {values.size()}, values, "");
-            turn = h5::open_dataset(group.get(), layout::turn_scale);
-            h5::set_scale(turn.get(), layout::turn_scale);
+            h5::write_dataset<std::int32_t>(tpl, group.get(), layout::turn_scale, {values.size()}, values, "");
+            scales.emplace_back(layout::turn_scale);
         }
-        h5::Handle names;
         if (labels != nullptr) {
-            h5::write_string_dataset(group.get(), label, *labels);
-            names = h5::open_dataset(group.get(), label);
-            h5::set_scale(names.get(), label);
+            h5::write_string_dataset(tpl, group.get(), label, *labels);
+            scales.emplace_back(label);
         }
-        for (const auto& m : members) {
-            h5::Handle dataset = h5::open_dataset(group.get(), m);
-            const auto rank = h5::shape(dataset.get()).size();
-            unsigned axis = 0;
-            h5::attach_scale(dataset.get(), run.get(), axis++);
-            if (turns && axis < rank) h5::attach_scale(dataset.get(), turn.get(), axis++);
-            if (labels != nullptr && axis < rank) h5::attach_scale(dataset.get(), names.get(), axis);
-        }
-        run_scales.push_back(std::move(run));
+        h5::label_axes(tpl, group.get(), members, scales);
     }
 
     Impl(hid_t file, const SweepHeader& h, std::size_t rows_, bool sobol_, const SeriesLayout* layout)
