@@ -377,8 +377,8 @@ void declare_nothing(Options&) {}
 const std::vector<Command>& commands() {
     static const std::vector<Command> table{
         {"run", "one run; prints the summary table", declare_run, run_run},
-        {"validate", "check scenario or sweep files (every file, every error line), run nothing", declare_validate,
-         run_validate},
+        {"validate", "check scenario or sweep files, run nothing: every file's first error (exit 2) or ok",
+         declare_validate, run_validate},
         {"batch", "every scenario x replicates, into one file", declare_batch, run_batch_command},
         {"sweep", "a parameter sweep; under mpirun it spreads runs over the ranks", declare_sweep, run_sweep_command},
         {"merge", "join the shard files of a sweep", declare_merge, run_merge},
