@@ -163,6 +163,20 @@ class Files(unittest.TestCase):
             np.testing.assert_array_equal(ds["exit_turn"].values, f["summary/vendor/exit_turn"][()])
         self.assertEqual(ds["cash"].attrs["units"], "CNY")
 
+    def test_start_date_gives_a_date_coordinate(self):
+        # Run files of scenarios with a start_date carry it as a root attribute and on the
+        # turn scales; to_xarray turns it into dates, turn_days apart.
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "dated.h5")
+            shutil.copy(self.run_file, path)
+            with h5py.File(path, "r+") as f:
+                f.attrs["start_date"] = "2024-05-06"
+            ds = load_run(path).to_xarray()
+            self.assertEqual(ds["date"].dims, ("turn",))
+            self.assertEqual(str(ds["date"].values[0])[:10], "2024-05-06")
+            self.assertEqual(str(ds["date"].values[2])[:10], "2024-05-20")
+            self.assertNotIn("date", load_run(self.run_file).to_xarray().coords)
+
     def test_sweep_data_to_xarray(self):
         s = load_sweep(self.sweep_file)
         ds = s.to_xarray(series=True)
@@ -235,7 +249,6 @@ class Package(unittest.TestCase):
                 assert_same_file(self, a, b)
 
     def test_simulate_text_overrides_turns_and_errors(self):
-        os.environ.setdefault("PRICEWAR_NATIVE_DIR", "")
         import pricewar_analysis as pa
         with tempfile.TemporaryDirectory() as d:
             out = os.path.join(d, "run.h5")
