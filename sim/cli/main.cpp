@@ -9,13 +9,16 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <charconv>
 #include <climits>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <iostream>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -177,12 +180,65 @@ void declare_validate(Options& o) {
     o.argument("files", "FILE", true);
 }
 
-// Checks every file, printing one line per file (ok, or its error); exit 2 if any failed.
+// A line `key = value` complete on its own (not a table header, comment, or part of a
+// multi-line array, table or string).
+bool one_line_assignment(const std::string& line) {
+    const auto first = line.find_first_not_of(" \t");
+    if (first == std::string::npos || line[first] == '#' || line[first] == '[') return false;
+    if (line.find('=') == std::string::npos || line.find("\"\"\"") != std::string::npos ||
+        line.find("'''") != std::string::npos)
+        return false;
+    const auto count = [&](char c) { return std::count(line.begin(), line.end(), c); };
+    return count('[') == count(']') && count('{') == count('}') && count('"') % 2 == 0;
+}
+
+// The errors of `file` after `first`, as a compiler reports them: the line of the last error
+// (a one-line `key = value`) is commented out, so the other lines keep their numbers, and the
+// file is checked again. A later error can be a consequence of an earlier one. Stops at a
+// syntax error, an error not on such a line or in another file, or one about the key just
+// commented out (e.g. "missing").
+std::vector<std::string> later_errors(const std::string& file, bool sweep, const InputError& first) {
+    std::vector<std::string> out;
+    std::ifstream in(file);
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);)
+        lines.push_back(line);
+    std::set<int> seen;
+    InputError current = first;
+    while (out.size() < 100) {
+        if (current.file != file || current.key == "(syntax)" || current.line < 1 ||
+            current.line > static_cast<int>(lines.size()) || !seen.insert(current.line).second)
+            break;
+        std::string& line = lines[static_cast<std::size_t>(current.line - 1)];
+        if (!one_line_assignment(line)) break;
+        line.insert(0, "#");
+        std::string text;
+        for (const auto& l : lines)
+            text += l + '\n';
+        try {
+            if (sweep)
+                (void)parse_sweep(text, file);
+            else
+                check_runnable(parse_scenario(text, file));
+            break;
+        } catch (const InputError& e) {
+            if (e.file != file || e.key == current.key || seen.count(e.line) > 0) break;
+            out.emplace_back(e.what());
+            current = e;
+        }
+    }
+    return out;
+}
+
+// Checks every file, printing one line per file when it is fine (stdout) and one line per
+// error when not (stderr); exit 2 if any file has an error.
 int run_validate(const po::variables_map& vm, const Context&) {
     int failed = 0;
     for (const auto& file : vm["files"].as<std::vector<std::string>>()) {
+        bool sweep = false;
         try {
-            if (is_sweep_file(file)) {
+            sweep = is_sweep_file(file);
+            if (sweep) {
                 const auto spec = load_sweep_file(file);
                 std::cout << file << ": ok (sweep, " << plan_count(spec) << " runs)\n";
             } else {
@@ -194,6 +250,8 @@ int run_validate(const po::variables_map& vm, const Context&) {
             }
         } catch (const InputError& e) {
             std::cerr << e.what() << "\n";
+            for (const auto& later : later_errors(file, sweep, e))
+                std::cerr << later << "\n";
             ++failed;
         }
     }
@@ -377,7 +435,7 @@ void declare_nothing(Options&) {}
 const std::vector<Command>& commands() {
     static const std::vector<Command> table{
         {"run", "one run; prints the summary table", declare_run, run_run},
-        {"validate", "check scenario or sweep files, run nothing: every file's first error (exit 2) or ok",
+        {"validate", "check scenario or sweep files, run nothing: every error of every file (exit 2), or ok",
          declare_validate, run_validate},
         {"batch", "every scenario x replicates, into one file", declare_batch, run_batch_command},
         {"sweep", "a parameter sweep; under mpirun it spreads runs over the ranks", declare_sweep, run_sweep_command},

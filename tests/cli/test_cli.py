@@ -189,6 +189,32 @@ class Options(unittest.TestCase):
             self.assertIn(TINY + ": ok (sweep", r.stdout)
             self.assertEqual(run("validate", DEFAULT, TINY).returncode, 0)
 
+    def test_validate_reports_every_error_of_a_file(self):
+        with tempfile.TemporaryDirectory() as d:
+            bad = os.path.join(d, "bad.toml")
+            with open(bad, "w") as f:
+                f.write(base_text().replace("turns = 104", 'turns = "many"')
+                        .replace("output_share = 0.25", "output_share = 1.5")
+                        .replace("price_in = 10\n", "prce_in = 10\n", 1))
+            r = run("validate", bad)
+            self.assertEqual(r.returncode, 2)
+            self.assertEqual(r.stdout, "")
+            errors = r.stderr.strip().splitlines()
+            for line in errors:
+                self.assertTrue(line.startswith(bad + ":"), line)
+            keys = [line.split(": ")[1] for line in errors]
+            self.assertEqual(keys[:3], ["turns", "market.output_share", "vendors.lowcost.offers.v2.prce_in"])
+            # The misspelt key leaves price_in missing, which is reported too.
+            self.assertEqual(keys[3:], ["vendors.lowcost.offers.v2.price_in"])
+            # Each line is the error the file gives with the earlier ones fixed.
+            with open(bad) as f:
+                text = f.read()
+            fixed = os.path.join(d, "fixed.toml")
+            with open(fixed, "w") as f:
+                f.write(text.replace('turns = "many"', "turns = 104"))
+            second = run("validate", fixed).stderr.strip().splitlines()
+            self.assertEqual([l.replace(fixed, bad) for l in second], errors[1:])
+
     def test_report_accepts_documented_options(self):
         with tempfile.TemporaryDirectory() as d:
             out = os.path.join(d, "run.h5")
