@@ -195,8 +195,8 @@ bool one_line_assignment(const std::string& line) {
 // The errors of `file` after `first`, as a compiler reports them: the line of the last error
 // (a one-line `key = value`) is commented out, so the other lines keep their numbers, and the
 // file is checked again. A later error can be a consequence of an earlier one. Stops at a
-// syntax error, an error not on such a line or in another file, or one about the key just
-// commented out (e.g. "missing").
+// syntax error, an error not on such a line or in another file, or a missing key (which the
+// commented line, or a misspelling already reported, explains).
 std::vector<std::string> later_errors(const std::string& file, bool sweep, const InputError& first) {
     std::vector<std::string> out;
     std::ifstream in(file);
@@ -222,7 +222,10 @@ std::vector<std::string> later_errors(const std::string& file, bool sweep, const
                 check_runnable(parse_scenario(text, file));
             break;
         } catch (const InputError& e) {
-            if (e.file != file || e.key == current.key || seen.count(e.line) > 0) break;
+            // A key now missing is the commented line's doing (or, after a misspelt key, the
+            // same mistake): not a new error.
+            if (e.file != file || e.key == current.key || seen.count(e.line) > 0 || e.problem.starts_with("missing"))
+                break;
             out.emplace_back(e.what());
             current = e;
         }
