@@ -503,9 +503,11 @@ std::string usage_text() {
 void print_help(const Command& command) {
     Options o;
     command.declare(o);
-    std::cout << "usage: pricewar " << synopsis(command) << "\n" << command.summary << "\n";
-    if (!o.named.options().empty()) std::cout << "\n" << o.named;
-    std::cout << "  -h [ --help ]          this help\n";
+    po::options_description shown("options");
+    for (const auto& option : o.named.options())
+        shown.add(option);
+    shown.add_options()("help,h", "this help");
+    std::cout << "usage: pricewar " << synopsis(command) << "\n" << command.summary << "\n\n" << shown;
 }
 
 int run_command(const Command& command, const std::vector<std::string>& args, const Context& context) {
@@ -522,6 +524,14 @@ int run_command(const Command& command, const std::vector<std::string>& args, co
             return kOk;
         }
         po::notify(vm);
+    } catch (const po::required_option& e) {
+        // A missing positional argument is named as the synopsis shows it.
+        std::string name = e.get_option_name();
+        name.erase(0, name.find_first_not_of('-'));
+        if (const auto* option = o.hidden.find_nothrow(name, false))
+            throw UsageError(fmt::format("{}: missing {} (usage: pricewar {})", command.name,
+                                         option->semantic()->name(), synopsis(command)));
+        throw UsageError(fmt::format("{}: {}", command.name, e.what()));
     } catch (const po::error& e) {
         throw UsageError(fmt::format("{}: {}", command.name, e.what()));
     }

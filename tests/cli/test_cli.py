@@ -153,6 +153,14 @@ class Help(unittest.TestCase):
             for option in options:
                 self.assertIn(short.get(option, option), lines[command], (command, option))
 
+    def test_missing_argument_is_named_as_in_the_usage(self):
+        for command, shown in (("run", "SCENARIO.toml"), ("validate", "FILE"), ("export", "IN.h5"),
+                               ("merge", "SHARD.h5")):
+            r = run(command)
+            self.assertEqual(r.returncode, 2)
+            self.assertIn(f"missing {shown}", r.stderr)
+            self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+
     def test_unknown_option_is_a_usage_error(self):
         r = run("run", DEFAULT, "--frobnicate")
         self.assertEqual(r.returncode, 2)
