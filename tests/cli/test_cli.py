@@ -154,9 +154,9 @@ class Help(unittest.TestCase):
                 self.assertIn(short.get(option, option), lines[command], (command, option))
 
     def test_missing_argument_is_named_as_in_the_usage(self):
-        for command, shown in (("run", "SCENARIO.toml"), ("validate", "FILE"), ("export", "IN.h5"),
-                               ("merge", "SHARD.h5")):
-            r = run(command)
+        for args, shown in ((["run"], "SCENARIO.toml"), (["validate"], "FILE"),
+                            (["export", "--csv", "out"], "IN.h5"), (["merge", "-o", "out.h5"], "SHARD.h5")):
+            r = run(*args)
             self.assertEqual(r.returncode, 2)
             self.assertIn(f"missing {shown}", r.stderr)
             self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
