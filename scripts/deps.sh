@@ -7,6 +7,7 @@ pricewar_packages=(
   libopenmpi-dev openmpi-bin
   python3 python3-h5py python3-numpy python3-pandas python3-matplotlib python3-statsmodels python3-scipy
   python3-sklearn chromium
+  python3-xarray python3-h5netcdf python3-dev python3-venv python3-pip python3-setuptools python3-wheel pybind11-dev
 )
 
 pricewar_install_deps() {

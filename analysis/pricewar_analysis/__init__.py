@@ -9,14 +9,18 @@ Submodules:
     presentation -- display names, dates, colour-blind-safe vendor colours, event lanes
     plots        -- matplotlib figures (Agg canvas, no display needed)
     report       -- command line: python3 -m pricewar_analysis.report IN.h5 -o DIR
+    simulation   -- simulate, simulate_batch: run the model in process (compiled module)
 
 The package imports its submodules lazily so that a missing third-party module
 is reported by the caller that needs it (see report.main).
 """
 
 import importlib
+import os
 
-__version__ = "1.0.0"
+# One version for the program and this package: the file VERSION, which CMake also reads.
+with open(os.path.join(os.path.dirname(__file__), "VERSION"), encoding="utf-8") as _version_file:
+    __version__ = _version_file.read().strip()
 
 _LAZY = {
     "load_run": "io",
@@ -26,6 +30,9 @@ _LAZY = {
     "RunData": "io",
     "SweepData": "io",
     "PricewarFormatError": "io",
+    "simulate": "simulation",
+    "simulate_batch": "simulation",
+    "ScenarioError": "simulation",
     "kaplan_meier": "survival",
     "KaplanMeier": "survival",
     "logrank_test": "survival",
@@ -46,7 +53,7 @@ _LAZY = {
 }
 
 _MODULES = ("io", "survival", "sensitivity", "discovery", "hazard", "presentation", "plots",
-            "report")
+            "report", "simulation")
 
 __all__ = sorted(_LAZY) + list(_MODULES)
 

@@ -81,6 +81,12 @@ def _strings(ds: h5py.Dataset) -> List[str]:
     return [str(v) for v in np.asarray(values, dtype=object).ravel().tolist()]
 
 
+def _is_scale(obj) -> bool:
+    """A dimension scale (the ``turn``, ``vendor``, ``offer`` and ``run`` coordinates the
+    files carry for netCDF readers), not data."""
+    return isinstance(obj, h5py.Dataset) and decode(obj.attrs.get("CLASS", b"")) == "DIMENSION_SCALE"
+
+
 def read_attrs(obj) -> Dict[str, Any]:
     return {key: decode(obj.attrs[key]) for key in obj.attrs.keys()}
 
@@ -183,6 +189,57 @@ class RunData:
     def keys(self):
         return [field.name for field in dataclasses.fields(self)]
 
+    def to_xarray(self):
+        """The run as one ``xarray.Dataset`` (needs Debian's ``python3-xarray``).
+
+        Dimensions ``turn``, ``vendor``, ``offer``; coordinates ``turn``, ``vendor`` (ids),
+        ``offer`` ("vendor.offer"), ``kind`` (per vendor), ``offer_vendor`` (per offer) and,
+        when the scenario sets ``start_date``, ``date`` (per turn). Variables: market series
+        ``[turn]``, vendor series ``[turn, vendor]``, offer series ``[turn, offer]`` (an offer
+        series whose name a vendor series also has, e.g. ``revenue``, is called
+        ``offer_revenue``), and the vendor summaries ``[vendor]``. ``units`` attributes as in
+        the file.
+        """
+        import xarray as xr
+
+        vendors = self.vendors["name"].tolist()
+        offers = self.offers["name"].tolist()
+        if len(self.market):
+            turn = np.asarray(self.market.index, dtype=int)
+        else:
+            turn = pd.unique(self.vendor_series["turn"]).astype(int)
+        n_turns = len(turn)
+        coords = {"turn": ("turn", turn), "vendor": ("vendor", np.asarray(vendors, dtype=object)),
+                  "offer": ("offer", np.asarray(offers, dtype=object)),
+                  "kind": ("vendor", np.asarray(self.vendors["kind"].tolist(), dtype=object)),
+                  "offer_vendor": ("offer", np.asarray(self.offers["vendor"].tolist(), dtype=object))}
+        start = self.attrs.get("start_date")
+        if start:
+            days = np.asarray(turn, dtype=float) * float(self.attrs.get("turn_days", 7.0))
+            coords["date"] = ("turn", pd.Timestamp(str(start)) + pd.to_timedelta(days, unit="D"))
+
+        def attrs(group: str, name: str) -> Dict[str, str]:
+            units = self.units.get(f"{group}/{name}")
+            return {"units": units} if units is not None else {}
+
+        data = {}
+        for name in self.market.columns:
+            data[name] = xr.Variable(("turn",), self.market[name].to_numpy(), attrs("series/market", name))
+        vendor_columns = [c for c in self.vendor_series.columns if c not in ("turn", "vendor", "kind")]
+        for name in vendor_columns:
+            values = self.vendor_series[name].to_numpy().reshape(n_turns, len(vendors))
+            data[name] = xr.Variable(("turn", "vendor"), values, attrs("series/vendor", name))
+        for name in [c for c in self.offer_series.columns if c not in ("turn", "offer", "vendor")]:
+            values = self.offer_series[name].to_numpy().reshape(n_turns, len(offers))
+            key = f"offer_{name}" if name in data else name
+            data[key] = xr.Variable(("turn", "offer"), values, attrs("series/offer", name))
+        summary = self.vendor_summary.set_index("vendor").reindex(vendors)
+        for name in [c for c in summary.columns if c not in ("kind", "turns")]:
+            key = name if name not in data else f"summary_{name}"
+            data[key] = xr.Variable(("vendor",), summary[name].to_numpy(), attrs("summary/vendor", name))
+        root = {k: v for k, v in self.attrs.items() if isinstance(v, (str, int, float))}
+        return xr.Dataset(data, coords=coords, attrs=root)
+
 
 def _series_group(f: h5py.File, group: str, run_index: Optional[int], path: str,
                   expected_ndim: int) -> Dict[str, np.ndarray]:
@@ -190,7 +247,7 @@ def _series_group(f: h5py.File, group: str, run_index: Optional[int], path: str,
     if group not in f:
         return out
     for name, ds in f[group].items():
-        if not isinstance(ds, h5py.Dataset):
+        if not isinstance(ds, h5py.Dataset) or _is_scale(ds):
             continue
         data = ds[()] if run_index is None else ds[run_index]
         data = np.asarray(data)
@@ -300,6 +357,8 @@ def _read_run(f: h5py.File, path: str, run_index: Optional[int]) -> RunData:
     summary = {}
     if "summary/vendor" in f:
         for name, ds in f["summary/vendor"].items():
+            if _is_scale(ds):
+                continue
             data = np.asarray(ds[()] if run_index is None else ds[run_index])
             if data.shape == (len(vendor_names),):
                 summary[name] = data
@@ -414,6 +473,65 @@ class SweepData:
                 "not_run": int((status == STATUS_NOT_RUN).sum()),
                 "total": int(len(status))}
 
+    def to_xarray(self, series: bool = False):
+        """The batch or sweep as one ``xarray.Dataset`` (needs Debian's ``python3-xarray``).
+
+        Dimension ``run`` (coordinate: the run ids) for the design, status and market summary
+        columns of ``runs``; ``[run, vendor]`` for the vendor summaries (every run, every vendor
+        of the file: ``exit_turn`` -2 and NaN elsewhere where a vendor is not in a run or the
+        run failed). With ``series=True`` and a file written with ``--series``, also the series
+        ``[run, turn]``, ``[run, turn, vendor]``, ``[run, turn, offer]`` read from the file (an
+        offer series whose name a vendor series also has is called ``offer_<name>``).
+        """
+        import xarray as xr
+
+        run_ids = self.runs["run_id"].to_numpy()
+        vendors = self.vendors["name"].tolist()
+        coords = {"run": ("run", run_ids), "vendor": ("vendor", np.asarray(vendors, dtype=object)),
+                  "kind": ("vendor", np.asarray(self.vendors["kind"].tolist(), dtype=object))}
+        data = {}
+        for name in self.runs.columns:
+            if name == "run_id":
+                continue
+            values = self.runs[name].to_numpy()
+            units = self.units.get(f"summary/market/{name}") or self.units.get(f"runs/{name}")
+            data[name] = xr.Variable(("run",), values, {"units": units} if units else {})
+        row = {r: i for i, r in enumerate(run_ids)}
+        col = {v: j for j, v in enumerate(vendors)}
+        vs = self.vendor_summary
+        rows = np.asarray([row[r] for r in vs["run_id"]], dtype=int)
+        cols = np.asarray([col[v] for v in vs["vendor"]], dtype=int)
+        for name in ("exit_turn", "final_share", "cumulative_profit", "peak_loss", "alive_at_horizon"):
+            if name not in vs:
+                continue
+            if name == "exit_turn":
+                grid = np.full((len(run_ids), len(vendors)), EXIT_ABSENT, dtype=int)
+            elif name == "alive_at_horizon":
+                grid = np.zeros((len(run_ids), len(vendors)), dtype=bool)
+            else:
+                grid = np.full((len(run_ids), len(vendors)), np.nan)
+            grid[rows, cols] = vs[name].to_numpy()
+            units = self.units.get(f"summary/vendor/{name}")
+            key = name if name not in data else f"vendor_{name}"
+            data[key] = xr.Variable(("run", "vendor"), grid, {"units": units} if units else {})
+        if series and self.has_series:
+            with h5py.File(self.path, "r") as f:
+                offers = _strings(f["offers/name"]) if "offers/name" in f else []
+                coords["offer"] = ("offer", np.asarray(offers, dtype=object))
+                coords["turn"] = ("turn", np.arange(self.turns))
+                for group, dims in (("market", ("run", "turn")), ("vendor", ("run", "turn", "vendor")),
+                                    ("offer", ("run", "turn", "offer"))):
+                    if f"series/{group}" not in f:
+                        continue
+                    for name, ds in f[f"series/{group}"].items():
+                        if _is_scale(ds):
+                            continue
+                        key = name if name not in data else f"{group}_{name}"
+                        units = self.units.get(f"series/{group}/{name}")
+                        data[key] = xr.Variable(dims, ds[()], {"units": units} if units else {})
+        root = {k: v for k, v in self.attrs.items() if isinstance(v, (str, int, float))}
+        return xr.Dataset(data, coords=coords, attrs=root)
+
 
 def _parameter_names(design: h5py.Group) -> List[str]:
     if "parameters" in design.attrs:
@@ -423,7 +541,7 @@ def _parameter_names(design: h5py.Group) -> List[str]:
             return [p.strip() for p in parts if p.strip()]
         return [str(v) for v in (value if isinstance(value, list) else list(value))]
     skip = set(DESIGN_FIXED) | {"sobol_block", "sobol_index"}
-    return [name for name in design.keys() if name not in skip]
+    return [name for name in design.keys() if name not in skip and not _is_scale(design[name])]
 
 
 def load_sweep(path: str) -> SweepData:
@@ -456,7 +574,7 @@ def load_sweep(path: str) -> SweepData:
                                           f"{name!r} but /design/{name} does not exist")
             runs[name] = column(design[name], f"design/{name}")
         for name, ds in design.items():
-            if name not in runs and isinstance(ds, h5py.Dataset):
+            if name not in runs and isinstance(ds, h5py.Dataset) and not _is_scale(ds):
                 runs[name] = column(ds, f"design/{name}")
         for name in ("replicate", "seed"):
             runs.setdefault(name, np.zeros(n_runs, dtype=int))
@@ -467,7 +585,7 @@ def load_sweep(path: str) -> SweepData:
             names = [n for n in ("status", "error", "wall_seconds") if n in f["runs"]]
             names += [n for n in f["runs"].keys() if n not in names]
             for name in names:
-                if isinstance(f["runs"][name], h5py.Dataset):
+                if isinstance(f["runs"][name], h5py.Dataset) and not _is_scale(f["runs"][name]):
                     runs[name] = column(f["runs"][name], f"runs/{name}")
         runs.setdefault("status", np.zeros(n_runs, dtype=int))
         runs.setdefault("error", np.array([""] * n_runs, dtype=object))
@@ -483,7 +601,7 @@ def load_sweep(path: str) -> SweepData:
         market_columns: List[str] = []
         if "summary/market" in f:
             for name, ds in f["summary/market"].items():
-                if not isinstance(ds, h5py.Dataset):
+                if not isinstance(ds, h5py.Dataset) or _is_scale(ds):
                     continue
                 key = name if name not in runs else f"market.{name}"
                 runs[key] = column(ds, f"summary/market/{name}")
@@ -493,7 +611,7 @@ def load_sweep(path: str) -> SweepData:
         summary_arrays: Dict[str, np.ndarray] = {}
         if "summary/vendor" in f:
             for name, ds in f["summary/vendor"].items():
-                if isinstance(ds, h5py.Dataset):
+                if isinstance(ds, h5py.Dataset) and not _is_scale(ds):
                     data = np.asarray(ds[()])
                     if data.ndim != 2 or data.shape[0] != n_runs:
                         raise PricewarFormatError(f"{path}: /summary/vendor/{name} should have "

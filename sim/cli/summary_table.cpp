@@ -1,6 +1,7 @@
 #include "sim/cli/summary_table.hpp"
 
 #include <fmt/format.h>
+#include <algorithm>
 #include <cmath>
 
 namespace pricewar {
@@ -13,9 +14,48 @@ std::string money(double x) {
     if (a >= 1e3) return fmt::format("{:.1f}k", x / 1e3);
     return fmt::format("{:.0f}", x);
 }
+
+// A repeated pricing game (Calvano et al. 2020; docs/learning.md) has one recorded turn
+// standing for the converged play, no cash and no market of developers: its own quantities are
+// the firms' prices, shares and per-period profits and the market summaries it reports.
+bool is_repeated_game(const RunRecord& r) {
+    return std::any_of(r.market_summary.begin(), r.market_summary.end(),
+                       [](const Scalar& s) { return s.name == "profit_gain"; });
+}
+
+void print_repeated_game(std::ostream& out, const RunRecord& r) {
+    const auto* price = r.find_series(r.offer_series, "price");
+    const auto value = [&](const char* name) { return r.market_summary_value(name); };
+    out << fmt::format(
+        "scenario '{}', seed {}: repeated pricing game, {} firms learning prices (Q-learning); prices in "
+        "{}/Mtok\n",
+        r.scenario_name, r.seed, r.vendor_names.size(), r.currency);
+    out << fmt::format("{:<14} {:>10} {:>7} {:>14}\n", "firm", "price", "share", "profit/period");
+    for (std::size_t v = 0; v < r.vendor_names.size(); ++v) {
+        std::string prices;
+        for (std::size_t o = 0; o < r.offer_names.size(); ++o)
+            if (r.offer_vendor[o] == static_cast<int>(v) && price != nullptr) {
+                if (!prices.empty()) prices += " ";
+                prices += fmt::format("{:.3f}", price->at(price->rows - 1, o));
+            }
+        out << fmt::format("{:<14} {:>10} {:>6.1f}% {:>14.4f}\n", r.vendor_names[v], prices, 100.0 * r.final_share[v],
+                           r.cumulative_profit[v]);
+    }
+    out << fmt::format("{} after {:.0f} periods (price cycle of {:.0f} period(s)); mean price over the cycle {:.4g}\n",
+                       value("converged") > 0.5 ? "converged" : "not converged", value("convergence_period"),
+                       value("cycle_length"), value("mean_cycle_price"));
+    out << fmt::format("profit gain {:.3f} (industry {:.3f}); profit per period: Nash {:.4g}, monopoly {:.4g}\n",
+                       value("profit_gain"), value("industry_profit_gain"), value("nash_profit"),
+                       value("monopoly_profit"));
+}
+
 }  // namespace
 
 void print_summary(std::ostream& out, const RunRecord& r) {
+    if (is_repeated_game(r)) {
+        print_repeated_game(out, r);
+        return;
+    }
     const auto* price = r.find_series(r.offer_series, "price");
     const auto* cash = r.find_series(r.vendor_series, "cash");
     const std::size_t last = static_cast<std::size_t>(std::max(0, r.turns - 1));

@@ -36,6 +36,7 @@ Recorder::Recorder(const Scenario& sc) {
     r.seed = sc.seed;
     r.turns = sc.turns;
     r.turn_days = sc.turn_days;
+    r.start_date = sc.start_date;
     r.scenario_toml = sc.source_toml;
     for (const auto& v : sc.vendors) {
         r.vendor_names.push_back(v.id);

@@ -46,6 +46,7 @@ struct RunRecord {
     std::uint64_t seed = 0;
     int turns = 0;
     double turn_days = 7.0;
+    std::string start_date;     // "YYYY-MM-DD" of turn 0 when the scenario sets one, else empty
     std::string scenario_toml;  // the scenario file's text
     std::string resolved_toml;  // every parameter after defaults and overrides
 

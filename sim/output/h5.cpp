@@ -1,5 +1,7 @@
 #include "sim/output/h5.hpp"
 
+#include <hdf5_hl.h>
+
 #include <algorithm>
 #include <cstring>
 #include <functional>
@@ -309,9 +311,102 @@ std::vector<std::string> member_names(hid_t group) {
         std::string name(static_cast<std::size_t>(length), '\0');
         if (H5Lget_name_by_idx(group, ".", index, H5_ITER_INC, i, name.data(), name.size() + 1, H5P_DEFAULT) < 0)
             fail_on(group, "cannot list group");
+        Handle member(H5Oopen(group, name.c_str(), H5P_DEFAULT));
+        if (!member.valid()) fail_on(group, "cannot open", "'" + name + "' in");
+        if (H5Iget_type(member.get()) == H5I_DATASET && is_scale(member.get())) continue;
         names.push_back(std::move(name));
     }
     return names;
+}
+
+namespace {
+
+// A scalar attribute holding a fixed-length, NUL-terminated ASCII string (how H5DS writes
+// CLASS and NAME, and what netCDF readers compare against).
+void set_fixed_string_attr(Templates& templates, hid_t obj, const char* name, const std::string& value) {
+    Handle type(check(H5Tcopy(H5T_C_S1), "cannot copy a string type"));
+    check_status(H5Tset_size(type.get(), value.size() + 1), "cannot size a string type");
+    check_status(H5Tset_strpad(type.get(), H5T_STR_NULLTERM), "cannot set string padding");
+    Handle attr(H5Acreate2(obj, name, type.get(), templates.scalar_space(), H5P_DEFAULT, H5P_DEFAULT));
+    if (!attr.valid()) fail_on(obj, "cannot create attribute", std::string("'") + name + "' of");
+    if (H5Awrite(attr.get(), type.get(), value.c_str()) < 0)
+        fail_on(obj, "cannot write attribute", std::string("'") + name + "' of");
+}
+
+hobj_ref_t object_ref(hid_t group, const std::string& name) {
+    hobj_ref_t ref{};
+    if (H5Rcreate(&ref, group, name.c_str(), H5R_OBJECT, -1) < 0)
+        fail_on(group, "cannot reference", "'" + name + "' in");
+    return ref;
+}
+
+// One entry of a scale's REFERENCE_LIST (the layout of H5DS's own list).
+struct ScaleBackReference {
+    hobj_ref_t dataset;
+    int dimension;
+};
+
+}  // namespace
+
+AxisLabels::AxisLabels(Templates& templates, hid_t group, std::vector<std::string> scales)
+    : templates_(templates), group_(group), scales_(std::move(scales)) {
+    for (const auto& name : scales_) {
+        Handle scale = open_dataset(group_, name);
+        set_fixed_string_attr(templates_, scale.get(), "CLASS", "DIMENSION_SCALE");
+        set_fixed_string_attr(templates_, scale.get(), "NAME", name);
+        scale_refs_.push_back(object_ref(group_, name));
+    }
+    list_type_ = Handle(check(H5Tvlen_create(H5T_STD_REF_OBJ), "cannot make a reference list type"));
+    list_space_ = dataspace({scales_.size()});
+}
+
+void AxisLabels::attach(hid_t dataset, const std::string& name) {
+    // DIMENSION_LIST: per axis, the list of scales attached to it (one here).
+    std::vector<hvl_t> lists(scales_.size());
+    for (std::size_t k = 0; k < scales_.size(); ++k)
+        lists[k] = hvl_t{1, &scale_refs_[k]};
+    Handle attr(H5Acreate2(dataset, "DIMENSION_LIST", list_type_.get(), list_space_.get(), H5P_DEFAULT, H5P_DEFAULT));
+    if (!attr.valid()) fail_on(dataset, "cannot create attribute", "'DIMENSION_LIST' of");
+    if (H5Awrite(attr.get(), list_type_.get(), lists.data()) < 0)
+        fail_on(dataset, "cannot write attribute", "'DIMENSION_LIST' of");
+    dataset_refs_.push_back(object_ref(group_, name));
+}
+
+void AxisLabels::finish() {
+    // REFERENCE_LIST: on each scale, every (dataset, axis) it labels.
+    if (dataset_refs_.empty()) return;
+    Handle type(check(H5Tcreate(H5T_COMPOUND, sizeof(ScaleBackReference)), "cannot make a compound type"));
+    check_status(H5Tinsert(type.get(), "dataset", HOFFSET(ScaleBackReference, dataset), H5T_STD_REF_OBJ),
+                 "cannot make a compound type");
+    check_status(H5Tinsert(type.get(), "dimension", HOFFSET(ScaleBackReference, dimension), H5T_NATIVE_INT),
+                 "cannot make a compound type");
+    Handle space = dataspace({dataset_refs_.size()});
+    std::vector<ScaleBackReference> back(dataset_refs_.size());
+    for (std::size_t k = 0; k < scales_.size(); ++k) {
+        for (std::size_t i = 0; i < dataset_refs_.size(); ++i)
+            back[i] = ScaleBackReference{dataset_refs_[i], static_cast<int>(k)};
+        Handle scale = open_dataset(group_, scales_[k]);
+        Handle attr(H5Acreate2(scale.get(), "REFERENCE_LIST", type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT));
+        if (!attr.valid()) fail_on(scale.get(), "cannot create attribute", "'REFERENCE_LIST' of");
+        if (H5Awrite(attr.get(), type.get(), back.data()) < 0)
+            fail_on(scale.get(), "cannot write attribute", "'REFERENCE_LIST' of");
+    }
+}
+
+void label_axes(Templates& templates, hid_t group, const std::vector<std::string>& datasets,
+                const std::vector<std::string>& scales) {
+    AxisLabels labels(templates, group, scales);
+    for (const auto& name : datasets) {
+        Handle dataset = open_dataset(group, name);
+        labels.attach(dataset.get(), name);
+    }
+    labels.finish();
+}
+
+bool is_scale(hid_t dataset) {
+    const htri_t scale = H5DSis_scale(dataset);
+    if (scale < 0) fail("cannot tell whether a dataset is a dimension scale");
+    return scale > 0;
 }
 
 bool has_attr(hid_t obj, const std::string& name) {
@@ -607,17 +702,19 @@ std::vector<std::string> read_strings(hid_t dataset) {
 }
 
 template <class T>
-void write_dataset(Templates& templates, hid_t loc, const std::string& name, const std::vector<hsize_t>& dims,
-                   std::span<const T> values, const std::string& units, const DatasetOptions& options) {
+Handle write_dataset(Templates& templates, hid_t loc, const std::string& name, const std::vector<hsize_t>& dims,
+                     std::span<const T> values, const std::string& units, const DatasetOptions& options) {
     Handle dataset = create_dataset(templates, loc, name, Type<T>::file(), dims, options);
     write_all<T>(dataset.get(), values);
     if (!units.empty()) set_attr(templates, dataset.get(), "units", units);
+    return dataset;
 }
 
-void write_string_dataset(Templates& templates, hid_t loc, const std::string& name,
-                          const std::vector<std::string>& values) {
+Handle write_string_dataset(Templates& templates, hid_t loc, const std::string& name,
+                            const std::vector<std::string>& values) {
     Handle dataset = create_dataset(templates, loc, name, templates.string_type(), {values.size()});
     write_strings_block(templates, dataset.get(), 0, values);
+    return dataset;
 }
 
 #define PRICEWAR_H5_INSTANTIATE(T)                                                                                     \
@@ -625,8 +722,8 @@ void write_string_dataset(Templates& templates, hid_t loc, const std::string& na
     template void write_block<T>(hid_t, const std::vector<hsize_t>&, const std::vector<hsize_t>&, std::span<const T>); \
     template std::vector<T> read_all<T>(hid_t);                                                                        \
     template void read_block<T>(hid_t, const std::vector<hsize_t>&, const std::vector<hsize_t>&, std::span<T>);        \
-    template void write_dataset<T>(Templates&, hid_t, const std::string&, const std::vector<hsize_t>&,                 \
-                                   std::span<const T>, const std::string&, const DatasetOptions&);
+    template Handle write_dataset<T>(Templates&, hid_t, const std::string&, const std::vector<hsize_t>&,               \
+                                     std::span<const T>, const std::string&, const DatasetOptions&);
 PRICEWAR_H5_INSTANTIATE(double)
 PRICEWAR_H5_INSTANTIATE(std::int32_t)
 PRICEWAR_H5_INSTANTIATE(std::int64_t)

@@ -177,8 +177,14 @@ inline Handle create_group(hid_t loc, const std::string& name) {
 }
 Handle open_group(hid_t loc, const std::string& name);
 bool has_link(hid_t loc, const std::string& name);
-// Member names in creation order where tracked, else in name order.
+// Member names in creation order where tracked, else in name order. Dimension scales (the
+// coordinate datasets `turn`, `vendor`, `offer`, `run`) are left out: callers list the data.
 std::vector<std::string> member_names(hid_t group);
+
+// label_axes: AxisLabels over the datasets `datasets` of `group` (opened by name).
+void label_axes(Templates& templates, hid_t group, const std::vector<std::string>& datasets,
+                const std::vector<std::string>& scales);
+bool is_scale(hid_t dataset);
 
 // Attributes. The overloads taking Templates reuse its types and dataspaces.
 bool has_attr(hid_t obj, const std::string& name);
@@ -239,21 +245,45 @@ template <class T>
 void read_block(hid_t dataset, const std::vector<hsize_t>& start, const std::vector<hsize_t>& count, std::span<T> out);
 std::vector<std::string> read_strings(hid_t dataset);
 
-// Convenience: create + write + units attribute (units empty: no attribute).
+// Convenience: create + write + units attribute (units empty: no attribute). Return the
+// dataset, still open.
 template <class T>
-void write_dataset(Templates& templates, hid_t loc, const std::string& name, const std::vector<hsize_t>& dims,
-                   std::span<const T> values, const std::string& units, const DatasetOptions& options = {});
+Handle write_dataset(Templates& templates, hid_t loc, const std::string& name, const std::vector<hsize_t>& dims,
+                     std::span<const T> values, const std::string& units, const DatasetOptions& options = {});
 template <class T>
-void write_dataset(hid_t loc, const std::string& name, const std::vector<hsize_t>& dims, std::span<const T> values,
-                   const std::string& units, const DatasetOptions& options = {}) {
+Handle write_dataset(hid_t loc, const std::string& name, const std::vector<hsize_t>& dims, std::span<const T> values,
+                     const std::string& units, const DatasetOptions& options = {}) {
     Templates templates;
-    write_dataset<T>(templates, loc, name, dims, values, units, options);
+    return write_dataset<T>(templates, loc, name, dims, values, units, options);
 }
-void write_string_dataset(Templates& templates, hid_t loc, const std::string& name,
-                          const std::vector<std::string>& values);
-inline void write_string_dataset(hid_t loc, const std::string& name, const std::vector<std::string>& values) {
+Handle write_string_dataset(Templates& templates, hid_t loc, const std::string& name,
+                            const std::vector<std::string>& values);
+inline Handle write_string_dataset(hid_t loc, const std::string& name, const std::vector<std::string>& values) {
     Templates templates;
-    write_string_dataset(templates, loc, name, values);
+    return write_string_dataset(templates, loc, name, values);
 }
+
+// Dimension scales, as the HDF5 high-level library (H5DS) records them, written in one pass:
+// the constructor makes the datasets `scales` of `group` (which must exist) dimension scales
+// (CLASS, NAME); attach() labels axis k of an open dataset of the group with scales[k]
+// (DIMENSION_LIST); finish() writes each scale's list of the datasets it labels
+// (REFERENCE_LIST). H5DS functions and netCDF readers (h5netcdf, xarray) read them. Doing it
+// with H5DSattach_scale, which rewrites the scale's list at each attachment, doubled the cost
+// of writing a run file.
+class AxisLabels {
+public:
+    AxisLabels(Templates& templates, hid_t group, std::vector<std::string> scales);
+    void attach(hid_t dataset, const std::string& name);
+    void finish();
+
+private:
+    Templates& templates_;
+    hid_t group_;
+    std::vector<std::string> scales_;
+    std::vector<hobj_ref_t> scale_refs_;
+    std::vector<hobj_ref_t> dataset_refs_;
+    Handle list_type_;
+    Handle list_space_;
+};
 
 }  // namespace pricewar::h5

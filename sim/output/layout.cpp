@@ -8,10 +8,15 @@
 
 namespace pricewar::layout {
 
+bool is_scale_name(const std::string& name) {
+    return name == turn_scale || name == vendor_scale || name == offer_scale || name == run_scale;
+}
+
 std::string name_problem(const std::string& name) {
     if (name.empty()) return "is empty";
     if (name == ".") return "is '.'";
     if (name.find('/') != std::string::npos) return "contains '/'";
+    if (is_scale_name(name)) return "is reserved for a dimension scale";
     return {};
 }
 

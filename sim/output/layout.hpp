@@ -24,6 +24,15 @@ inline std::string sweep_exit_turn_description() {
     return run_exit_turn_description() + "; -2: vendor not in this run";
 }
 
+// Dimension scales: coordinate datasets next to the data they label (docs/hdf5-layout.md),
+// so that netCDF readers (xarray with h5netcdf) see named dimensions and their labels. No
+// series table, summary or design parameter may take one of these names.
+inline constexpr const char* turn_scale = "turn";
+inline constexpr const char* vendor_scale = "vendor";
+inline constexpr const char* offer_scale = "offer";
+inline constexpr const char* run_scale = "run";
+bool is_scale_name(const std::string& name);
+
 // Units attribute value: an empty unit means a dimensionless number.
 inline std::string units_or_one(const std::string& units) {
     return units.empty() ? "1" : units;

@@ -5,11 +5,13 @@
 #include "sim/output/h5.hpp"
 #include "sim/output/layout.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <set>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -77,19 +79,45 @@ std::vector<To> convert(const std::vector<From>& values) {
     return std::vector<To>(values.begin(), values.end());
 }
 
-void write_tables(h5::Templates& templates, hid_t group, const std::vector<Table>& tables, bool market) {
+// The `turn` dimension scale of a series group: 0 .. turns-1, with the days per turn and, when
+// the scenario has one, the date of turn 0.
+void write_turn_scale(h5::Templates& tpl, hid_t group, const RunRecord& r, std::size_t rows) {
+    std::vector<std::int32_t> turn(rows);
+    for (std::size_t i = 0; i < rows; ++i)
+        turn[i] = static_cast<std::int32_t>(i);
+    Handle scale = h5::write_dataset<std::int32_t>(tpl, group, layout::turn_scale, {rows}, turn, "");
+    h5::set_attr<double>(tpl, scale.get(), "turn_days", r.turn_days);
+    if (!r.start_date.empty()) h5::set_attr(tpl, scale.get(), "start_date", r.start_date);
+}
+
+// Writes one series group: first its dimension scales (`turn`, and `label` over the columns
+// unless market), then the tables, each labelled with them.
+void write_tables(h5::Templates& templates, hid_t group, const std::vector<Table>& tables, const RunRecord& r,
+                  const char* label, const std::vector<std::string>* labels) {
+    const bool market = labels == nullptr;
+    const std::size_t rows = tables.empty() ? static_cast<std::size_t>(std::max(0, r.turns)) : tables.front().rows;
+    write_turn_scale(templates, group, r, rows);
+    std::vector<std::string> scales{layout::turn_scale};
+    if (!market) {
+        h5::write_string_dataset(templates, group, label, *labels);
+        scales.emplace_back(label);
+    }
+    h5::AxisLabels axes(templates, group, std::move(scales));
     for (const auto& t : tables) {
         const std::vector<hsize_t> dims = market ? std::vector<hsize_t>{t.rows} : std::vector<hsize_t>{t.rows, t.cols};
-        h5::write_dataset<double>(templates, group, t.name, dims, t.values, layout::units_or_one(t.units));
+        Handle dataset =
+            h5::write_dataset<double>(templates, group, t.name, dims, t.values, layout::units_or_one(t.units));
+        axes.attach(dataset.get(), t.name);
     }
+    axes.finish();
 }
 
 // /summary/vendor/<name>: name and units from the declaration (sim/model/series.hpp).
 template <class T>
-void write_summary(h5::Templates& templates, hid_t group, std::size_t index, const std::vector<hsize_t>& dims,
-                   std::span<const T> values, const std::string& currency) {
+Handle write_summary(h5::Templates& templates, hid_t group, std::size_t index, const std::vector<hsize_t>& dims,
+                     std::span<const T> values, const std::string& currency) {
     const auto& d = outputs::vendor_summary[index];
-    h5::write_dataset<T>(templates, group, std::string(d.name), dims, values, outputs::units(d.unit, currency));
+    return h5::write_dataset<T>(templates, group, std::string(d.name), dims, values, outputs::units(d.unit, currency));
 }
 
 void write_contents(hid_t file, const RunRecord& r, const std::string& version) {
@@ -103,6 +131,7 @@ void write_contents(hid_t file, const RunRecord& r, const std::string& version) 
     h5::set_attr<double>(tpl, file, "turn_days", r.turn_days);
     h5::set_attr(tpl, file, "currency", r.currency);
     h5::set_attr(tpl, file, "scenario_name", r.scenario_name);
+    if (!r.start_date.empty()) h5::set_attr(tpl, file, "start_date", r.start_date);
     {
         Handle scenario = h5::create_group(tpl, file, "scenario");
         h5::set_attr(tpl, scenario.get(), "toml", r.scenario_toml);
@@ -123,29 +152,33 @@ void write_contents(hid_t file, const RunRecord& r, const std::string& version) 
     {
         Handle series = h5::create_group(tpl, file, "series");
         Handle offer = h5::create_group(tpl, series.get(), "offer");
-        write_tables(tpl, offer.get(), r.offer_series, false);
+        write_tables(tpl, offer.get(), r.offer_series, r, layout::offer_scale, &r.offer_names);
         Handle vendor = h5::create_group(tpl, series.get(), "vendor");
-        write_tables(tpl, vendor.get(), r.vendor_series, false);
+        write_tables(tpl, vendor.get(), r.vendor_series, r, layout::vendor_scale, &r.vendor_names);
         Handle market = h5::create_group(tpl, series.get(), "market");
-        write_tables(tpl, market.get(), r.market_series, true);
+        write_tables(tpl, market.get(), r.market_series, r, nullptr, nullptr);
     }
     {
         Handle summary = h5::create_group(tpl, file, "summary");
         Handle vendor = h5::create_group(tpl, summary.get(), "vendor");
         const std::vector<hsize_t> dims{r.vendor_names.size()};
+        h5::write_string_dataset(tpl, vendor.get(), layout::vendor_scale, r.vendor_names);
+        h5::AxisLabels axes(tpl, vendor.get(), {layout::vendor_scale});
         const auto exit_turn = convert<std::int32_t>(r.exit_turn);
-        write_summary<std::int32_t>(tpl, vendor.get(), outputs::vendor_summary_index("exit_turn"), dims, exit_turn,
-                                    r.currency);
         {
-            Handle exit = h5::open_dataset(vendor.get(), std::string(outputs::vendor_summary_name("exit_turn")));
+            Handle exit = write_summary<std::int32_t>(tpl, vendor.get(), outputs::vendor_summary_index("exit_turn"),
+                                                      dims, exit_turn, r.currency);
             h5::set_attr(tpl, exit.get(), "description", layout::run_exit_turn_description());
+            axes.attach(exit.get(), "exit_turn");
         }
-        write_summary<double>(tpl, vendor.get(), outputs::vendor_summary_index("final_share"), dims, r.final_share,
-                              r.currency);
-        write_summary<double>(tpl, vendor.get(), outputs::vendor_summary_index("cumulative_profit"), dims,
-                              r.cumulative_profit, r.currency);
-        write_summary<double>(tpl, vendor.get(), outputs::vendor_summary_index("peak_loss"), dims, r.peak_loss,
-                              r.currency);
+        const auto write_vendor_summary = [&](std::size_t index, const std::vector<double>& values) {
+            Handle dataset = write_summary<double>(tpl, vendor.get(), index, dims, values, r.currency);
+            axes.attach(dataset.get(), std::string(outputs::vendor_summary[index].name));
+        };
+        write_vendor_summary(outputs::vendor_summary_index("final_share"), r.final_share);
+        write_vendor_summary(outputs::vendor_summary_index("cumulative_profit"), r.cumulative_profit);
+        write_vendor_summary(outputs::vendor_summary_index("peak_loss"), r.peak_loss);
+        axes.finish();
         Handle market = h5::create_group(tpl, summary.get(), "market");
         for (const auto& s : r.market_summary)
             h5::write_dataset<double>(tpl, market.get(), s.name, {}, std::span<const double>(&s.value, 1),
@@ -204,6 +237,7 @@ RunRecord read_contents(hid_t file) {
     r.turn_days = h5::attr_value<double>(file, "turn_days");
     r.currency = h5::attr_string(file, "currency");
     r.scenario_name = h5::attr_string(file, "scenario_name");
+    if (h5::has_attr(file, "start_date")) r.start_date = h5::attr_string(file, "start_date");
     {
         Handle scenario = h5::open_group(file, "scenario");
         r.scenario_toml = h5::attr_string(scenario.get(), "toml");

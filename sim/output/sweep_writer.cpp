@@ -281,6 +281,34 @@ struct SweepWriter::Impl {
     Column<double> final_share, cumulative_profit, peak_loss;
     std::vector<Column<double>> market;
     std::array<std::vector<h5::Handle>, 3> series;
+    // Dimension scales `run` (filled with the run ids when the rows are complete).
+    std::vector<h5::Handle> run_scales;
+    std::vector<std::int64_t> run_ids;
+
+    // Labels the data of `path` with dimension scales: `run` on axis 0, then `turn` (when
+    // `turns`), then `labels` (named `label`) on the next axis.
+    void add_scales(hid_t file, const char* path, bool turns, const char* label,
+                    const std::vector<std::string>* labels) {
+        h5::Templates tpl;
+        h5::Handle group = h5::open_group(file, path);
+        const auto members = h5::member_names(group.get());
+        const hsize_t r = rows;
+        run_scales.push_back(h5::create_dataset(tpl, group.get(), layout::run_scale, h5::Type<std::int64_t>::file(),
+                                                {r}, h5::DatasetOptions{{4096}, false}));
+        std::vector<std::string> scales{layout::run_scale};
+        if (turns) {
+            std::vector<std::int32_t> values(static_cast<std::size_t>(header.turns));
+            for (std::size_t i = 0; i < values.size(); ++i)
+                values[i] = static_cast<std::int32_t>(i);
+            h5::write_dataset<std::int32_t>(tpl, group.get(), layout::turn_scale, {values.size()}, values, "");
+            scales.emplace_back(layout::turn_scale);
+        }
+        if (labels != nullptr) {
+            h5::write_string_dataset(tpl, group.get(), label, *labels);
+            scales.emplace_back(label);
+        }
+        h5::label_axes(tpl, group.get(), members, scales);
+    }
 
     Impl(hid_t file, const SweepHeader& h, std::size_t rows_, bool sobol_, const SeriesLayout* layout)
         : header(h), rows(rows_), sobol(sobol_) {
@@ -370,6 +398,7 @@ struct SweepWriter::Impl {
                                     1, false);
         }
         columns = {h.offer_names.size(), h.vendor_names.size(), 1};
+        run_ids.reserve(rows);
         if (layout != nullptr) {
             h5::Handle series_group = h5::create_group(file, "series");
             for (const Group g : {offer_group, vendor_group, market_group}) {
@@ -386,6 +415,15 @@ struct SweepWriter::Impl {
                 }
             }
         }
+        add_scales(file, "design", false, nullptr, nullptr);
+        add_scales(file, "runs", false, nullptr, nullptr);
+        add_scales(file, "summary/vendor", false, layout::vendor_scale, &h.vendor_names);
+        add_scales(file, "summary/market", false, nullptr, nullptr);
+        if (layout != nullptr) {
+            add_scales(file, "series/offer", true, layout::offer_scale, &h.offer_names);
+            add_scales(file, "series/vendor", true, layout::vendor_scale, &h.vendor_names);
+            add_scales(file, "series/market", true, nullptr, nullptr);
+        }
     }
 
     void add(const RunRow& row) {
@@ -394,6 +432,7 @@ struct SweepWriter::Impl {
             throw InvalidInput(
                 fmt::format("run {} does not match the sweep's parameters or market summaries", row.run_id));
         run_id.push(row.run_id);
+        run_ids.push_back(row.run_id);
         replicate.push(row.replicate);
         seed.push(row.seed);
         scenario.push(row.scenario);
@@ -447,6 +486,9 @@ struct SweepWriter::Impl {
         peak_loss.flush();
         for (auto& m : market)
             m.flush();
+        if (rows > 0)
+            for (auto& scale : run_scales)
+                h5::write_all<std::int64_t>(scale.get(), run_ids);
     }
 };
 

@@ -255,7 +255,8 @@ Output::Output(const Campaign& campaign, const ExecOptions& options)
             throw;
         }
     } else {
-        if (const auto parent = fs::path(options.out).parent_path(); !parent.empty()) fs::create_directories(parent);
+        // The output's folder is not created: a missing folder is an error (the journal's
+        // creation names it), the same policy as every command's output.
         journal_.emplace(SweepJournal::create(journal_path_, campaign.header));
     }
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include <doctest/doctest.h>
+#include <hdf5_hl.h>
 
 using namespace pricewar;
 using namespace pricewar::test;
@@ -320,4 +321,52 @@ TEST_CASE("read_run_file reports missing, truncated, foreign and damaged files")
         write_bytes(dir.file("bad.h5"), damaged);
         CHECK_THROWS_WITH_AS(read_run_file(dir.file("bad.h5")), doctest::Contains("bad.h5"), OutputError);
     }
+}
+
+TEST_CASE("run file: series and summaries carry dimension scales; start_date round-trips") {
+    ScratchDir dir;
+    RunRecord record = make_record(4, 2, 4);
+    record.start_date = "2024-05-06";
+    write_run_file(record, dir.file("a.h5"), "v");
+    const RunRecord back = read_run_file(dir.file("a.h5"));
+    CHECK(back.start_date == "2024-05-06");
+    check_tables(back.vendor_series, record.vendor_series);
+    check_tables(back.offer_series, record.offer_series);
+    check_tables(back.market_series, record.market_series);
+
+    h5::Session session;
+    h5::Handle file = h5::open_file_read(dir.file("a.h5"));
+    const auto scale = [&](const char* group, const char* name) {
+        h5::Handle g = h5::open_group(file.get(), group);
+        h5::Handle s = h5::open_dataset(g.get(), name);
+        CHECK(h5::is_scale(s.get()));
+        return s;
+    };
+    {
+        h5::Handle turn = scale("series/vendor", "turn");
+        CHECK(h5::read_all<std::int32_t>(turn.get()) == std::vector<std::int32_t>{0, 1, 2, 3});
+        CHECK(h5::attr_string(turn.get(), "start_date") == "2024-05-06");
+        h5::Handle vendor = scale("series/vendor", "vendor");
+        CHECK(h5::read_strings(vendor.get()) == record.vendor_names);
+        h5::Handle offer = scale("series/offer", "offer");
+        CHECK(h5::read_strings(offer.get()) == record.offer_names);
+        h5::Handle names = scale("summary/vendor", "vendor");
+        h5::Handle group = h5::open_group(file.get(), "series/vendor");
+        for (const auto& name : h5::member_names(group.get())) {
+            CAPTURE(name);
+            h5::Handle dataset = h5::open_dataset(group.get(), name);
+            CHECK(H5DSis_attached(dataset.get(), turn.get(), 0) > 0);
+            CHECK(H5DSis_attached(dataset.get(), vendor.get(), 1) > 0);
+        }
+    }
+    // member_names lists the data only; a table may not take a scale's name.
+    {
+        h5::Handle group = h5::open_group(file.get(), "series/offer");
+        const auto names = h5::member_names(group.get());
+        CHECK(std::find(names.begin(), names.end(), "turn") == names.end());
+        CHECK(std::find(names.begin(), names.end(), "offer") == names.end());
+    }
+    RunRecord bad = make_record(2, 2, 2);
+    bad.vendor_series[0].name = "vendor";
+    CHECK_THROWS_AS(write_run_file(bad, dir.file("bad.h5"), "v"), OutputError);
 }

@@ -319,13 +319,24 @@ struct Object {
 void collect(hid_t obj, const std::string& path, bool is_dataset, std::map<std::string, Object>& out) {
     Object& o = out[path];
     o.dataset = is_dataset;
-    for (const auto& a : attribute_names(obj))
+    for (const auto& a : attribute_names(obj)) {
+        // Dimension-scale bookkeeping holds object references (addresses inside each file):
+        // its presence is compared, the attachments through the scales listed below.
+        if (a == "DIMENSION_LIST" || a == "REFERENCE_LIST") {
+            o.attributes[a].type = "references";
+            continue;
+        }
         o.attributes[a] = attribute_value(obj, a);
+    }
     if (is_dataset) {
         o.contents = dataset_value(obj);
         return;
     }
-    for (const auto& name : h5::member_names(obj)) {
+    // member_names leaves the dimension scales out; compare them too.
+    auto members = h5::member_names(obj);
+    for (const char* scale : {"turn", "vendor", "offer", "run"})
+        if (h5::has_link(obj, scale)) members.emplace_back(scale);
+    for (const auto& name : members) {
         h5::Handle child(H5Oopen(obj, name.c_str(), H5P_DEFAULT));
         const std::string child_path = path == "/" ? "/" + name : path + "/" + name;
         collect(child.get(), child_path, H5Iget_type(child.get()) == H5I_DATASET, out);
