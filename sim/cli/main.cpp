@@ -24,9 +24,8 @@
 #include <vector>
 
 #include "agents/strategy.hpp"
-#include "sim/model/series.hpp"
-#include "sim/scenario/schema.hpp"
 #include "sim/cli/summary_table.hpp"
+#include "sim/model/series.hpp"
 #include "sim/output/export_csv.hpp"
 #include "sim/output/output_error.hpp"
 #include "sim/output/run_file.hpp"
@@ -35,6 +34,7 @@
 #include "sim/runners/simulate.hpp"
 #include "sim/runners/sweep_file.hpp"
 #include "sim/scenario/loader.hpp"
+#include "sim/scenario/schema.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -375,7 +375,9 @@ void declare_report(Options& o) {
     o.named.add_options()("output,o", po::value<std::string>()->required()->value_name("DIR"), "output folder")(
         "turn", po::value<int>()->value_name("T"),
         "turn at which sweep survival shares are measured (default: the horizon)")(
-        "n-boot", po::value<int>()->value_name("N"), "Sobol bootstrap resamples (default 1000)");
+        "n-boot", po::value<int>()->value_name("N"), "Sobol bootstrap resamples (default 1000)")(
+        "prim-threshold", po::value<double>()->value_name("D"),
+        "PRIM scenario discovery: least density of a box, in (0, 1] (default 0.8)");
     declare_seed(o, "bootstrap seed (default 0)");
 }
 
@@ -393,6 +395,11 @@ int run_report(const po::variables_map& vm, const Context& context) {
     }
     if (vm.count("n-boot")) argv.insert(argv.end(), {"--n-boot", std::to_string(positive(vm, "n-boot"))});
     if (const auto seed = seed_option(vm)) argv.insert(argv.end(), {"--seed", std::to_string(*seed)});
+    if (vm.count("prim-threshold")) {
+        const double d = vm["prim-threshold"].as<double>();
+        if (!(d > 0.0 && d <= 1.0)) throw UsageError(fmt::format("--prim-threshold must be in (0, 1] (got {})", d));
+        argv.insert(argv.end(), {"--prim-threshold", fmt::format("{}", d)});
+    }
     const char* python = argv.front().c_str();
     if (::access(python, X_OK) != 0) {
         std::cerr << "pricewar report: " << python << " not found: apt-get install python3\n";

@@ -124,8 +124,10 @@ COMMANDS = {
     "sweep": ["--output", "--jobs", "--resume", "--shard", "--series", "--force"],
     "merge": ["--output", "--force"],
     "export": ["--csv", "--force"],
-    "report": ["--output", "--turn", "--n-boot", "--seed"],
+    "report": ["--output", "--turn", "--n-boot", "--seed", "--prim-threshold"],
     "list-strategies": [],
+    "list-keys": ["--markdown"],
+    "list-series": ["--markdown"],
     "version": [],
 }
 TINY = os.path.join(ROOT, "scenarios", "sweeps", "tiny.toml")
@@ -232,6 +234,11 @@ class Options(unittest.TestCase):
             r = run("report", out, "-o", os.path.join(d, "report2"), "--n-boot", "0")
             self.assertEqual(r.returncode, 2)
             self.assertIn("--n-boot", r.stderr)
+            r = run("report", out, "-o", os.path.join(d, "report3"), "--prim-threshold", "0.9")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            r = run("report", out, "-o", os.path.join(d, "report4"), "--prim-threshold", "1.5")
+            self.assertEqual(r.returncode, 2)
+            self.assertIn("--prim-threshold", r.stderr)
 
     def test_repeated_game_summary_has_its_own_quantities(self):
         r = run("run", CALVANO)
