@@ -6,6 +6,7 @@
 #include <benchmark/benchmark.h>
 
 #include <fcntl.h>
+#include <time.h>
 #include <unistd.h>
 #include <algorithm>
 #include <chrono>
@@ -158,50 +159,76 @@ static bool publish(const std::string& temp, const std::string& final_path) {
     return true;
 }
 
+// Wall time and this thread's CPU time at one instant. On a shared machine the CPU time of
+// a part is disturbed far less by other processes than its wall time; waiting for the disk
+// (fsync) shows in the wall time only.
+struct Instant {
+    std::chrono::steady_clock::time_point wall;
+    std::chrono::nanoseconds cpu;
+    static Instant now() {
+        timespec ts{};
+        ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+        return {std::chrono::steady_clock::now(),
+                std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec)};
+    }
+};
+// Wall and CPU time summed over the iterations.
+struct Part {
+    std::chrono::nanoseconds wall{}, cpu{};
+    void add(const Instant& from, const Instant& to) {
+        wall += std::chrono::duration_cast<std::chrono::nanoseconds>(to.wall - from.wall);
+        cpu += to.cpu - from.cpu;
+    }
+    Part operator+(const Part& o) const { return {wall + o.wall, cpu + o.cpu}; }
+};
+
 static void BM_DefaultRunAndWrite(benchmark::State& state) {
-    using clock = std::chrono::steady_clock;
     const auto path = std::filesystem::temp_directory_path() / ("pricewar-bench-" + std::to_string(::getpid()) + ".h5");
     const auto temp = path.string() + ".tmp";
-    clock::duration run{}, encode{}, required{}, write{}, plain{}, durable{};
+    Part run, encode, required, write, plain, durable;
     for (auto _ : state) {
-        const auto t0 = clock::now();
+        const auto t0 = Instant::now();
         const RunRecord record = default_run();
-        const auto t1 = clock::now();
+        const auto t1 = Instant::now();
         const FileImage image = encode_run_file(record, "bench");
-        const auto t2 = clock::now();
+        const auto t2 = Instant::now();
         const RunRecord floor = required_only(record);
-        const auto t3 = clock::now();
+        const auto t3 = Instant::now();
         benchmark::DoNotOptimize(encode_run_file(floor, "bench").size);
-        const auto t4 = clock::now();
+        const auto t4 = Instant::now();
         write_run_file(record, path.string(), "bench");
-        const auto t5 = clock::now();
+        const auto t5 = Instant::now();
         if (!write_plain(temp, image.view())) state.SkipWithError("cannot write the temporary file");
-        const auto t6 = clock::now();
+        const auto t6 = Instant::now();
         if (!publish(temp, path.string())) state.SkipWithError("cannot publish the file");
-        const auto t7 = clock::now();
-        run += t1 - t0;
-        encode += t2 - t1;
-        required += t4 - t3;
-        write += t5 - t4;
-        plain += t6 - t5;
-        durable += t7 - t6;
+        const auto t7 = Instant::now();
+        run.add(t0, t1);
+        encode.add(t1, t2);
+        required.add(t3, t4);
+        write.add(t4, t5);
+        plain.add(t5, t6);
+        durable.add(t6, t7);
     }
     std::filesystem::remove(path);
-    const auto ms = [&](clock::duration d) {
+    const auto ms = [&](std::chrono::nanoseconds d) {
         return std::chrono::duration<double, std::milli>(d).count() / static_cast<double>(state.iterations());
     };
-    const auto share = [&](clock::duration part) { return 100.0 * ms(part) / (ms(run) + ms(part)); };
-    state.counters["run_ms"] = ms(run);
-    state.counters["encode_ms"] = ms(encode);
-    state.counters["write_ms"] = ms(write);
-    state.counters["required_encode_ms"] = ms(required);
-    state.counters["plain_write_ms"] = ms(plain);
-    state.counters["publish_ms"] = ms(durable);
+    const auto share = [&](const Part& part) { return 100.0 * ms(part.wall) / (ms(run.wall) + ms(part.wall)); };
+    const auto cpu_share = [&](const Part& part) { return 100.0 * ms(part.cpu) / (ms(run.cpu) + ms(part.cpu)); };
+    state.counters["run_ms"] = ms(run.wall);
+    state.counters["encode_ms"] = ms(encode.wall);
+    state.counters["write_ms"] = ms(write.wall);
+    state.counters["required_encode_ms"] = ms(required.wall);
+    state.counters["plain_write_ms"] = ms(plain.wall);
+    state.counters["publish_ms"] = ms(durable.wall);
     state.counters["write_pct"] = share(write);
     state.counters["encode_pct"] = share(encode);
     state.counters["encode_write_pct"] = share(encode + plain);
     state.counters["publish_pct"] = share(durable);
     state.counters["required_encode_pct"] = share(required);
+    state.counters["run_cpu_ms"] = ms(run.cpu);
+    state.counters["encode_write_cpu_ms"] = ms(encode.cpu + plain.cpu);
+    state.counters["encode_write_cpu_pct"] = cpu_share(encode + plain);
 }
 BENCHMARK(BM_DefaultRunAndWrite)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(4.0);
 
@@ -211,7 +238,6 @@ BENCHMARK(BM_DefaultRunAndWrite)->Unit(benchmark::kMillisecond)->UseRealTime()->
 // fdatasync) and in building the HDF5 file from the journal (finalize_sweep). `pricewar sweep
 // --jobs 1` does the same work, with the journal on a writer thread beside the runs.
 static void BM_SeriesSweep(benchmark::State& state) {
-    using clock = std::chrono::steady_clock;
     const auto runs = state.range(0);
     const std::string base = PRICEWAR_SOURCE_DIR "/scenarios/default.toml";
     const Scenario scenario = load_scenario(base);
@@ -228,45 +254,50 @@ static void BM_SeriesSweep(benchmark::State& state) {
     std::filesystem::create_directories(dir);
     const std::string out = (dir / "sweep.h5").string();
     const std::string journal_path = sweep_journal_path(out);
-    clock::duration run{}, journal{}, finalize{};
+    Part run, journal, finalize;
     double journal_bytes = 0, file_bytes = 0;
     for (auto _ : state) {
         std::filesystem::remove(out);
         std::filesystem::remove(journal_path);
         auto journal_file = SweepJournal::create(journal_path, header);
         for (std::int64_t i = 0; i < runs; ++i) {
-            const auto t0 = clock::now();
+            const auto t0 = Instant::now();
             const Scenario sc = load_scenario(base);
             RunPlan plan;
             plan.run_id = i;
             plan.replicate = i;
             plan.seed = derive_seed(header.master_seed, static_cast<std::uint64_t>(i));
             RunRow row = runners::make_row(header, plan, run_scenario(sc, plan.seed), true);
-            const auto t1 = clock::now();
-            row.wall_seconds = std::chrono::duration<double>(t1 - t0).count();
+            const auto t1 = Instant::now();
+            row.wall_seconds = std::chrono::duration<double>(t1.wall - t0.wall).count();
             journal_file.append(row);
-            const auto t2 = clock::now();
-            run += t1 - t0;
-            journal += t2 - t1;
+            const auto t2 = Instant::now();
+            run.add(t0, t1);
+            journal.add(t1, t2);
         }
         journal_file.close();
         journal_bytes = static_cast<double>(std::filesystem::file_size(journal_path));
-        const auto t3 = clock::now();
+        const auto t3 = Instant::now();
         finalize_sweep(journal_path, out);
-        finalize += clock::now() - t3;
+        finalize.add(t3, Instant::now());
         file_bytes = static_cast<double>(std::filesystem::file_size(out));
     }
     std::filesystem::remove_all(dir);
-    const auto seconds = [&](clock::duration d) {
+    const auto seconds = [&](std::chrono::nanoseconds d) {
         return std::chrono::duration<double>(d).count() / static_cast<double>(state.iterations());
     };
-    const double total = seconds(run) + seconds(journal) + seconds(finalize);
-    state.counters["runs_s"] = seconds(run);
-    state.counters["journal_s"] = seconds(journal);
-    state.counters["finalize_s"] = seconds(finalize);
-    state.counters["hdf5_journal_pct"] = 100.0 * (seconds(journal) + seconds(finalize)) / total;
-    state.counters["journal_pct"] = 100.0 * seconds(journal) / total;
-    state.counters["finalize_pct"] = 100.0 * seconds(finalize) / total;
+    const double total = seconds(run.wall) + seconds(journal.wall) + seconds(finalize.wall);
+    const double total_cpu = seconds(run.cpu) + seconds(journal.cpu) + seconds(finalize.cpu);
+    state.counters["runs_s"] = seconds(run.wall);
+    state.counters["journal_s"] = seconds(journal.wall);
+    state.counters["finalize_s"] = seconds(finalize.wall);
+    state.counters["hdf5_journal_pct"] = 100.0 * (seconds(journal.wall) + seconds(finalize.wall)) / total;
+    state.counters["journal_pct"] = 100.0 * seconds(journal.wall) / total;
+    state.counters["finalize_pct"] = 100.0 * seconds(finalize.wall) / total;
+    state.counters["runs_cpu_s"] = seconds(run.cpu);
+    state.counters["journal_cpu_s"] = seconds(journal.cpu);
+    state.counters["finalize_cpu_s"] = seconds(finalize.cpu);
+    state.counters["hdf5_journal_cpu_pct"] = 100.0 * (seconds(journal.cpu) + seconds(finalize.cpu)) / total_cpu;
     state.counters["journal_MB"] = journal_bytes / 1e6;
     state.counters["file_MB"] = file_bytes / 1e6;
 }
