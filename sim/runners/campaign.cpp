@@ -302,6 +302,10 @@ void Output::record(const RunRow& row) {
     progress_->add(row.status != 0);
 }
 
+std::int64_t Output::journaled() const {
+    return journal_ ? static_cast<std::int64_t>(journal_->completed().size()) : 0;
+}
+
 void Output::abandon() noexcept {
     if (!journal_) return;
     try {

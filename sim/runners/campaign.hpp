@@ -64,6 +64,8 @@ public:
     // Indices into campaign.plans still to run, ascending.
     [[nodiscard]] const std::vector<std::size_t>& pending() const { return pending_; }
     [[nodiscard]] Progress& progress() { return *progress_; }
+    // Runs of this shard in the journal (resumed ones included).
+    [[nodiscard]] std::int64_t journaled() const;
 
     // Journals one row (a single thread calls this).
     void record(const RunRow& row);

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <climits>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <string>
@@ -71,13 +72,16 @@ World world() {
 }
 
 // Waits for any message without spinning: the coordinator shares cores with workers.
-MPI_Status wait_for_message() {
+// `between_polls` runs while nothing has arrived.
+template <class F>
+MPI_Status wait_for_message(F&& between_polls) {
     auto pause = std::chrono::microseconds(50);
     for (;;) {
         int flag = 0;
         MPI_Status status;
         MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &status);
         if (flag != 0) return status;
+        between_polls();
         std::this_thread::sleep_for(pause);
         pause = std::min(pause * 2, std::chrono::microseconds(2000));
     }
@@ -106,8 +110,21 @@ int coordinate(const Campaign& campaign, const ExecOptions& options, int size) {
     int active = size - 1;
     std::exception_ptr error;
     std::vector<std::byte> buffer;
+    // On SIGINT/SIGTERM, say at once what is safe: the launcher signals every rank when one
+    // dies (a worker killed, a node lost) and kills the ranks a few seconds later, so the
+    // coordinator may never see the workers' last results or reach finish().
+    bool told = false;
+    auto tell_if_interrupted = [&] {
+        if (told || !InterruptGuard::requested()) return;
+        told = true;
+        output->progress().break_line();
+        std::fprintf(stderr,
+                     "interrupted: %lld runs journaled so far, %d worker ranks still to report; rerun with --resume "
+                     "to continue\n",
+                     static_cast<long long>(output->journaled()), active);
+    };
     while (active > 0) {
-        MPI_Status status = wait_for_message();
+        MPI_Status status = wait_for_message(tell_if_interrupted);
         const int source = status.MPI_SOURCE;
         if (status.MPI_TAG == kResult) {
             int bytes = 0;

@@ -39,6 +39,7 @@ public:
     // Non-blocking: true once it has ended (then status() holds wait()'s result).
     bool finished();
     [[nodiscard]] int status() const { return status_; }
+    [[nodiscard]] int pid() const { return pid_; }
 
 private:
     int pid_ = -1;

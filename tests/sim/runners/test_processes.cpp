@@ -9,8 +9,10 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <optional>
 #include <random>
+#include <sstream>
 #include <thread>
 
 #include "sim/output/sweep_file.hpp"
@@ -183,6 +185,102 @@ TEST_CASE("mpirun: a sweep over MPI ranks equals a local run") {
     SUBCASE("an existing output: the coordinator refuses, the workers leave") {
         CHECK(test::run_command(with(mpirun, {"2", bin, "sweep", tiny, "-o", dir.file("local.h5")}), &err) == 2);
         CHECK(err.find("--resume") != std::string::npos);
+    }
+}
+#endif
+
+#ifdef PRICEWAR_MPIEXEC
+namespace {
+
+// The process of MPI rank `rank` among the children of `launcher` (mpirun starts the ranks
+// itself), found by the OMPI_COMM_WORLD_RANK its environment carries; -1 when none.
+int rank_process(int launcher, int rank) {
+    const std::string wanted = "OMPI_COMM_WORLD_RANK=" + std::to_string(rank);
+    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+        const std::string name = entry.path().filename().string();
+        if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+        std::ifstream stat(entry.path() / "stat");
+        std::string line;
+        if (!std::getline(stat, line)) continue;
+        // pid (comm) state ppid ...: comm may hold spaces, so read after the last ')'.
+        const auto close = line.rfind(')');
+        if (close == std::string::npos) continue;
+        std::istringstream rest(line.substr(close + 1));
+        std::string state;
+        int parent = 0;
+        rest >> state >> parent;
+        if (parent != launcher) continue;
+        std::ifstream environ(entry.path() / "environ");
+        std::string var;
+        while (std::getline(environ, var, '\0'))
+            if (var == wanted) return std::stoi(name);
+    }
+    return -1;
+}
+
+}  // namespace
+
+TEST_CASE("mpirun: a rank SIGKILLed mid-sweep ends the job with an error; --resume completes it exactly") {
+    const std::string bin = test::pricewar_binary();
+    REQUIRE(std::filesystem::exists(bin));
+    const ScratchDir dir;
+    const std::string file = write_long_sweep(dir);
+    const std::string reference = dir.file("reference.h5");
+    std::string err;
+    REQUIRE_MESSAGE(test::run_command({bin, "sweep", file, "-o", reference, "--jobs", "2"}, &err) == 0, err);
+    const std::vector<std::string> mpirun = {
+        PRICEWAR_MPIEXEC, "--oversubscribe", "--allow-run-as-root", "-n", "3", bin, "sweep", file};
+    auto with = [&](std::initializer_list<std::string> tail) {
+        std::vector<std::string> argv = mpirun;
+        argv.insert(argv.end(), tail);
+        return argv;
+    };
+    std::random_device device;
+    const unsigned seed = device();
+    std::mt19937 gen(seed);
+
+    // Rank 1 is a worker (it holds a run when killed), rank 0 the coordinator (it holds the
+    // journal).
+    for (const int victim : {1, 0}) {
+        CAPTURE(victim);
+        const std::string out = dir.file("killed" + std::to_string(victim) + ".h5");
+        const std::string journal = sweep_journal_path(out);
+        int max_delay_ms = 300;
+        long rows_at_kill = 0;
+        int status = 0;
+        for (int attempt = 0; attempt < 6; ++attempt) {
+            std::filesystem::remove(out);
+            std::filesystem::remove(journal);
+            test::Child child(with({"-o", out}), dir.file("stdout"), dir.file("stderr"));
+            REQUIRE(wait_for_rows(child, journal, 2));
+            const int delay = std::uniform_int_distribution<int>(0, max_delay_ms)(gen);
+            std::this_thread::sleep_for(std::chrono::milliseconds(delay));
+            const int pid = rank_process(child.pid(), victim);
+            if (pid > 0) ::kill(pid, SIGKILL);
+            status = child.wait();
+            rows_at_kill = std::filesystem::exists(journal) ? test::journal_rows(journal) : kLongRuns;
+            MESSAGE("rank " << victim << ", attempt " << attempt << " (random seed " << seed << "): killed after "
+                            << delay << " ms, mpirun status " << status << ", " << rows_at_kill << " of " << kLongRuns
+                            << " runs journaled");
+            if (pid > 0 && rows_at_kill < kLongRuns) break;
+            max_delay_ms = std::max(1, max_delay_ms / 2);  // finished first: kill sooner
+        }
+        REQUIRE(rows_at_kill >= 2);
+        REQUIRE(rows_at_kill < kLongRuns);
+        // The job fails, says which rank died, and leaves the journal, not a file.
+        CHECK(status != 0);
+        const std::string job_err = test::read_text(dir.file("stderr"));
+        CHECK_MESSAGE(job_err.find("rank " + std::to_string(victim)) != std::string::npos, job_err);
+        CHECK_FALSE(std::filesystem::exists(out));
+
+        // --resume under mpirun again: it starts from exactly the journaled runs and ends with
+        // the uninterrupted sweep's file (every run once, the same values).
+        REQUIRE_MESSAGE(test::run_command(with({"-o", out, "--resume"}), &err) == 0, err);
+        CHECK_MESSAGE(err.find("resuming " + journal + ": " + std::to_string(rows_at_kill) + " of " +
+                               std::to_string(kLongRuns) + " runs already done") != std::string::npos,
+                      err);
+        CHECK_FALSE(std::filesystem::exists(journal));
+        CHECK(test::sweep_differences(reference, out).empty());
     }
 }
 #endif
