@@ -429,8 +429,10 @@ void print(std::string& out, const std::string& title, const std::vector<Row>& r
         for (const auto& r : rows) {
             const auto code = [](const std::string& s) { return s.empty() ? std::string() : "`" + s + "`"; };
             out += fmt::format("| {} | {} | {} | {} | {} | {} |\n", code(r.path), r.type,
-                               r.def == "required" ? "**required**" : r.kind_row ? r.def : code(r.def), escape_cell(r.allowed), r.unit,
-                               escape_cell(r.help));
+                               r.def == "required" ? "**required**"
+                               : r.kind_row        ? r.def
+                                                   : code(r.def),
+                               escape_cell(r.allowed), r.unit, escape_cell(r.help));
         }
         out += "\n";
         return;

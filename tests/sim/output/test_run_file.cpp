@@ -1,5 +1,5 @@
-#include "sim/output/run_file.hpp"
 #include "sim/output/h5.hpp"
+#include "sim/output/run_file.hpp"
 #include "sim/output/sweep_file.hpp"
 #include "tests/sim/output/support.hpp"
 

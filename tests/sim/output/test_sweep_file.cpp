@@ -1,7 +1,7 @@
-#include "sim/output/sweep_file.hpp"
 #include "sim/output/h5.hpp"
 #include "sim/output/row_codec.hpp"
 #include "sim/output/run_file.hpp"
+#include "sim/output/sweep_file.hpp"
 #include "tests/sim/output/support.hpp"
 
 #include <sys/resource.h>
