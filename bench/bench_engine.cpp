@@ -23,7 +23,7 @@
 #include "sim/model/rng.hpp"
 #include "sim/output/run_file.hpp"
 #include "sim/output/sweep_file.hpp"
-#include "sim/runners/campaign.hpp"
+#include "sim/runners/detail/campaign.hpp"
 #include "sim/scenario/loader.hpp"
 
 using namespace pricewar;

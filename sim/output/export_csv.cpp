@@ -2,8 +2,8 @@
 
 #include "sim/model/series.hpp"
 
-#include "sim/output/h5.hpp"
-#include "sim/output/layout.hpp"
+#include "sim/output/detail/h5.hpp"
+#include "sim/output/detail/layout.hpp"
 #include "sim/output/output_error.hpp"
 #include "sim/output/run_file.hpp"
 #include "sim/output/sweep_file.hpp"

@@ -1,4 +1,4 @@
-#include "sim/output/file_util.hpp"
+#include "sim/output/detail/file_util.hpp"
 
 #include "sim/output/output_error.hpp"
 

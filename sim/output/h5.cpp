@@ -1,4 +1,4 @@
-#include "sim/output/h5.hpp"
+#include "sim/output/detail/h5.hpp"
 
 #include <hdf5_hl.h>
 

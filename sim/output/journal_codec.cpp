@@ -1,6 +1,6 @@
-#include "sim/output/journal_codec.hpp"
+#include "sim/output/detail/journal_codec.hpp"
 
-#include "sim/output/file_util.hpp"
+#include "sim/output/detail/file_util.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>

@@ -1,6 +1,6 @@
-#include "sim/output/layout.hpp"
+#include "sim/output/detail/layout.hpp"
 
-#include "sim/output/h5.hpp"
+#include "sim/output/detail/h5.hpp"
 
 #include <cstdint>
 

@@ -3,7 +3,7 @@
 #include <cstddef>
 #include <span>
 
-#include "sim/output/journal_codec.hpp"
+#include "sim/output/detail/journal_codec.hpp"
 #include "sim/output/output_error.hpp"
 
 namespace pricewar {

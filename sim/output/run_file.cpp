@@ -1,9 +1,9 @@
 #include "sim/output/run_file.hpp"
 
 #include "sim/model/series.hpp"
-#include "sim/output/file_util.hpp"
-#include "sim/output/h5.hpp"
-#include "sim/output/layout.hpp"
+#include "sim/output/detail/file_util.hpp"
+#include "sim/output/detail/h5.hpp"
+#include "sim/output/detail/layout.hpp"
 
 #include <algorithm>
 #include <cstdint>

@@ -3,11 +3,11 @@
 
 #include "sim/output/sweep_file.hpp"
 
-#include "sim/output/file_util.hpp"
-#include "sim/output/h5.hpp"
-#include "sim/output/journal_codec.hpp"
-#include "sim/output/layout.hpp"
-#include "sim/output/sweep_detail.hpp"
+#include "sim/output/detail/file_util.hpp"
+#include "sim/output/detail/h5.hpp"
+#include "sim/output/detail/journal_codec.hpp"
+#include "sim/output/detail/layout.hpp"
+#include "sim/output/detail/sweep.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -25,15 +25,14 @@ namespace pricewar {
 
 namespace {
 
+using detail::Group;
+using detail::group_names;
+using detail::InvalidInput;
+using detail::SeriesLayout;
+using detail::SweepWriter;
 using h5::Handle;
-using sweep_detail::Group;
-using sweep_detail::group_names;
-using sweep_detail::InvalidInput;
-using sweep_detail::SeriesLayout;
-using sweep_detail::SweepWriter;
 
-constexpr std::array<Group, 3> all_groups{sweep_detail::offer_group, sweep_detail::vendor_group,
-                                          sweep_detail::market_group};
+constexpr std::array<Group, 3> all_groups{detail::offer_group, detail::vendor_group, detail::market_group};
 
 // ---- reading ------------------------------------------------------------------------------
 
@@ -195,7 +194,7 @@ void finalize_sweep(const std::string& journal_path, const std::string& out_path
 
     // Pass 1: index the rows and collect what shapes the file (series tables, sobol columns).
     std::vector<JournalEntry> index;
-    sweep_detail::SeriesLayoutBuilder series_tables;
+    detail::SeriesLayoutBuilder series_tables;
     bool sobol = false;
     bool with_series = false;
     const auto scan = journal::scan(fd.get(), journal_path, [&](std::uint64_t offset, std::span<const std::byte> p) {
@@ -205,9 +204,9 @@ void finalize_sweep(const std::string& journal_path, const std::string& out_path
         if (row.series) {
             try {
                 for (const Group g : all_groups) {
-                    const auto& tables = g == sweep_detail::offer_group    ? row.series->offer_series
-                                         : g == sweep_detail::vendor_group ? row.series->vendor_series
-                                                                           : row.series->market_series;
+                    const auto& tables = g == detail::offer_group    ? row.series->offer_series
+                                         : g == detail::vendor_group ? row.series->vendor_series
+                                                                     : row.series->market_series;
                     for (const auto& t : tables)
                         series_tables.add(g, t.name, t.units);
                 }
@@ -220,7 +219,7 @@ void finalize_sweep(const std::string& journal_path, const std::string& out_path
         throw OutputError(fmt::format("journal '{}' has no header: no run was recorded", journal_path));
     const SweepHeader& header = scan.header;
     try {
-        sweep_detail::validate_header(header);
+        detail::validate_header(header);
     } catch (const InvalidInput& e) {
         throw OutputError(fmt::format("journal '{}': invalid sweep header: {}", journal_path, e.what()));
     }
@@ -232,7 +231,7 @@ void finalize_sweep(const std::string& journal_path, const std::string& out_path
 
     // Pass 2: rows in run_id order, read back one at a time.
     const SeriesLayout series_layout = series_tables.layout();
-    const sweep_detail::SeriesPlacer placer(header);
+    const detail::SeriesPlacer placer(header);
     write_sweep_atomically(out_path, [&](hid_t file) {
         SweepWriter writer(file, header, index.size(), sobol, with_series ? &series_layout : nullptr);
         std::vector<std::byte> payload;
@@ -285,7 +284,7 @@ struct ShardSeries {
 };
 
 ShardSeries open_shard_series(const std::string& path, const SweepHeader& header, std::size_t rows,
-                              sweep_detail::SeriesLayoutBuilder& layout) {
+                              detail::SeriesLayoutBuilder& layout) {
     ShardSeries s;
     s.file = h5::open_file_read(path);
     s.columns = {header.offer_names.size(), header.vendor_names.size(), 1};
@@ -296,7 +295,7 @@ ShardSeries open_shard_series(const std::string& path, const SweepHeader& header
         for (const auto& name : h5::member_names(group.get())) {
             Handle dataset = h5::open_dataset(group.get(), name);
             const auto dims = h5::shape(dataset.get());
-            const bool ok = g == sweep_detail::market_group
+            const bool ok = g == detail::market_group
                                 ? dims.size() == 2 && dims[0] == rows && dims[1] == turns
                                 : dims.size() == 3 && dims[0] == rows && dims[1] == turns && dims[2] == s.columns[g];
             if (!ok)
@@ -322,7 +321,7 @@ void merge_sweep_files(const std::vector<std::string>& shards, const std::string
         std::all_of(contents.begin(), contents.end(), [](const auto& c) { return c.header.series; });
     for (std::size_t i = 1; i < contents.size(); ++i) {
         const bool both_series = contents[0].header.series && contents[i].header.series;
-        auto diff = sweep_detail::header_differences(contents[0].header, contents[i].header, false);
+        auto diff = detail::header_differences(contents[0].header, contents[i].header, false);
         if (both_series && contents[0].header.offer_names != contents[i].header.offer_names)
             diff.emplace_back("offer_names");
         if (!diff.empty())
@@ -357,7 +356,7 @@ void merge_sweep_files(const std::vector<std::string>& shards, const std::string
 
     write_sweep_atomically(out_path, [&](hid_t file) {
         std::vector<ShardSeries> shard_series;
-        sweep_detail::SeriesLayoutBuilder builder;
+        detail::SeriesLayoutBuilder builder;
         if (with_series) {
             for (std::size_t s = 0; s < shards.size(); ++s) {
                 try {
@@ -383,7 +382,7 @@ void merge_sweep_files(const std::vector<std::string>& shards, const std::string
                     const auto it = shard.tables[g].find(series_layout[g][k].name);
                     if (it != shard.tables[g].end()) {
                         try {
-                            if (g == sweep_detail::market_group)
+                            if (g == detail::market_group)
                                 h5::read_block<double>(it->second.get(), {row, 0}, {1, turns}, values);
                             else
                                 h5::read_block<double>(it->second.get(), {row, 0, 0}, {1, turns, width}, values);

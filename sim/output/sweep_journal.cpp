@@ -1,8 +1,8 @@
 // SweepJournal: the append side of the sweep journal (format in journal_codec.hpp).
 
-#include "sim/output/file_util.hpp"
-#include "sim/output/journal_codec.hpp"
-#include "sim/output/sweep_detail.hpp"
+#include "sim/output/detail/file_util.hpp"
+#include "sim/output/detail/journal_codec.hpp"
+#include "sim/output/detail/sweep.hpp"
 #include "sim/output/sweep_file.hpp"
 
 #include <fcntl.h>
@@ -56,8 +56,8 @@ int sync_data(int fd) {
 
 void check_header(const SweepHeader& header, const std::string& path) {
     try {
-        sweep_detail::validate_header(header);
-    } catch (const sweep_detail::InvalidInput& e) {
+        detail::validate_header(header);
+    } catch (const detail::InvalidInput& e) {
         throw OutputError(fmt::format("journal '{}': invalid sweep header: {}", path, e.what()));
     }
 }
@@ -84,7 +84,7 @@ std::string sweep_journal_path(const std::string& out_path) {
 struct SweepJournal::State {
     std::string path;
     SweepHeader header;
-    sweep_detail::RowChecker checker{header};
+    detail::RowChecker checker{header};
     FileDescriptor fd;
     std::uint64_t end = 0;         // bytes written
     std::uint64_t synced_end = 0;  // bytes known to be on disk
@@ -171,7 +171,7 @@ SweepJournal SweepJournal::resume(const std::string& path, const SweepHeader& he
         state->synced_end = state->end;
         return SweepJournal(std::move(state));
     }
-    if (const auto diff = sweep_detail::header_differences(scan.header, header, true); !diff.empty())
+    if (const auto diff = detail::header_differences(scan.header, header, true); !diff.empty())
         throw OutputError(
             fmt::format("journal '{}' belongs to a different sweep (differs in: {}); delete it to start "
                         "over",
@@ -214,7 +214,7 @@ void SweepJournal::append(const RunRow& row) {
     State& s = *state_;
     try {
         s.checker.check(row);
-    } catch (const sweep_detail::InvalidInput& e) {
+    } catch (const detail::InvalidInput& e) {
         throw OutputError(fmt::format("cannot append to journal '{}': {}", s.path, e.what()));
     }
     std::vector<std::byte> record;

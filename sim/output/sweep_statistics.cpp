@@ -5,7 +5,7 @@
 #include <cmath>
 #include <limits>
 
-#include "sim/output/h5.hpp"
+#include "sim/output/detail/h5.hpp"
 #include "sim/output/output_error.hpp"
 
 namespace pricewar {

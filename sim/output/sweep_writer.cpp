@@ -1,5 +1,5 @@
-#include "sim/output/layout.hpp"
-#include "sim/output/sweep_detail.hpp"
+#include "sim/output/detail/layout.hpp"
+#include "sim/output/detail/sweep.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -9,7 +9,7 @@
 
 #include <fmt/format.h>
 
-namespace pricewar::sweep_detail {
+namespace pricewar::detail {
 
 namespace {
 
@@ -515,4 +515,4 @@ void SweepWriter::finish() {
     impl_.reset();
 }
 
-}  // namespace pricewar::sweep_detail
+}  // namespace pricewar::detail

@@ -1,4 +1,4 @@
-#include "sim/runners/campaign.hpp"
+#include "sim/runners/detail/campaign.hpp"
 
 #include "sim/engine/repeated_game.hpp"
 #include "sim/output/sweep_statistics.hpp"
@@ -19,8 +19,8 @@
 
 #include "sim/engine/engine.hpp"
 #include "sim/output/output_error.hpp"
+#include "sim/runners/detail/mpi_runner.hpp"
 #include "sim/runners/interrupt.hpp"
-#include "sim/runners/mpi_runner.hpp"
 #include "sim/scenario/input_error.hpp"
 
 namespace pricewar::runners {

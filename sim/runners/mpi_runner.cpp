@@ -1,4 +1,4 @@
-#include "sim/runners/mpi_runner.hpp"
+#include "sim/runners/detail/mpi_runner.hpp"
 
 #if PRICEWAR_HAVE_MPI
 

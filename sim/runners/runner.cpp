@@ -9,7 +9,7 @@
 
 #include "sim/engine/engine.hpp"
 #include "sim/model/rng.hpp"
-#include "sim/runners/campaign.hpp"
+#include "sim/runners/detail/campaign.hpp"
 #include "sim/runners/sweep_file.hpp"
 #include "sim/scenario/loader.hpp"
 

@@ -1,6 +1,6 @@
 #include "tests/sim/output/support.hpp"
 
-#include "sim/output/h5.hpp"
+#include "sim/output/detail/h5.hpp"
 
 #include <sys/wait.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "sim/output/journal_codec.hpp"
+#include "sim/output/detail/journal_codec.hpp"
 #include "sim/output/sweep_file.hpp"
 #include "tests/sim/output/support.hpp"
 

@@ -1,4 +1,4 @@
-#include "sim/output/h5.hpp"
+#include "sim/output/detail/h5.hpp"
 #include "sim/output/row_codec.hpp"
 #include "sim/output/run_file.hpp"
 #include "sim/output/sweep_file.hpp"

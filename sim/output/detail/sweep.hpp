@@ -1,7 +1,7 @@
 #pragma once
 // Pieces shared by the sweep journal, finalize and merge. Internal.
 
-#include "sim/output/h5.hpp"
+#include "sim/output/detail/h5.hpp"
 #include "sim/output/sweep_file.hpp"
 
 #include <array>
@@ -13,7 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
-namespace pricewar::sweep_detail {
+namespace pricewar::detail {
 
 // A header or row that does not make a valid sweep file.
 class InvalidInput : public std::runtime_error {
@@ -93,4 +93,4 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace pricewar::sweep_detail
+}  // namespace pricewar::detail

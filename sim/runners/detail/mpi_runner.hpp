@@ -5,7 +5,7 @@
 
 #include <optional>
 
-#include "sim/runners/campaign.hpp"
+#include "sim/runners/detail/campaign.hpp"
 
 namespace pricewar::runners {
 
