@@ -5,6 +5,7 @@
 
 #include "sim/model/scenario.hpp"
 
+#include <limits>
 #include <vector>
 
 namespace pricewar {
@@ -88,12 +89,13 @@ struct VendorState {
     bool rationed = false;
     ExitReason exit_reason = ExitReason::alive;
     // Startup finance (docs/model.md, "Startup finance").
-    double fixed_cost = 0;                         // current fixed cost, after burn cuts
-    Smoothed burn;                                 // smoothed net burn, CNY per turn
-    double runway = kInf;                          // turns of cash at the smoothed burn (inf while not burning)
-    int last_raise_attempt = -1;                   // turn of the last fundraising attempt, -1: none
-    int last_burn_cut = -1;                        // turn of the last burn cut, -1: none
-    Traction traction;                             // investors' view
+    double fixed_cost = 0;        // current fixed cost, after burn cuts
+    Smoothed burn;                // smoothed net burn, CNY per turn
+    double runway = kInf;         // turns of cash at the smoothed burn (inf while not burning)
+    int last_raise_attempt = -1;  // turn of the last fundraising attempt, -1: none
+    double raise_probability = std::numeric_limits<double>::quiet_NaN();  // this turn's attempt; NaN: none
+    int last_burn_cut = -1;                                               // turn of the last burn cut, -1: none
+    Traction traction;                                                    // investors' view
     Smoothed api_contribution;                     // API revenue - inference cost - GPU opex, smoothed
     std::vector<double> api_contribution_history;  // smoothed, one per active turn
     VendorFlows flows;

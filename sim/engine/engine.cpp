@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace pricewar {
 
@@ -311,6 +312,7 @@ void Simulation::settle_books(int t) {
     for (std::size_t v = 0; v < vendors_.size(); ++v) {
         auto& s = vendors_[v];
         const auto& spec = sc_.vendors[v];
+        s.raise_probability = std::numeric_limits<double>::quiet_NaN();
         VendorFlows f;
         double served = 0.0;
         for (std::size_t o = 0; o < offers_.size(); ++o) {
@@ -393,6 +395,7 @@ void Simulation::startup_finance(int t, std::size_t v, VendorFlows& f, double de
     if (!seeks_round(spec, s, t, runway)) return;
     s.last_raise_attempt = t;
     const double p = funding_probability(s.traction, spec.funding_intercept, m, vc_climate_);
+    s.raise_probability = p;
     const bool granted = funding_rngs_[v].uniform() < p;
     if (granted) f.funding = round_size(spec, s.burn.value, vc_climate_);
     recorder_.add_event({t, "raise", spec.id, "",

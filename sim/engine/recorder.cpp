@@ -99,6 +99,7 @@ void Recorder::record_turn(int turn, const std::vector<OfferState>& offers, cons
         vs[outputs::vendor_index("other_revenue")].at(t, v) = f.other_revenue;
         vs[outputs::vendor_index("burn")].at(t, v) = s.burn.value;
         vs[outputs::vendor_index("runway")].at(t, v) = s.runway;
+        vs[outputs::vendor_index("raise_probability")].at(t, v) = s.raise_probability;
         vs[outputs::vendor_index("gpus")].at(t, v) = s.gpus;
         const double cap = capacity_mtok(s, specs[v]);
         vs[outputs::vendor_index("capacity")].at(t, v) = cap;

@@ -83,6 +83,8 @@ inline constexpr std::array vendor_series{
     Descriptor{"burn", Unit::money_per_turn,
                "smoothed net burn (operating outflow before capex; negative: cash-positive)"},
     Descriptor{"runway", Unit::turns, "cash over smoothed net burn; inf while not burning"},
+    Descriptor{"raise_probability", Unit::one,
+               "investors' probability of granting the round sought this turn; NaN without an attempt"},
     Descriptor{"gpus", Unit::gpus, "installed GPUs"},
     Descriptor{"capacity", Unit::mtok_per_turn, "tokens the installed GPUs can serve"},
     Descriptor{"utilisation", Unit::one, "tokens served / capacity (0 without capacity)"},

@@ -351,9 +351,14 @@ TEST_CASE("a startup with ample runway does not raise; a short one does, sized o
             const auto t = static_cast<std::size_t>(e.turn);
             const double burn = series(r.vendor_series, "burn").at(t, 1);
             CHECK(series(r.vendor_series, "funding").at(t, 1) == doctest::Approx(52 * burn * 0.5));
+            CHECK(series(r.vendor_series, "raise_probability").at(t, 1) > 0.99);
         }
     CHECK(raises >= 1);
     CHECK(r.exit_turn[1] == -1);
+    int attempts = 0;  // the series holds a probability exactly at the attempts
+    for (std::size_t t = 0; t < 40; ++t)
+        attempts += std::isnan(series(r.vendor_series, "raise_probability").at(t, 1)) ? 0 : 1;
+    CHECK(attempts == raises);
 }
 
 TEST_CASE("runway is cash over smoothed burn, and a burn cut lowers fixed cost and is recorded") {
