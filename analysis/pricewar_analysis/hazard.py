@@ -357,14 +357,19 @@ def cumulative_incidence(durations: Sequence[float], causes: Sequence) -> Cumula
                                se=se, n=len(t))
 
 
+#: ``/summary/vendor/exit_reason`` integer codes written by pricewar (its ``codes`` attribute)
+EXIT_REASON_NAMES = {1: "shutdown", 2: "withdrawal"}
+
+
 def exit_causes(vendor_summary: pd.DataFrame) -> np.ndarray:
     """Cause of exit per row: the ``exit_reason`` column when present (decoded; integer
-    codes become "reason N"), "exit" otherwise; "" for vendors alive at the horizon."""
+    codes 1 and 2 become "shutdown" and "withdrawal", others "reason N"), "exit" otherwise; "" for vendors alive at the horizon."""
     exited = vendor_summary["exit_turn"].to_numpy() >= 0
     if "exit_reason" in vendor_summary:
         raw = vendor_summary["exit_reason"].tolist()
         if pd.api.types.is_numeric_dtype(vendor_summary["exit_reason"]):
-            labels = np.array([f"reason {int(v)}" if np.isfinite(v) and v >= 0 else "exit"
+            labels = np.array([EXIT_REASON_NAMES.get(int(v), f"reason {int(v)}")
+                               if np.isfinite(v) and v >= 0 else "exit"
                                for v in np.asarray(raw, dtype=float)], dtype=object)
         else:
             labels = _cause_labels(raw)

@@ -75,7 +75,10 @@ void print_summary(std::ostream& out, const RunRecord& r) {
             prices += std::isnan(p) ? fmt::format("{}=-", full.substr(dot + 1))
                                     : fmt::format("{}={:.3g}", full.substr(dot + 1), p);
         }
-        const std::string status = r.exit_turn[v] < 0 ? "alive" : fmt::format("exit t={}", r.exit_turn[v]);
+        const bool withdrew = v < r.exit_reason.size() && r.exit_reason[v] == 2;
+        const std::string status = r.exit_turn[v] < 0 ? "alive"
+                                   : withdrew         ? fmt::format("withdrew t={}", r.exit_turn[v])
+                                                      : fmt::format("exit t={}", r.exit_turn[v]);
         out << fmt::format("{:<14} {:<8} {:<34} {:>6.1f}% {:>10} {:>10}\n", r.vendor_names[v], r.vendor_kinds[v],
                            prices, 100.0 * r.final_share[v], money(cash->at(last, v)), status);
     }

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace pricewar {
 
@@ -56,8 +57,12 @@ Simulation::Simulation(Scenario scenario, std::uint64_t seed)
         s.entered = v.present;
         s.cash = v.cash;
         s.gpus = v.gpus;
+        s.fixed_cost = v.fixed_cost;
         vendors_.push_back(s);
+        funding_rngs_.emplace_back(seed_, Stream::funding_base, vendors_.size() - 1);
     }
+    for (std::size_t v = 0; v < vendors_.size(); ++v)
+        initial_quality_.push_back(best_quality(v));
     demand_ = make_demand_model(sc_, seed_);
     oracle_ = [this](int offer, double price, std::vector<DemandForecast>& out) {
         demand_->forecast(board_, offer, price, out);
@@ -88,6 +93,7 @@ bool Simulation::step() {
     apply_events(t);  // 1. timeline
     deliver_gpus(t);
     update_costs(t);
+    drift_quality(t);
     if (t > 0) set_prices(t);  // 2. vendors price, simultaneously
     build_board();
     totals_.reset(offers_.size(), vendors_.size());
@@ -175,6 +181,27 @@ void Simulation::update_costs(int t) {
         const double decline = vendor.cost_decline.value_or(sc_.market.cost_decline);
         const double c0 = vendor.offers[static_cast<std::size_t>(o)].unit_cost;
         offers_[i].unit_cost = c0 * std::pow(1.0 - decline, years) * offers_[i].cost_factor;
+    }
+}
+
+double Simulation::best_quality(std::size_t v) const {
+    double q = 0.0;
+    for (const auto& o : offers_)
+        if (o.vendor == static_cast<int>(v) && o.active) q = std::max(q, o.quality);
+    return q;
+}
+
+void Simulation::drift_quality(int t) {
+    // docs/model.md, "Startup finance": quality drifts up at quality_growth per year, in
+    // proportion to the fixed cost kept (research spending) after burn cuts.
+    if (t == 0) return;
+    for (std::size_t v = 0; v < vendors_.size(); ++v) {
+        const auto& spec = sc_.vendors[v];
+        if (spec.quality_growth <= 0.0 || !vendors_[v].active()) continue;
+        const double kept = spec.fixed_cost > 0.0 ? vendors_[v].fixed_cost / spec.fixed_cost : 1.0;
+        const double factor = std::pow(1.0 + spec.quality_growth, kept * sc_.turn_days / 365.0);
+        for (auto& o : offers_)
+            if (o.vendor == static_cast<int>(v)) o.quality = std::min(10.0, o.quality * factor);
     }
 }
 
@@ -275,12 +302,17 @@ void Simulation::clear_market() {
 }
 
 void Simulation::settle_books(int t) {
-    double total_served = 0.0;
+    double total_served = 0.0, total_spend = 0.0, total_developers = 0.0;
     for (const double x : totals_.served_mtok)
         total_served += x;
+    for (const double x : totals_.spend)
+        total_spend += x;
+    for (const double x : totals_.vendor_developers)
+        total_developers += x;
     for (std::size_t v = 0; v < vendors_.size(); ++v) {
         auto& s = vendors_[v];
         const auto& spec = sc_.vendors[v];
+        s.raise_probability = std::numeric_limits<double>::quiet_NaN();
         VendorFlows f;
         double served = 0.0;
         for (std::size_t o = 0; o < offers_.size(); ++o) {
@@ -295,13 +327,13 @@ void Simulation::settle_books(int t) {
             continue;
         }
         f.gpu_opex = s.gpus * spec.gpu_opex;
-        f.fixed_cost = spec.fixed_cost;
+        f.fixed_cost = s.fixed_cost;
         f.cross_subsidy = cross_subsidy(spec, totals_.vendor_developers[v]);
+        const double quality_now = best_quality(v);
+        f.other_revenue =
+            other_revenue(spec, t, sc_.turn_days, initial_quality_[v] > 0.0 ? quality_now / initial_quality_[v] : 1.0);
         s.token_share = total_served > 0.0 ? served / total_served : 0.0;
-        f.funding = funding_round(spec, s, t, vc_climate_);
-        // Share growth is measured between funding opportunities, the first from turn 0.
-        if (t == 0 || (spec.funding_interval > 0 && t % spec.funding_interval == 0))
-            s.share_at_last_round = s.token_share;
+        startup_finance(t, v, f, total_developers, total_spend);
         const double cash_before_capex = s.cash + f.cash_change();
         const double order = gpus_to_order(spec, s, totals_.vendor_requested_mtok[v], cash_before_capex);
         f.capex = order * spec.gpu_price;
@@ -314,15 +346,71 @@ void Simulation::settle_books(int t) {
         s.cumulative_profit += f.profit();
         s.cumulative_ai_profit += f.profit() - f.cross_subsidy;
         s.peak_loss = std::max(s.peak_loss, -s.cumulative_profit);
-        // Exit is absorbing: only startups exit, when cash is negative after funding.
-        if (spec.kind == VendorKind::startup && s.cash < 0.0) {
-            s.alive = false;
-            s.exit_turn = t;
-            s.rationed = false;
-            demand_->release_vendor(static_cast<int>(v), board_);
-            recorder_.add_event({t, "exit", spec.id, "", fmt::format("{} exits with cash {:.4g}", spec.name, s.cash)});
+        s.runway = runway_turns(s.cash, s.burn.value);
+        if (spec.kind != VendorKind::startup) continue;
+        // Exit is absorbing. Shutdown: cash negative after funding (docs/model.md, "Startup finance").
+        if (s.cash < 0.0) {
+            leave_market(t, v, ExitReason::shutdown, fmt::format("{} shuts down with cash {:.4g}", spec.name, s.cash));
+            continue;
+        }
+        // Withdrawal: under financial pressure (runway short enough to seek a round), the API
+        // business's expected value is negative; the firm lives on.
+        const bool pressed = spec.raise_runway_turns <= 0.0 || s.runway < spec.raise_runway_turns;
+        const double value = api_value(spec, s, sc_.market.traction_window);
+        if (pressed && std::isfinite(value) && value < 0.0) {
+            leave_market(t, v, ExitReason::withdrawal,
+                         fmt::format("{} withdraws from the API market (expected API value {:.4g})", spec.name, value));
+            continue;
+        }
+        // Burn cut: runway below the threshold, at most once per cooldown.
+        if (spec.burn_cut_runway > 0.0 && s.runway < spec.burn_cut_runway &&
+            (s.last_burn_cut < 0 || t - s.last_burn_cut >= spec.burn_cut_cooldown)) {
+            const double before = s.fixed_cost;
+            s.fixed_cost *= 1.0 - spec.burn_cut_fraction;
+            s.last_burn_cut = t;
+            recorder_.add_event({t, "burn_cut", spec.id, "",
+                                 fmt::format("{} cuts fixed cost from {:.4g} to {:.4g} (runway {:.3g} turns)",
+                                             spec.name, before, s.fixed_cost, s.runway)});
         }
     }
+}
+
+void Simulation::startup_finance(int t, std::size_t v, VendorFlows& f, double developer_total, double spend_total) {
+    // docs/model.md, "Startup finance": smoothed burn and runway, investors' traction, a round
+    // sought by need and granted with the investors' probability.
+    auto& s = vendors_[v];
+    const auto& spec = sc_.vendors[v];
+    const auto& m = sc_.market;
+    s.burn.update(f.net_burn(), spec.burn_half_life);
+    s.traction.update({.developer_share = developer_total > 0.0 ? totals_.vendor_developers[v] / developer_total : 0.0,
+                       .api_revenue_share = spend_total > 0.0 ? f.revenue / spend_total : 0.0,
+                       .api_revenue = f.revenue,
+                       .other_revenue = f.other_revenue,
+                       .inference_cost = f.inference_cost,
+                       .operating_cost = f.inference_cost + f.gpu_opex + f.fixed_cost},
+                      m.traction_half_life);
+    s.api_contribution.update(f.revenue - f.inference_cost - f.gpu_opex, m.traction_half_life);
+    s.api_contribution_history.push_back(s.api_contribution.value);
+    const double runway = runway_turns(s.cash + f.cash_change(), s.burn.value);
+    if (!seeks_round(spec, s, t, runway)) return;
+    s.last_raise_attempt = t;
+    const double p = funding_probability(s.traction, spec.funding_intercept, m, vc_climate_);
+    s.raise_probability = p;
+    const bool granted = funding_rngs_[v].uniform() < p;
+    if (granted) f.funding = round_size(spec, s.burn.value, vc_climate_);
+    recorder_.add_event({t, "raise", spec.id, "",
+                         fmt::format("{} seeks a round with {:.3g} turns of runway: probability {:.3f}, {}", spec.name,
+                                     runway, p, granted ? fmt::format("raised {:.4g}", f.funding) : "refused")});
+}
+
+void Simulation::leave_market(int t, std::size_t v, ExitReason reason, const std::string& note) {
+    auto& s = vendors_[v];
+    s.alive = false;
+    s.exit_turn = t;
+    s.exit_reason = reason;
+    s.rationed = false;
+    demand_->release_vendor(static_cast<int>(v), board_);
+    recorder_.add_event({t, reason == ExitReason::shutdown ? "exit" : "withdrawal", sc_.vendors[v].id, "", note});
 }
 
 void Simulation::check_finite(int t) const {

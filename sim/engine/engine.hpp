@@ -61,6 +61,10 @@ private:
     void set_prices(int t);
     void deliver_gpus(int t);
     void update_costs(int t);
+    void drift_quality(int t);
+    void startup_finance(int t, std::size_t v, VendorFlows& f, double developer_total, double spend_total);
+    void leave_market(int t, std::size_t v, ExitReason reason, const std::string& note);
+    [[nodiscard]] double best_quality(std::size_t v) const;
     void build_board();
     void clear_market();
     void settle_books(int t);
@@ -76,6 +80,8 @@ private:
     std::vector<VendorState> vendors_;
     std::vector<std::unique_ptr<PricingStrategy>> strategies_;
     std::vector<Rng> strategy_rngs_;
+    std::vector<Rng> funding_rngs_;        // one per vendor
+    std::vector<double> initial_quality_;  // best offer quality per vendor at turn 0
     std::unique_ptr<DemandModel> demand_;
     DemandOracle oracle_;
     GpuMarket gpu_market_;

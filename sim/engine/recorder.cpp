@@ -97,6 +97,10 @@ void Recorder::record_turn(int turn, const std::vector<OfferState>& offers, cons
         vs[outputs::vendor_index("cross_subsidy")].at(t, v) = f.cross_subsidy;
         vs[outputs::vendor_index("funding")].at(t, v) = f.funding;
         vs[outputs::vendor_index("profit")].at(t, v) = f.profit();
+        vs[outputs::vendor_index("other_revenue")].at(t, v) = f.other_revenue;
+        vs[outputs::vendor_index("burn")].at(t, v) = s.burn.value;
+        vs[outputs::vendor_index("runway")].at(t, v) = s.runway;
+        vs[outputs::vendor_index("raise_probability")].at(t, v) = s.raise_probability;
         vs[outputs::vendor_index("gpus")].at(t, v) = s.gpus;
         const double cap = capacity_mtok(s, specs[v]);
         vs[outputs::vendor_index("capacity")].at(t, v) = cap;
@@ -142,6 +146,7 @@ void Recorder::finish(int turns_run, const std::vector<VendorState>& vendors) {
     auto& r = record_;
     const auto V = vendors.size();
     r.exit_turn.assign(V, -1);
+    r.exit_reason.assign(V, 0);
     r.final_share.assign(V, 0.0);
     r.cumulative_profit.assign(V, 0.0);
     r.peak_loss.assign(V, 0.0);
@@ -149,6 +154,7 @@ void Recorder::finish(int turns_run, const std::vector<VendorState>& vendors) {
     int startups = 0, startups_alive = 0;
     for (std::size_t v = 0; v < V; ++v) {
         r.exit_turn[v] = vendors[v].exit_turn;
+        r.exit_reason[v] = static_cast<int>(vendors[v].exit_reason);
         r.final_share[v] = turns_run > 0 ? r.vendor_series[outputs::vendor_index("token_share")].at(last, v) : 0.0;
         r.cumulative_profit[v] = vendors[v].cumulative_profit;
         r.peak_loss[v] = vendors[v].peak_loss;

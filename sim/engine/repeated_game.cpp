@@ -130,6 +130,7 @@ RunRecord run_repeated_game(const Scenario& scenario, std::uint64_t seed) {
     }
     const std::size_t V = sc.vendors.size();
     r.exit_turn.assign(V, -1);
+    r.exit_reason.assign(V, 0);
     r.final_share.assign(V, 0.0);
     r.cumulative_profit.assign(V, 0.0);
     r.peak_loss.assign(V, 0.0);

@@ -29,6 +29,7 @@ enum class Stream : std::uint64_t {
     awareness = 3,
     choice = 4,
     surplus_sample = 5,
+    funding_base = 500,    // + vendor index: investors' draws
     strategy_base = 1000,  // + flattened offer index
 };
 

@@ -62,6 +62,7 @@ struct RunRecord {
 
     // per-vendor summary
     std::vector<int> exit_turn;             // -1: alive at the horizon (censored)
+    std::vector<int> exit_reason;           // 0 alive, 1 shutdown, 2 withdrawal (ExitReason)
     std::vector<double> final_share;        // token share at the last turn
     std::vector<double> cumulative_profit;  // CNY
     std::vector<double> peak_loss;          // CNY, largest cumulative loss reached

@@ -65,10 +65,22 @@ struct VendorSpec {
     double cloud_attach_revenue = 0.0;   // CNY per active developer per turn (cloud only)
     double cloud_margin = 0.0;           // margin earned on attach revenue
     double loss_budget = kInf;           // cumulative AI-unit loss the parent tolerates (CNY)
-    int funding_interval = 26;           // turns between funding opportunities (startup)
-    double round_size = 0.0;             // CNY per round at vc_climate = 1
-    double investor_hurdle = 0.0;        // token share or share growth needed for a round
-    bool present = true;                 // false: enters later by a vendor_entry event
+    // Startup finance (docs/model.md, "Startup finance").
+    double other_revenue = 0.0;                     // CNY per turn outside the API at turn 0
+    double other_revenue_growth = 0.0;              // per year
+    double other_revenue_quality_elasticity = 0.0;  // other revenue ~ (best quality / initial)^this
+    double quality_growth = 0.0;                    // per year at the initial fixed cost
+    double burn_half_life = 8.0;                    // turns, smoothing of net burn
+    double burn_cut_runway = 0.0;                   // turns of runway below which burn is cut; 0: never
+    double burn_cut_fraction = 0.2;                 // share of fixed cost cut at once
+    int burn_cut_cooldown = 13;                     // turns between cuts
+    double raise_runway_turns = 0.0;                // turns of runway below which a round is sought; 0: never
+    int raise_spacing = 13;                         // turns between attempts
+    double round_runway_turns = 78.0;               // turns of smoothed burn a round funds at vc_climate = 1
+    double funding_intercept = 1.0;                 // investors' log-odds at reference traction
+    double api_fixed_cost = 0.0;                    // CNY per turn of fixed cost saved by leaving the API market
+    int withdraw_horizon = 0;                       // turns the API value is projected over; 0: never withdraws
+    bool present = true;                            // false: enters later by a vendor_entry event
     std::vector<OfferSpec> offers;
 };
 
@@ -79,13 +91,21 @@ struct OutsideOption {
 };
 
 struct MarketSpec {
-    double output_share = 0.25;      // share of output tokens in the blended price
-    double cost_decline = 0.5;       // unit-cost decline per year
-    double kappa = 0.1;              // CNY per Mtok non-price cost of using tokens
-    double p_ref = 10.0;             // reference blended price for base usage
-    double gpu_supply = kInf;        // GPUs delivered per turn, market-wide
-    double vc_climate = 1.0;         // 0..1 funding climate
-    double rationing_penalty = 1.0;  // utility penalty of a rationed vendor
+    double output_share = 0.25;  // share of output tokens in the blended price
+    double cost_decline = 0.5;   // unit-cost decline per year
+    double kappa = 0.1;          // CNY per Mtok non-price cost of using tokens
+    double p_ref = 10.0;         // reference blended price for base usage
+    double gpu_supply = kInf;    // GPUs delivered per turn, market-wide
+    double vc_climate = 1.0;     // 0..1 funding climate
+    // Investors (docs/model.md, "Startup finance").
+    double traction_half_life = 8.0;       // turns, smoothing of traction
+    int traction_window = 13;              // turns over which growth is measured
+    double funding_share_weight = 0.5;     // log-odds per log of developer and API-revenue share
+    double funding_coverage_weight = 2.0;  // log-odds per unit of revenue / cost coverage
+    double funding_growth_weight = 2.0;    // log-odds per log growth above the high-water mark
+    double funding_margin_weight = 1.0;    // log-odds per unit of API gross margin
+    double vc_odds_elasticity = 1.0;       // log-odds per log of vc_climate
+    double rationing_penalty = 1.0;        // utility penalty of a rationed vendor
     OutsideOption outside;
 };
 

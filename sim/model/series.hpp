@@ -77,8 +77,14 @@ inline constexpr std::array vendor_series{
     Descriptor{"capex", Unit::money_per_turn, "GPU purchases paid this turn"},
     Descriptor{"cross_subsidy", Unit::money_per_turn, "cloud revenue attached to the vendor's developers"},
     Descriptor{"funding", Unit::money_per_turn, "funding raised this turn"},
+    Descriptor{"other_revenue", Unit::money_per_turn, "revenue outside the API (apps, projects)"},
     Descriptor{"profit", Unit::money_per_turn,
-               "revenue + cross_subsidy - inference_cost - gpu_opex - fixed_cost - capex"},
+               "revenue + other_revenue + cross_subsidy - inference_cost - gpu_opex - fixed_cost - capex"},
+    Descriptor{"burn", Unit::money_per_turn,
+               "smoothed net burn (operating outflow before capex; negative: cash-positive)"},
+    Descriptor{"runway", Unit::turns, "cash over smoothed net burn; inf while not burning"},
+    Descriptor{"raise_probability", Unit::one,
+               "investors' probability of granting the round sought this turn; NaN without an attempt"},
     Descriptor{"gpus", Unit::gpus, "installed GPUs"},
     Descriptor{"capacity", Unit::mtok_per_turn, "tokens the installed GPUs can serve"},
     Descriptor{"utilisation", Unit::one, "tokens served / capacity (0 without capacity)"},
@@ -108,6 +114,7 @@ inline constexpr std::array market_series{
 
 inline constexpr std::array vendor_summary{
     Descriptor{"exit_turn", Unit::turn, "turn at which the vendor exited; -1: alive at the horizon (censored)"},
+    Descriptor{"exit_reason", Unit::one, "0: alive at the horizon, 1: shutdown, 2: withdrawal from the API market"},
     Descriptor{"final_share", Unit::one, "token share at the last turn"},
     Descriptor{"cumulative_profit", Unit::money, "profit summed over the run"},
     Descriptor{"peak_loss", Unit::money, "largest cumulative loss reached"},

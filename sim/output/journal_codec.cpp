@@ -288,6 +288,7 @@ std::vector<std::byte> encode_row(const RunRow& row, bool with_series) {
     e.str(row.error);
     e.f64(row.wall_seconds);
     e.i32s(row.exit_turn);
+    e.i32s(row.exit_reason);
     e.f64s(row.final_share);
     e.f64s(row.cumulative_profit);
     e.f64s(row.peak_loss);
@@ -319,6 +320,7 @@ RunRow decode_row(std::span<const std::byte> payload) {
     row.error = d.str();
     row.wall_seconds = d.f64();
     row.exit_turn = d.i32s();
+    row.exit_reason = d.i32s();
     row.final_share = d.f64s();
     row.cumulative_profit = d.f64s();
     row.peak_loss = d.f64s();

@@ -62,6 +62,7 @@ void validate(const RunRecord& r) {
     validate_tables(r.vendor_series, "vendor", vendors, false);
     validate_tables(r.market_series, "market", 1, true);
     require_size(r.exit_turn.size(), vendors, "exit_turn", "vendors");
+    require_size(r.exit_reason.size(), vendors, "exit_reason", "vendors");
     require_size(r.final_share.size(), vendors, "final_share", "vendors");
     require_size(r.cumulative_profit.size(), vendors, "cumulative_profit", "vendors");
     require_size(r.peak_loss.size(), vendors, "peak_loss", "vendors");
@@ -171,6 +172,13 @@ void write_contents(hid_t file, const RunRecord& r, const std::string& version) 
             h5::set_attr(tpl, exit.get(), "description", layout::run_exit_turn_description());
             axes.attach(exit.get(), "exit_turn");
         }
+        {
+            const auto exit_reason = convert<std::int32_t>(r.exit_reason);
+            Handle reason = write_summary<std::int32_t>(tpl, vendor.get(), outputs::vendor_summary_index("exit_reason"),
+                                                        dims, exit_reason, r.currency);
+            h5::set_attr(tpl, reason.get(), "codes", layout::exit_reason_codes());
+            axes.attach(reason.get(), "exit_reason");
+        }
         const auto write_vendor_summary = [&](std::size_t index, const std::vector<double>& values) {
             Handle dataset = write_summary<double>(tpl, vendor.get(), index, dims, values, r.currency);
             axes.attach(dataset.get(), std::string(outputs::vendor_summary[index].name));
@@ -267,6 +275,12 @@ RunRecord read_contents(hid_t file) {
         Handle summary = h5::open_group(file, "summary");
         Handle vendor = h5::open_group(summary.get(), "vendor");
         r.exit_turn = convert<int>(read_column<std::int32_t>(vendor.get(), outputs::vendor_summary_name("exit_turn")));
+        if (h5::has_link(vendor.get(), std::string(outputs::vendor_summary_name("exit_reason"))))
+            r.exit_reason =
+                convert<int>(read_column<std::int32_t>(vendor.get(), outputs::vendor_summary_name("exit_reason")));
+        else  // files written before exit routes were recorded: every exit was a shutdown
+            for (const int e : r.exit_turn)
+                r.exit_reason.push_back(e >= 0 ? 1 : 0);
         r.final_share = read_column<double>(vendor.get(), outputs::vendor_summary_name("final_share"));
         r.cumulative_profit = read_column<double>(vendor.get(), outputs::vendor_summary_name("cumulative_profit"));
         r.peak_loss = read_column<double>(vendor.get(), outputs::vendor_summary_name("peak_loss"));

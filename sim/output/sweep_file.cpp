@@ -114,6 +114,10 @@ SweepContents read_contents(hid_t file) {
     Handle vendor = h5::open_group(summary.get(), "vendor");
     const auto exit_turn = read_rows<std::int32_t>(vendor.get(), std::string(outputs::vendor_summary_name("exit_turn")),
                                                    rows, vendors, true);
+    const std::string reason_name(outputs::vendor_summary_name("exit_reason"));
+    const bool has_reason = h5::has_link(vendor.get(), reason_name);
+    const auto exit_reason = has_reason ? read_rows<std::int32_t>(vendor.get(), reason_name, rows, vendors, true)
+                                        : std::vector<std::int32_t>{};
     const auto final_share =
         read_rows<double>(vendor.get(), std::string(outputs::vendor_summary_name("final_share")), rows, vendors, true);
     const auto cumulative_profit = read_rows<double>(
@@ -146,6 +150,11 @@ SweepContents read_contents(hid_t file) {
         row.error = error[r];
         row.wall_seconds = wall[r];
         row.exit_turn = slice(exit_turn, r);
+        if (has_reason)
+            row.exit_reason = slice(exit_reason, r);
+        else  // files written before exit routes were recorded: every exit was a shutdown
+            for (const auto e : row.exit_turn)
+                row.exit_reason.push_back(e >= 0 ? 1 : (e == -1 ? 0 : -2));
         row.final_share = slice(final_share, r);
         row.cumulative_profit = slice(cumulative_profit, r);
         row.peak_loss = slice(peak_loss, r);

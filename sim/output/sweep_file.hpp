@@ -62,6 +62,7 @@ struct RunRow {
 
     // [V] in header vendor order; a vendor absent from this run: exit_turn -2, NaN others.
     std::vector<std::int32_t> exit_turn;
+    std::vector<std::int32_t> exit_reason;  // 0 alive, 1 shutdown, 2 withdrawal; -2 absent
     std::vector<double> final_share, cumulative_profit, peak_loss;
     std::vector<double> market_summary;  // in header.market_summary_names order
 

@@ -109,6 +109,7 @@ void RowChecker::check(const RunRow& row) const {
         throw InvalidInput(fmt::format("run {}: status {} is neither 0 (ok) nor 1 (failed)", row.run_id, row.status));
     size(row.parameter_values.size(), h.parameters.size(), "parameter_values", "parameters");
     size(row.exit_turn.size(), h.vendor_names.size(), "exit_turn", "vendors");
+    size(row.exit_reason.size(), h.vendor_names.size(), "exit_reason", "vendors");
     size(row.final_share.size(), h.vendor_names.size(), "final_share", "vendors");
     size(row.cumulative_profit.size(), h.vendor_names.size(), "cumulative_profit", "vendors");
     size(row.peak_loss.size(), h.vendor_names.size(), "peak_loss", "vendors");
@@ -277,7 +278,7 @@ struct SweepWriter::Impl {
     Column<std::int32_t> status;
     StringColumn error;
     Column<double> wall_seconds;
-    Column<std::int32_t> exit_turn;
+    Column<std::int32_t> exit_turn, exit_reason;
     Column<double> final_share, cumulative_profit, peak_loss;
     std::vector<Column<double>> market;
     std::array<std::vector<h5::Handle>, 3> series;
@@ -386,6 +387,10 @@ struct SweepWriter::Impl {
                 summary_matrix(outputs::vendor_summary_index("exit_turn"), h5::Type<std::int32_t>::file());
             h5::set_attr(exit.get(), "description", layout::sweep_exit_turn_description());
             exit_turn = {std::move(exit), v, true};
+            h5::Handle reason =
+                summary_matrix(outputs::vendor_summary_index("exit_reason"), h5::Type<std::int32_t>::file());
+            h5::set_attr(reason.get(), "codes", layout::exit_reason_codes() + "; -2: vendor not in this run");
+            exit_reason = {std::move(reason), v, true};
             final_share = {summary_matrix(outputs::vendor_summary_index("final_share"), h5::Type<double>::file()), v,
                            true};
             cumulative_profit = {
@@ -446,6 +451,7 @@ struct SweepWriter::Impl {
         error.push(row.error);
         wall_seconds.push(row.wall_seconds);
         exit_turn.push(row.exit_turn);
+        exit_reason.push(row.exit_reason);
         final_share.push(row.final_share);
         cumulative_profit.push(row.cumulative_profit);
         peak_loss.push(row.peak_loss);
@@ -481,6 +487,7 @@ struct SweepWriter::Impl {
         error.flush();
         wall_seconds.flush();
         exit_turn.flush();
+        exit_reason.flush();
         final_share.flush();
         cumulative_profit.flush();
         peak_loss.flush();

@@ -178,6 +178,7 @@ RunRow failed_row(const SweepHeader& header, const RunPlan& plan, const std::str
     row.error = error.empty() ? "failed without a message" : error;
     const auto V = header.vendor_names.size();
     row.exit_turn.assign(V, -2);
+    row.exit_reason.assign(V, -2);
     row.final_share.assign(V, kNaN);
     row.cumulative_profit.assign(V, kNaN);
     row.peak_loss.assign(V, kNaN);
@@ -194,6 +195,7 @@ RunRow make_row(const SweepHeader& header, const RunPlan& plan, RunRecord&& reco
         if (it == record.vendor_names.end()) continue;
         const auto i = static_cast<std::size_t>(it - record.vendor_names.begin());
         if (i < record.exit_turn.size()) row.exit_turn[j] = record.exit_turn[i];
+        if (i < record.exit_reason.size()) row.exit_reason[j] = record.exit_reason[i];
         if (i < record.final_share.size()) row.final_share[j] = record.final_share[i];
         if (i < record.cumulative_profit.size()) row.cumulative_profit[j] = record.cumulative_profit[i];
         if (i < record.peak_loss.size()) row.peak_loss[j] = record.peak_loss[i];

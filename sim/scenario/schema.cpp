@@ -79,7 +79,22 @@ const Fields<MarketSpec>& market_fields() {
         number<S>("p_ref", &S::p_ref, above(0), "currency/Mtok", "blended price at which usage equals `base_usage`"),
         number<S>("gpu_supply", &S::gpu_supply, at_least_or_inf(0), "GPUs/turn",
                   "GPUs delivered per turn, market-wide (inf: no limit)"),
-        number<S>("vc_climate", &S::vc_climate, closed(0, 1), "1", "funding climate scaling every round"),
+        number<S>("vc_climate", &S::vc_climate, closed(0, 1), "1",
+                  "funding climate: scales round sizes and shifts the odds of a round (0 closes the market)"),
+        number<S>("traction_half_life", &S::traction_half_life, closed(1, 520), "turns",
+                  "half-life of investors' smoothing of traction"),
+        integer<S>("traction_window", &S::traction_window, 1, kMaxTurns, "turns",
+                   "growth is measured against the high-water mark this many turns back"),
+        number<S>("funding_share_weight", &S::funding_share_weight, closed(0, 10), "1",
+                  "log-odds of a round per log of smoothed developer and API-revenue share"),
+        number<S>("funding_coverage_weight", &S::funding_coverage_weight, closed(0, 20), "1",
+                  "log-odds per unit of smoothed revenue over smoothed cost"),
+        number<S>("funding_growth_weight", &S::funding_growth_weight, closed(0, 20), "1",
+                  "log-odds per log growth of smoothed traction above its high-water mark"),
+        number<S>("funding_margin_weight", &S::funding_margin_weight, closed(0, 20), "1",
+                  "log-odds per unit of smoothed API gross margin"),
+        number<S>("vc_odds_elasticity", &S::vc_odds_elasticity, closed(0, 10), "1",
+                  "log-odds of a round per log of vc_climate"),
         number<S>("rationing_penalty", &S::rationing_penalty, at_least(0), "util",
                   "utility penalty of a vendor that rationed last turn"),
         section_key<S>("outside", Type::table, "table", "the outside option, self-hosting open weights (optional)"),
@@ -170,11 +185,34 @@ const Fields<VendorSpec>& vendor_fields() {
         f.push_back(number<S>("cloud_margin", &S::cloud_margin, closed(0, 1), "1", "margin earned on attach revenue"));
         f.push_back(number<S>("loss_budget", &S::loss_budget, at_least_or_inf(0), "currency",
                               "cumulative AI-unit loss the parent tolerates"));
-        f.push_back(integer<S>("funding_interval", &S::funding_interval, 1, kMaxTurns, "turns",
-                               "between funding opportunities (startups)"));
-        f.push_back(number<S>("round_size", &S::round_size, at_least(0), "currency", "per round at vc_climate = 1"));
-        f.push_back(number<S>("investor_hurdle", &S::investor_hurdle, at_least(0), "1",
-                              "token share (or share growth) needed for a round"));
+        f.push_back(number<S>("other_revenue", &S::other_revenue, at_least(0), "currency/turn",
+                              "revenue outside the API (apps, projects) at turn 0"));
+        f.push_back(number<S>("other_revenue_growth", &S::other_revenue_growth, closed(-1, 10), "1/year",
+                              "growth of other revenue per year"));
+        f.push_back(number<S>("other_revenue_quality_elasticity", &S::other_revenue_quality_elasticity, closed(0, 10),
+                              "1", "other revenue scales with (best offer quality / initial)^this"));
+        f.push_back(number<S>("quality_growth", &S::quality_growth, closed(0, 10), "1/year",
+                              "quality drift of the offers at the initial fixed cost (slower after burn cuts)"));
+        f.push_back(number<S>("burn_half_life", &S::burn_half_life, closed(1, 520), "turns",
+                              "half-life of net-burn smoothing"));
+        f.push_back(number<S>("burn_cut_runway", &S::burn_cut_runway, closed(0, 520), "turns",
+                              "runway below which a startup cuts its fixed cost; 0: never"));
+        f.push_back(number<S>("burn_cut_fraction", &S::burn_cut_fraction, closed(0, 0.9), "1",
+                              "share of the fixed cost cut at once"));
+        f.push_back(
+            integer<S>("burn_cut_cooldown", &S::burn_cut_cooldown, 1, kMaxTurns, "turns", "turns between burn cuts"));
+        f.push_back(number<S>("raise_runway_turns", &S::raise_runway_turns, closed(0, 520), "turns",
+                              "runway below which a startup seeks a round; 0: never raises"));
+        f.push_back(integer<S>("raise_spacing", &S::raise_spacing, 1, kMaxTurns, "turns",
+                               "turns between fundraising attempts"));
+        f.push_back(number<S>("round_runway_turns", &S::round_runway_turns, closed(0, 520), "turns",
+                              "turns of smoothed burn a round funds at vc_climate = 1"));
+        f.push_back(number<S>("funding_intercept", &S::funding_intercept, closed(-20, 20), "1",
+                              "investors' log-odds of a round at unit shares, no coverage, growth or margin"));
+        f.push_back(number<S>("api_fixed_cost", &S::api_fixed_cost, at_least(0), "currency/turn",
+                              "part of the fixed cost saved by withdrawing from the API market"));
+        f.push_back(integer<S>("withdraw_horizon", &S::withdraw_horizon, 0, kMaxTurns, "turns",
+                               "turns the API business's value is projected over; 0: never withdraws"));
         f.push_back(boolean<S>("present", &S::present, "false: the vendor enters later by a vendor_entry event"));
         f.push_back(section_key<S>("offers", Type::table, "table of tables", "the vendor's offers (at least one)"));
         return f;

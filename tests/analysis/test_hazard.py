@@ -163,6 +163,9 @@ class CumulativeIncidence(unittest.TestCase):
         self.assertEqual(sorted(out["x"].incidence), ["acquired", "cash"])
         self.assertAlmostEqual(out["x"].at("cash", 10), 0.5)
         self.assertAlmostEqual(out["x"].at("acquired", 10), 0.25)
+        # pricewar's integer codes (0 alive, 1 shutdown, 2 withdrawal)
+        vs["exit_reason"] = np.array([1, 0, 2, 1], dtype=np.int32)
+        self.assertEqual(list(hazard.exit_causes(vs)), ["shutdown", "", "withdrawal", "shutdown"])
 
 
 if __name__ == "__main__":

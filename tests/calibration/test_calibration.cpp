@@ -561,3 +561,28 @@ TEST_CASE("counterfactuals against the endogenous baseline") {
                             pm(stats(giants_profit)), pm(stats(early_growth))));
     }
 }
+
+TEST_CASE("startup survival agrees across agent counts and with mean-field mode") {
+    // docs/calibration.md, "Convergence in the number of agents": the same population of teams
+    // (count x weight) at 4,000 and 8,000 agents, and in mean-field mode.
+    const Scenario base = load_scenario(scenario_path("endogenous"));
+    const double teams = static_cast<double>(base.developers.count) * base.developers.weight;
+    auto survival = [&](std::int64_t count, DemandMode mode) {
+        Scenario sc = base;
+        sc.developers.count = count;
+        sc.developers.weight = teams / static_cast<double>(count);
+        sc.developers.mode = mode;
+        std::vector<double> x;
+        for (const auto& r : run_seeds(sc))
+            x.push_back(r.market_summary_value("startup_survival_share"));
+        return stats(x).mean;
+    };
+    const double s4 = survival(4000, DemandMode::agent), s8 = survival(8000, DemandMode::agent);
+    const double mf = survival(4000, DemandMode::mean_field);
+    MESSAGE(
+        fmt::format("startup survival t104 over {} seeds: 4,000 agents {:.3f}, 8,000 agents {:.3f}, mean field {:.3f}",
+                    kSeeds, s4, s8, mf));
+    // Tolerance 0.05: about 2.5 standard errors of a difference of two 40-seed means.
+    CHECK(std::abs(s4 - s8) < 0.05);
+    CHECK(std::abs(s8 - mf) < 0.05);
+}

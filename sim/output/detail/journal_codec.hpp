@@ -24,7 +24,7 @@ inline constexpr std::array<std::byte, 8> file_magic{std::byte{'P'}, std::byte{'
 inline constexpr std::array<std::byte, 4> record_magic{std::byte{'P'}, std::byte{'W'}, std::byte{'R'}, std::byte{'C'}};
 inline constexpr std::size_t frame_bytes = 12;  // magic + length + crc
 inline constexpr std::uint32_t max_payload_bytes = std::uint32_t{1} << 30;
-inline constexpr std::uint32_t format_version = 1;
+inline constexpr std::uint32_t format_version = 2;  // 2: rows carry exit_reason
 
 // zlib's CRC-32 of `data`, continuing from `crc` (0 to start).
 std::uint32_t crc32(std::span<const std::byte> data, std::uint32_t crc = 0);

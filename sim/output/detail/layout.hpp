@@ -20,6 +20,10 @@ inline constexpr const char* seconds_units = "s";
 inline std::string run_exit_turn_description() {
     return std::string(outputs::vendor_summary[outputs::vendor_summary_index("exit_turn")].description);
 }
+// The `codes` attribute of /summary/vendor/exit_reason.
+inline std::string exit_reason_codes() {
+    return "0: alive at the horizon, 1: shutdown, 2: withdrawal from the API market";
+}
 inline std::string sweep_exit_turn_description() {
     return run_exit_turn_description() + "; -2: vendor not in this run";
 }

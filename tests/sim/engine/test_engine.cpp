@@ -43,9 +43,17 @@ Event ev(int turn, Event::Kind kind, int offer) {
 
 TEST_CASE("cash identity holds every turn for every vendor") {
     auto sc = small_market();
-    sc.vendors[1].funding_interval = 5;
-    sc.vendors[1].round_size = 1e6;
-    sc.vendors[1].investor_hurdle = 0.0;
+    auto& st = sc.vendors[1];
+    st.fixed_cost = 2e5;  // a few turns of runway: rounds are sought, burn is cut
+    st.raise_runway_turns = 30;
+    st.raise_spacing = 3;
+    st.round_runway_turns = 10;
+    st.funding_intercept = 5;
+    st.burn_cut_runway = 20;
+    st.other_revenue = 5e4;
+    st.other_revenue_growth = 0.5;
+    st.quality_growth = 0.3;
+    st.other_revenue_quality_elasticity = 1;
     sc.vendors[0].offers[0].strategy = strategy("penetration", {{"undercut", 0.2}});
     Simulation sim(sc, 7);
     std::vector<double> cash;
@@ -55,12 +63,21 @@ TEST_CASE("cash identity holds every turn for every vendor") {
         for (std::size_t v = 0; v < sim.vendors().size(); ++v) {
             const auto& s = sim.vendors()[v];
             const auto& f = s.flows;
-            const double expected =
-                f.revenue + f.cross_subsidy + f.funding - f.inference_cost - f.gpu_opex - f.fixed_cost - f.capex;
+            const double expected = f.revenue + f.other_revenue + f.cross_subsidy + f.funding - f.inference_cost -
+                                    f.gpu_opex - f.fixed_cost - f.capex;
             CHECK(s.cash - cash[v] == doctest::Approx(expected).epsilon(1e-12).scale(std::abs(cash[v])));
             cash[v] = s.cash;
         }
     }
+    // The new flows were exercised.
+    const auto r = sim.finish();
+    double funding = 0, other = 0;
+    for (std::size_t t = 0; t < static_cast<std::size_t>(r.turns); ++t) {
+        funding += series(r.vendor_series, "funding").at(t, 1);
+        other += series(r.vendor_series, "other_revenue").at(t, 1);
+    }
+    CHECK(funding > 0);
+    CHECK(other > 0);
 }
 
 TEST_CASE("developers are conserved: unaware + inactive + on offers + self-hosting = population") {
@@ -248,21 +265,200 @@ TEST_CASE("unit cost falls at the yearly decline rate and cost shocks multiply i
     CHECK(c.at(29, 2) == doctest::Approx(std::pow(0.5, 29 * 7 / 365.0)));
 }
 
-TEST_CASE("funding rounds are scaled by the VC climate and need the hurdle") {
-    auto sc = small_market(1000, 27);
+namespace {
+
+// A startup whose traction is fed directly: developer and API-revenue share, revenues and costs.
+Traction traction_of(const std::vector<double>& share, double coverage = 0.1, double margin = 0.3) {
+    Traction t;
+    for (const double x : share)
+        t.update({.developer_share = x,
+                  .api_revenue_share = x,
+                  .api_revenue = 1e6 * x,
+                  .other_revenue = 0,
+                  .inference_cost = (1 - margin) * 1e6 * x,
+                  .operating_cost = 1e6 * x / coverage},
+                 8.0);
+    return t;
+}
+
+}  // namespace
+
+TEST_CASE("funding odds rise with traction and with the climate") {
+    const MarketSpec m;
+    const auto small = traction_of(std::vector<double>(40, 0.02));
+    const auto large = traction_of(std::vector<double>(40, 0.10));
+    std::vector<double> growing;
+    for (int t = 0; t < 40; ++t)
+        growing.push_back(0.02 * std::pow(1.05, t));
+    const auto grows = traction_of(growing);
+    CHECK(funding_probability(large, 1.0, m, 1.0) > funding_probability(small, 1.0, m, 1.0));
+    CHECK(grows.developer_growth(m.traction_window) > 0.3);
+    // Growth counts beyond its level: compare with a steady share at the growing one's final level.
+    const auto steady_at_end = traction_of(std::vector<double>(40, growing.back()));
+    CHECK(funding_probability(grows, 1.0, m, 1.0) > funding_probability(steady_at_end, 1.0, m, 1.0));
+    // Better margins and coverage raise the odds.
+    CHECK(funding_probability(traction_of(std::vector<double>(40, 0.05), 0.5, 0.3), 1.0, m, 1.0) >
+          funding_probability(traction_of(std::vector<double>(40, 0.05), 0.1, 0.3), 1.0, m, 1.0));
+    CHECK(funding_probability(traction_of(std::vector<double>(40, 0.05), 0.1, 0.6), 1.0, m, 1.0) >
+          funding_probability(traction_of(std::vector<double>(40, 0.05), 0.1, 0.0), 1.0, m, 1.0));
+    // The climate shifts the odds; a closed market funds no one.
+    const double p1 = funding_probability(small, 1.0, m, 1.0), p05 = funding_probability(small, 1.0, m, 0.5);
+    CHECK(p05 < p1);
+    CHECK(p05 > 0);
+    CHECK(funding_probability(small, 1.0, m, 0.0) == 0.0);
+    // Logistic: log-odds move by vc_odds_elasticity per log of the climate.
+    CHECK(std::log(p1 / (1 - p1)) - std::log(p05 / (1 - p05)) == doctest::Approx(m.vc_odds_elasticity * std::log(2.0)));
+}
+
+TEST_CASE("a crash and bounce in share does not raise the odds above a steady share") {
+    const MarketSpec m;
+    std::vector<double> steady(40, 0.05), bounce(40, 0.05);
+    for (int t = 20; t < 26; ++t)
+        bounce[static_cast<std::size_t>(t)] = 0.005;  // crash, then back to the old level
+    for (int t = 26; t < 40; ++t) {
+        CAPTURE(t);
+        const auto a = traction_of(std::vector<double>(bounce.begin(), bounce.begin() + t + 1));
+        const auto b = traction_of(std::vector<double>(steady.begin(), steady.begin() + t + 1));
+        CHECK(a.developer_growth(m.traction_window) <= 1e-12);
+        CHECK(funding_probability(a, 1.0, m, 1.0) <= funding_probability(b, 1.0, m, 1.0) + 1e-12);
+    }
+}
+
+TEST_CASE("a startup with ample runway does not raise; a short one does, sized on burn and climate") {
+    auto sc = small_market(1000, 40);
     auto& s = sc.vendors[1];
-    s.funding_interval = 13;
-    s.round_size = 1e6;
-    s.investor_hurdle = 0.0;
-    sc.market.vc_climate = 0.5;
+    s.fixed_cost = 1e5;
+    s.raise_runway_turns = 26;
+    s.raise_spacing = 5;
+    s.round_runway_turns = 52;
+    s.funding_intercept = 20;  // investors always say yes: the test is about need
+    s.cash = 1e9;              // ~10,000 turns of runway
     auto r = run_scenario(sc, 1);
-    const auto& f = series(r.vendor_series, "funding");
-    CHECK(f.at(13, 1) == doctest::Approx(5e5));
-    CHECK(f.at(26, 1) == doctest::Approx(5e5));
-    CHECK(f.at(12, 1) == 0.0);
-    s.investor_hurdle = 2.0;  // unreachable share and growth
+    for (std::size_t t = 0; t < 40; ++t)
+        CHECK(series(r.vendor_series, "funding").at(t, 1) == 0.0);
+    for (const auto& e : r.events)
+        CHECK(e.kind != "raise");
+    s.cash = 1e6;  // ~10 turns
+    sc.market.vc_climate = 0.5;
     r = run_scenario(sc, 1);
-    CHECK(series(r.vendor_series, "funding").at(13, 1) == 0.0);
+    int raises = 0, last = -100;
+    for (const auto& e : r.events)
+        if (e.kind == "raise") {
+            ++raises;
+            CHECK(e.turn - last >= 5);
+            last = e.turn;
+            CHECK(e.description.find("probability") != std::string::npos);
+            const auto t = static_cast<std::size_t>(e.turn);
+            const double burn = series(r.vendor_series, "burn").at(t, 1);
+            CHECK(series(r.vendor_series, "funding").at(t, 1) == doctest::Approx(52 * burn * 0.5));
+            CHECK(series(r.vendor_series, "raise_probability").at(t, 1) > 0.99);
+        }
+    CHECK(raises >= 1);
+    CHECK(r.exit_turn[1] == -1);
+    int attempts = 0;  // the series holds a probability exactly at the attempts
+    for (std::size_t t = 0; t < 40; ++t)
+        attempts += std::isnan(series(r.vendor_series, "raise_probability").at(t, 1)) ? 0 : 1;
+    CHECK(attempts == raises);
+}
+
+TEST_CASE("runway is cash over smoothed burn, and a burn cut lowers fixed cost and is recorded") {
+    auto sc = small_market(1000, 40);
+    auto& s = sc.vendors[1];
+    s.cash = 6e6;  // ~30 turns of runway at first
+    s.fixed_cost = 1e5;
+    s.burn_cut_runway = 20;
+    s.burn_cut_fraction = 0.25;
+    s.burn_cut_cooldown = 10;
+    s.quality_growth = 0.5;
+    const auto r = run_scenario(sc, 4);
+    const auto& fixed = series(r.vendor_series, "fixed_cost");
+    const auto& runway = series(r.vendor_series, "runway");
+    const auto& cash = series(r.vendor_series, "cash");
+    const auto& burn = series(r.vendor_series, "burn");
+    std::vector<int> cuts;
+    for (const auto& e : r.events)
+        if (e.kind == "burn_cut" && e.vendor == "startup") cuts.push_back(e.turn);
+    REQUIRE(!cuts.empty());
+    REQUIRE(cuts.front() >= 1);
+    const auto c = static_cast<std::size_t>(cuts.front());
+    CHECK(runway.at(c, 1) < 20);
+    CHECK(runway.at(c, 1) == doctest::Approx(cash.at(c, 1) / burn.at(c, 1)));
+    CHECK(fixed.at(c, 1) == doctest::Approx(1e5));
+    CHECK(fixed.at(c + 1, 1) == doctest::Approx(0.75e5));
+    for (std::size_t k = 1; k < cuts.size(); ++k)
+        CHECK(cuts[k] - cuts[k - 1] >= 10);
+    // Quality drifts more slowly after the cut: research spending fell by a quarter.
+    const auto& q = series(r.offer_series, "quality");
+    const double before = q.at(c, 2) / q.at(c - 1, 2), after = q.at(c + 2, 2) / q.at(c + 1, 2);
+    CHECK(std::log(after) == doctest::Approx(0.75 * std::log(before)));
+}
+
+TEST_CASE("other revenue grows at its rate and with quality, and enters the books") {
+    auto sc = small_market(500, 53);
+    auto& s = sc.vendors[1];
+    s.cash = 1e12;
+    s.other_revenue = 1e5;
+    s.other_revenue_growth = 1.0;  // doubles each year
+    const auto r = run_scenario(sc, 2);
+    const auto& o = series(r.vendor_series, "other_revenue");
+    CHECK(o.at(0, 1) == doctest::Approx(1e5));
+    CHECK(o.at(52, 1) == doctest::Approx(1e5 * std::pow(2.0, 52 * 7 / 365.0)));
+    CHECK(o.at(10, 0) == 0.0);
+    const auto& p = series(r.vendor_series, "profit");
+    CHECK(p.at(5, 1) ==
+          doctest::Approx(series(r.vendor_series, "revenue").at(5, 1) + o.at(5, 1) -
+                          series(r.vendor_series, "inference_cost").at(5, 1) -
+                          series(r.vendor_series, "gpu_opex").at(5, 1) -
+                          series(r.vendor_series, "fixed_cost").at(5, 1) - series(r.vendor_series, "capex").at(5, 1)));
+    // Tied to quality: a quality event doubling the best offer's quality doubles it at elasticity 1.
+    s.other_revenue_growth = 0.0;
+    s.other_revenue_quality_elasticity = 1.0;
+    Event e;
+    e.turn = 10;
+    e.kind = Event::Kind::quality;
+    e.offer = 3;  // startup.flagship, the best offer (1.1)
+    e.quality = 2.2;
+    sc.events.push_back(e);
+    const auto r2 = run_scenario(sc, 2);
+    CHECK(series(r2.vendor_series, "other_revenue").at(9, 1) == doctest::Approx(1e5));
+    CHECK(series(r2.vendor_series, "other_revenue").at(10, 1) == doctest::Approx(2e5));
+}
+
+TEST_CASE("exits record their reason: shutdown, or withdrawal with no developers kept") {
+    auto sc = small_market(2000, 40);
+    auto& s = sc.vendors[1];
+    s.cash = 2e4;
+    s.fixed_cost = 1e4;
+    auto r = run_scenario(sc, 3);
+    REQUIRE(r.exit_turn[1] >= 0);
+    CHECK(r.exit_reason[1] == 1);
+    CHECK(r.exit_reason[0] == 0);
+    CHECK(r.exit_reason[2] == 0);
+    // Withdrawal: the API loses money on every token (price below unit cost), the firm has cash.
+    sc = small_market(2000, 40);
+    auto& w = sc.vendors[1];
+    w.cash = 1e12;
+    w.withdraw_horizon = 26;
+    for (auto& o : w.offers)
+        o.unit_cost = 3 * (0.75 * o.price_in + 0.25 * o.price_out);
+    r = run_scenario(sc, 3);
+    REQUIRE(r.exit_turn[1] >= 0);
+    CHECK(r.exit_reason[1] == 2);
+    bool recorded = false;
+    for (const auto& e : r.events)
+        recorded = recorded || (e.kind == "withdrawal" && e.vendor == "startup" && e.turn == r.exit_turn[1]);
+    CHECK(recorded);
+    const auto& devs = series(r.vendor_series, "developers");
+    for (std::size_t t = static_cast<std::size_t>(r.exit_turn[1]) + 1; t < 40; ++t)
+        CHECK(devs.at(t, 1) == 0.0);
+    // A profitable API business is kept.
+    sc = small_market(2000, 40);
+    sc.vendors[1].cash = 1e12;
+    sc.vendors[1].withdraw_horizon = 26;
+    sc.vendors[1].fixed_cost = 1e9;  // the firm loses money, the API alone does not
+    sc.vendors[1].gpus = 100;
+    r = run_scenario(sc, 3);
+    CHECK(r.exit_turn[1] == -1);
 }
 
 TEST_CASE("free quota is consumed before paid tokens") {

@@ -67,6 +67,7 @@ RunRecord make_record(std::uint64_t seed, std::size_t vendors, int turns) {
     r.market_series.push_back(table("hhi", "1", 1, 7.5));
     for (std::size_t v = 0; v < vendors; ++v) {
         r.exit_turn.push_back(v == 0 ? turns / 2 : -1);
+        r.exit_reason.push_back(v == 0 ? 2 : 0);
         r.final_share.push_back(1.0 / static_cast<double>(vendors));
         r.cumulative_profit.push_back(wave(static_cast<double>(seed), 9.0, static_cast<double>(v)) * 1e6);
         r.peak_loss.push_back(std::abs(wave(static_cast<double>(seed), 10.0, static_cast<double>(v))) * 1e6);
@@ -120,6 +121,7 @@ RunRow make_row(const SweepHeader& header, std::int64_t run_id, bool sobol) {
         row.status = 1;
         row.error = fmt::format("run {}: strategy 'undercut' diverged", run_id);
         row.exit_turn.assign(vendors, -2);
+        row.exit_reason.assign(vendors, -2);
         row.final_share.assign(vendors, nan);
         row.cumulative_profit.assign(vendors, nan);
         row.peak_loss.assign(vendors, nan);
@@ -129,6 +131,7 @@ RunRow make_row(const SweepHeader& header, std::int64_t run_id, bool sobol) {
     for (std::size_t v = 0; v < vendors; ++v) {
         const bool absent = lacks_v2 && v == 2;
         row.exit_turn.push_back(absent ? -2 : (v == 0 && run_id % 3 == 0 ? 5 : -1));
+        row.exit_reason.push_back(absent ? -2 : (v == 0 && run_id % 3 == 0 ? 1 : 0));
         row.final_share.push_back(absent ? nan : 0.25 * static_cast<double>(v + 1));
         row.cumulative_profit.push_back(absent ? nan : 1e6 * id - 1e5 * static_cast<double>(v));
         row.peak_loss.push_back(absent ? nan : 1e4 * static_cast<double>(v));

@@ -61,7 +61,7 @@ TEST_CASE("journal: records carry zlib's CRC-32, as the journals written before"
     CHECK(journal::crc32(bytes.subspan(4), journal::crc32(bytes.first(4))) == 0xCBF43926U);  // continued
     CHECK(journal::crc32({}) == 0U);
 
-    // The frame of this header as the earlier, hand-written CRC computed it.
+    // The frame of this header (journal format 2) as the earlier, hand-written CRC computes it.
     SweepHeader h;
     h.kind = "sweep";
     h.pricewar_version = "0.1.0";
@@ -77,7 +77,7 @@ TEST_CASE("journal: records carry zlib's CRC-32, as the journals written before"
     const auto record = journal::frame(journal::encode_header(h));
     REQUIRE(record.size() == 226);
     const std::vector<std::uint8_t> expected_frame{0x50, 0x57, 0x52, 0x43, 0xd6, 0x00,
-                                                   0x00, 0x00, 0x2e, 0x45, 0x4c, 0x3a};
+                                                   0x00, 0x00, 0xf9, 0x69, 0xdf, 0x59};
     for (std::size_t i = 0; i < expected_frame.size(); ++i) {
         CAPTURE(i);
         CHECK(static_cast<std::uint8_t>(record[i]) == expected_frame[i]);
@@ -433,6 +433,7 @@ TEST_CASE("journal: append cost") {
         row.scenario = "calibrated";
         row.parameter_values.assign(3, 0.5);
         row.exit_turn.assign(10, -1);
+        row.exit_reason.assign(10, 0);
         row.final_share.assign(10, 0.1);
         row.cumulative_profit.assign(10, 1e6);
         row.peak_loss.assign(10, 1e5);

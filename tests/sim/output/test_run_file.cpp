@@ -51,6 +51,7 @@ void check_same(const RunRecord& a, const RunRecord& b) {
     check_tables(a.vendor_series, b.vendor_series);
     check_tables(a.market_series, b.market_series);
     CHECK(a.exit_turn == b.exit_turn);
+    CHECK(a.exit_reason == b.exit_reason);
     CHECK(same_doubles(a.final_share, b.final_share));
     CHECK(same_doubles(a.cumulative_profit, b.cumulative_profit));
     CHECK(same_doubles(a.peak_loss, b.peak_loss));

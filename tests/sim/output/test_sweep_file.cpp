@@ -47,6 +47,7 @@ void check_same_row(const RunRow& a, const RunRow& b) {
     CHECK(a.error == b.error);
     CHECK(same_double(a.wall_seconds, b.wall_seconds));
     CHECK(a.exit_turn == b.exit_turn);
+    CHECK(a.exit_reason == b.exit_reason);
     CHECK(same_doubles(a.final_share, b.final_share));
     CHECK(same_doubles(a.cumulative_profit, b.cumulative_profit));
     CHECK(same_doubles(a.peak_loss, b.peak_loss));

@@ -83,6 +83,7 @@ std::string sweep_differences(const std::string& a_path, const std::string& b_pa
         if (x.error != y.error) out += r + "error\n";
         compare(out, r + "parameter_values", x.parameter_values, y.parameter_values);
         compare(out, r + "exit_turn", x.exit_turn, y.exit_turn);
+        compare(out, r + "exit_reason", x.exit_reason, y.exit_reason);
         compare(out, r + "final_share", x.final_share, y.final_share);
         compare(out, r + "cumulative_profit", x.cumulative_profit, y.cumulative_profit);
         compare(out, r + "peak_loss", x.peak_loss, y.peak_loss);

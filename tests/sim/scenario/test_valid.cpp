@@ -78,9 +78,12 @@ target_utilisation = 0.85
 max_gpu_order = 500
 cost_decline = 0.7
 loss_budget = 1e9
-funding_interval = 13
-round_size = 1.5e9
-investor_hurdle = 0.05
+other_revenue = 2e6
+other_revenue_growth = 0.5
+raise_runway_turns = 20
+round_runway_turns = 52
+burn_cut_runway = 10
+withdraw_horizon = 26
 
 [vendors.zhipu.offers.glm4]
 name = "GLM-4"
@@ -274,9 +277,13 @@ TEST_CASE("a full scenario parses with its values") {
     REQUIRE(z.cost_decline.has_value());
     CHECK(*z.cost_decline == 0.7);
     CHECK(z.loss_budget == 1e9);
-    CHECK(z.funding_interval == 13);
-    CHECK(z.round_size == 1.5e9);
-    CHECK(z.investor_hurdle == 0.05);
+    CHECK(z.other_revenue == 2e6);
+    CHECK(z.other_revenue_growth == 0.5);
+    CHECK(z.raise_runway_turns == 20);
+    CHECK(z.round_runway_turns == 52);
+    CHECK(z.burn_cut_runway == 10);
+    CHECK(z.burn_cut_fraction == 0.2);  // default
+    CHECK(z.withdraw_horizon == 26);
     CHECK(z.present);
     REQUIRE(z.offers.size() == 2);
     CHECK(z.offers[0].id == "glm4");
