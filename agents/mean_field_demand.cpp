@@ -274,6 +274,8 @@ void MeanFieldDemand::forecast(const OfferBoard& board, int offer, double price,
         for (std::size_t o = 0; o < options_; ++o)
             aware += on_[k * options_ + o];
         if (aware <= 0.0) continue;
+        if (traits_.value[k] >= price + kappa_)
+            out[static_cast<std::size_t>(offer)].retained += on_[k * options_ + static_cast<std::size_t>(offer)];
         add_logit_demand(
             menu, aware, traits_.value[k], traits_.quality_weight[k], traits_.price_weight[k],
             [&](double p) { return usage(k, p); }, scratch, out);

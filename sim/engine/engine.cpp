@@ -16,6 +16,14 @@ Scenario with_seed(Scenario s, std::uint64_t seed) {
     s.seed = seed;
     return s;
 }
+
+// Central value of a trait distribution, as a vendor pricing against it summarises it:
+// the constant, the median of a lognormal, the mean of a normal, the midpoint of a uniform.
+double central_value(const Distribution& d) {
+    double x = d.a;
+    if (d.kind == Distribution::Kind::uniform) x = 0.5 * (d.a + d.b);
+    return std::clamp(x, d.clip_min, d.clip_max);
+}
 }  // namespace
 
 Simulation::Simulation(Scenario scenario, std::uint64_t seed)
@@ -67,6 +75,11 @@ Simulation::Simulation(Scenario scenario, std::uint64_t seed)
     vendor_views_.resize(vendors_.size());
     board_.vendor_rationed.assign(vendors_.size(), 0);
     totals_.reset(offers_.size(), vendors_.size());
+    scripted_.assign(offers_.size(), 0);
+    market_view_.reevaluate_prob = central_value(sc_.developers.reevaluate_prob);
+    market_view_.switching_cost = central_value(sc_.developers.switching_cost);
+    market_view_.noise_scale = sc_.developers.noise_scale;
+    market_view_.turn_days = sc_.turn_days;
 }
 
 Simulation::~Simulation() = default;
@@ -92,7 +105,10 @@ bool Simulation::step() {
     build_board();
     totals_.reset(offers_.size(), vendors_.size());
     demand_->choose(t, board_, totals_);  // 3. awareness and choice; 4a. usage requested
-    clear_market();                       // 4b. capacity rationing
+    const double aware = totals_.aware_inactive + totals_.on_offers + totals_.outside;
+    market_view_.newly_aware = t > 0 ? std::max(0.0, aware - aware_last_) : 0.0;  // turn 0: seeded, not arrivals
+    market_view_.aware = aware_last_ = aware;
+    clear_market();  // 4b. capacity rationing
     demand_->serve(board_, served_fraction_, totals_);
     settle_books(t);  // 5. books, funding, exits, GPUs
     check_finite(t);
@@ -114,6 +130,7 @@ RunRecord Simulation::finish() {
 
 void Simulation::apply_events(int t) {
     const auto& names = recorder_.record().offer_names;
+    std::fill(scripted_.begin(), scripted_.end(), std::uint8_t{0});
     while (next_event_ < sc_.events.size() && sc_.events[next_event_].turn <= t) {
         const Event& e = sc_.events[next_event_++];
         RecordedEvent rec{t, to_string(e.kind), e.vendor >= 0 ? sc_.vendors[static_cast<std::size_t>(e.vendor)].id : "",
@@ -122,6 +139,7 @@ void Simulation::apply_events(int t) {
             case Event::Kind::price:
             case Event::Kind::launch: {
                 auto& s = offers_[static_cast<std::size_t>(e.offer)];
+                scripted_[static_cast<std::size_t>(e.offer)] = 1;  // holds this turn (section 5)
                 if (e.kind == Event::Kind::launch) s.active = true;
                 const double in = e.price_in.value_or(s.price_in);
                 const double out = e.price_out.value_or(s.price_out);
@@ -199,7 +217,8 @@ void Simulation::set_prices(int t) {
                            .unit_cost = s.unit_cost,
                            .token_share = last_total > 0.0 ? served / last_total : 0.0,
                            .available = offer_available(o),
-                           .tokens_per_developer = per_developer(served, totals_.developers[o])};
+                           .tokens_per_developer = per_developer(served, totals_.developers[o]),
+                           .developers = totals_.developers[o]};
     }
     for (std::size_t v = 0; v < vendors_.size(); ++v) {
         const auto& s = vendors_[v];
@@ -213,13 +232,16 @@ void Simulation::set_prices(int t) {
                             .loss_budget_exhausted = -s.cumulative_ai_profit > spec.loss_budget,
                             .cross_subsidy_per_developer = cross_subsidy(spec, 1.0),
                             .developers = totals_.vendor_developers[v],
-                            .tokens_per_developer = per_developer(vendor_mtok[v], totals_.vendor_developers[v])};
+                            .tokens_per_developer = per_developer(vendor_mtok[v], totals_.vendor_developers[v]),
+                            .capacity_mtok = capacity_mtok(s, spec),
+                            .requested_mtok = totals_.vendor_requested_mtok[v],
+                            .rationed = s.rationed};
     }
     std::vector<double>& next = next_price_;  // new prices apply only after every vendor moved
     next.resize(offers_.size());
     for (std::size_t o = 0; o < offers_.size(); ++o) {
         next[o] = offers_[o].price;
-        if (!offer_available(o)) continue;
+        if (!offer_available(o) || scripted_[o] != 0) continue;
         const PricingContext ctx{.turn = t,
                                  .offer = static_cast<int>(o),
                                  .offers = offer_views_,
@@ -228,6 +250,7 @@ void Simulation::set_prices(int t) {
                                  .available_history = &recorder_.available_history(),
                                  .quality_history = &recorder_.quality_history(),
                                  .demand = &oracle_,
+                                 .market = &market_view_,
                                  .rng = &strategy_rngs_[o]};
         next[o] = strategies_[o]->price(ctx);
         if (!std::isfinite(next[o]))

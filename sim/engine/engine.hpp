@@ -87,6 +87,9 @@ private:
     std::vector<double> next_price_;
     std::vector<OfferView> offer_views_;
     std::vector<VendorView> vendor_views_;
+    MarketView market_view_;
+    double aware_last_ = 0.0;             // developers aware after last turn's choices
+    std::vector<std::uint8_t> scripted_;  // [offer] priced by a timeline event this turn
     Recorder recorder_;
     std::size_t next_event_ = 0;
 };
