@@ -174,6 +174,7 @@ private:
         const double hi = std::max(lo, std::min(p_.max_price, 10.0 * scale));
         auto objective = [&](double p) { return evaluate(ctx, l, p).value; };
         double best_p = lo, best_v = objective(lo);
+        if (!std::isfinite(best_v)) best_v = -kInf;  // e.g. a NaN forecast at a zero price
         const double step = (hi - lo) / p_.grid_points;
         for (int i = 1; i <= p_.grid_points; ++i) {
             const double p = lo + step * i;

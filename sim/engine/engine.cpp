@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace pricewar {
 
@@ -103,6 +104,8 @@ bool Simulation::step() {
     update_costs(t);
     if (t > 0) set_prices(t);  // 2. vendors price, simultaneously
     build_board();
+    const int every = sc_.output.deviation_every;
+    if (every > 0 && t > 0 && t % every == 0) check_deviations(t);
     totals_.reset(offers_.size(), vendors_.size());
     demand_->choose(t, board_, totals_);  // 3. awareness and choice; 4a. usage requested
     const double aware = totals_.aware_inactive + totals_.on_offers + totals_.outside;
@@ -285,6 +288,63 @@ void Simulation::build_board() {
     board_.vendors = static_cast<int>(vendors_.size());
     board_.outside_price = sc_.market.outside.cost;
     board_.outside_quality = sc_.market.outside.quality;
+}
+
+void Simulation::check_deviations(int t) {
+    // docs/model.md, "Equilibrium diagnostics": each vendor's best change of one offer's
+    // price against the others' current prices, with the developer side's forecast demand.
+    const std::size_t V = vendors_.size(), O = offers_.size();
+    std::vector<double> gain(V, std::numeric_limits<double>::quiet_NaN()), value(V, 0.0);
+    auto profit = [&](std::size_t v, std::size_t o, double p) {
+        oracle_(static_cast<int>(o), p, deviation_forecast_);
+        double x = 0.0, devs = 0.0;
+        for (std::size_t m = 0; m < O; ++m) {
+            if (offers_[m].vendor != static_cast<int>(v) || board_.available[m] == 0) continue;
+            const double price = m == o ? p : board_.price[m];
+            x += (price - offers_[m].unit_cost) * deviation_forecast_[m].tokens_mtok;
+            devs += deviation_forecast_[m].developers;
+        }
+        return x + cross_subsidy(sc_.vendors[v], devs);
+    };
+    const double horizon = sc_.output.deviation_horizon;
+    for (std::size_t v = 0; v < V; ++v) {
+        if (!vendors_[v].active()) continue;
+        double now = kInf, best = -kInf;
+        for (std::size_t o = 0; o < O; ++o) {
+            if (offers_[o].vendor != static_cast<int>(v) || board_.available[o] == 0) continue;
+            if (now == kInf) now = profit(v, o, board_.price[o]);
+            double hi = std::max(offers_[o].unit_cost, 1e-9);
+            for (std::size_t m = 0; m < O; ++m)
+                if (board_.available[m] != 0) hi = std::max(hi, board_.price[m]);
+            hi *= 10.0;
+            // Grid, then golden section around the best grid point.
+            constexpr int grid = 400;
+            double bp = 0.0, bv = -kInf;  // a NaN forecast (a free price with kappa = 0) never wins
+            for (int i = 0; i <= grid; ++i) {
+                const double p = hi * i / grid;
+                const double x = profit(v, o, p);
+                if (x > bv) {
+                    bv = x;
+                    bp = p;
+                }
+            }
+            double a = std::max(0.0, bp - hi / grid), b = std::min(hi, bp + hi / grid);
+            const double g = (std::sqrt(5.0) - 1.0) / 2.0;
+            for (int it = 0; it < 100 && b - a > 1e-12 * std::max(1.0, b); ++it) {
+                const double x1 = b - g * (b - a), x2 = a + g * (b - a);
+                if (profit(v, o, x1) < profit(v, o, x2))
+                    a = x1;
+                else
+                    b = x2;
+            }
+            const double refined = profit(v, o, 0.5 * (a + b));
+            best = std::max(best, refined > bv ? refined : bv);
+        }
+        if (now == kInf) continue;
+        gain[v] = horizon * std::max(0.0, best - now);
+        value[v] = horizon * now;
+    }
+    recorder_.record_deviation(t, gain, value);
 }
 
 void Simulation::clear_market() {

@@ -63,6 +63,7 @@ private:
     void update_costs(int t);
     void build_board();
     void clear_market();
+    void check_deviations(int t);
     void settle_books(int t);
     void check_finite(int t) const;
     [[nodiscard]] bool offer_available(std::size_t o) const;
@@ -90,6 +91,7 @@ private:
     MarketView market_view_;
     double aware_last_ = 0.0;             // developers aware after last turn's choices
     std::vector<std::uint8_t> scripted_;  // [offer] priced by a timeline event this turn
+    std::vector<DemandForecast> deviation_forecast_;
     Recorder recorder_;
     std::size_t next_event_ = 0;
 };

@@ -128,6 +128,8 @@ const char* to_string(Event::Kind kind);
 
 struct OutputSpec {
     std::int64_t surplus_sample = 2000;  // developers sampled for consumer surplus; 0 = all
+    int deviation_every = 0;             // turns between equilibrium diagnostics; 0 = off
+    int deviation_horizon = 26;          // turns a deviation's gain is counted over
 };
 
 struct Scenario {

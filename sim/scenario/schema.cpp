@@ -217,6 +217,10 @@ const Fields<OutputSpec>& output_fields() {
     static const Fields<S> fields = {
         integer<S>("surplus_sample", &S::surplus_sample, 0, kMaxInt, "developers",
                    "developers sampled for consumer surplus in agent mode; 0 = all"),
+        integer<S>("deviation_every", &S::deviation_every, 0, kMaxTurns, "turns",
+                   "turns between equilibrium diagnostics (deviation_gain); 0 = off"),
+        integer<S>("deviation_horizon", &S::deviation_horizon, 1, kMaxTurns, "turns",
+                   "turns over which a unilateral deviation's gain is counted"),
     };
     return fields;
 }
@@ -429,8 +433,10 @@ void print(std::string& out, const std::string& title, const std::vector<Row>& r
         for (const auto& r : rows) {
             const auto code = [](const std::string& s) { return s.empty() ? std::string() : "`" + s + "`"; };
             out += fmt::format("| {} | {} | {} | {} | {} | {} |\n", code(r.path), r.type,
-                               r.def == "required" ? "**required**" : r.kind_row ? r.def : code(r.def), escape_cell(r.allowed), r.unit,
-                               escape_cell(r.help));
+                               r.def == "required" ? "**required**"
+                               : r.kind_row        ? r.def
+                                                   : code(r.def),
+                               escape_cell(r.allowed), r.unit, escape_cell(r.help));
         }
         out += "\n";
         return;

@@ -210,3 +210,28 @@ TEST_CASE("a scripted price holds in its turn; strategies act from the next turn
     CHECK(offer_table(r, "price").at(3, 0) == 1.25);
     CHECK(offer_table(r, "price").at(4, 0) != 1.25);
 }
+
+TEST_CASE("deviation_gain is about 0 at the logit duopoly's Nash prices and positive away from them") {
+    auto at_prices = [](double p1, double p2) {
+        auto sc = symmetric(strategy("static"), 6);
+        sc.vendors[0].offers[0].price_in = sc.vendors[0].offers[0].price_out = p1;
+        sc.vendors[1].offers[0].price_in = sc.vendors[1].offers[0].price_out = p2;
+        sc.output.deviation_every = 2;
+        sc.output.deviation_horizon = 10;
+        return run_scenario(sc, 1);
+    };
+    const auto nash = at_prices(1.47293, 1.47293);
+    const auto& g = nash.vendor_series[outputs::vendor_index("deviation_gain")];
+    CHECK(std::isnan(g.at(1, 0)));  // not a checked turn
+    CHECK(g.at(2, 0) >= 0.0);
+    const double share = nash.market_summary_value("max_deviation_gain_share");
+    MESSAGE("at Nash: max deviation gain " << nash.market_summary_value("max_deviation_gain") << " (share " << share
+                                           << ")");
+    CHECK(share < 1e-6);
+    const auto off = at_prices(1.9, 1.47293);
+    const auto& h = off.vendor_series[outputs::vendor_index("deviation_gain")];
+    MESSAGE("vendor one at 1.9: deviation gain " << h.at(2, 0) << ", vendor two " << h.at(2, 1) << " (share "
+                                                 << off.market_summary_value("max_deviation_gain_share") << ")");
+    CHECK(h.at(2, 0) > 0.01);
+    CHECK(off.market_summary_value("max_deviation_gain_share") > 0.05);
+}
