@@ -77,6 +77,9 @@ Simulation::Simulation(Scenario scenario, std::uint64_t seed)
     board_.vendor_rationed.assign(vendors_.size(), 0);
     totals_.reset(offers_.size(), vendors_.size());
     scripted_.assign(offers_.size(), 0);
+    cloud_adopters_.assign(vendors_.size(), 0.0);
+    adoption_pipeline_.resize(vendors_.size());
+    developers_last_.assign(vendors_.size(), 0.0);
     market_view_.reevaluate_prob = central_value(sc_.developers.reevaluate_prob);
     market_view_.switching_cost = central_value(sc_.developers.switching_cost);
     market_view_.noise_scale = sc_.developers.noise_scale;
@@ -233,7 +236,7 @@ void Simulation::set_prices(int t) {
                             .ai_cumulative_profit = s.cumulative_ai_profit,
                             .loss_budget = spec.loss_budget,
                             .loss_budget_exhausted = -s.cumulative_ai_profit > spec.loss_budget,
-                            .cross_subsidy_per_developer = cross_subsidy(spec, 1.0),
+                            .cross_subsidy_per_developer = cross_subsidy(spec, spec.cloud_adoption_prob.value_or(1.0)),
                             .developers = totals_.vendor_developers[v],
                             .tokens_per_developer = per_developer(vendor_mtok[v], totals_.vendor_developers[v]),
                             .capacity_mtok = capacity_mtok(s, spec),
@@ -379,7 +382,7 @@ void Simulation::settle_books(int t) {
         }
         f.gpu_opex = s.gpus * spec.gpu_opex;
         f.fixed_cost = spec.fixed_cost;
-        f.cross_subsidy = cross_subsidy(spec, totals_.vendor_developers[v]);
+        f.cross_subsidy = cross_subsidy(spec, cloud_customers(v, spec));
         s.token_share = total_served > 0.0 ? served / total_served : 0.0;
         f.funding = funding_round(spec, s, t, vc_climate_);
         // Share growth is measured between funding opportunities, the first from turn 0.
@@ -406,6 +409,22 @@ void Simulation::settle_books(int t) {
             recorder_.add_event({t, "exit", spec.id, "", fmt::format("{} exits with cash {:.4g}", spec.name, s.cash)});
         }
     }
+}
+
+double Simulation::cloud_customers(std::size_t v, const VendorSpec& spec) {
+    const double developers = totals_.vendor_developers[v];
+    if (!spec.cloud_adoption_prob) return developers;  // every active developer attaches
+    // Adopters because of the API: a share of the developers won this turn (net gain of the
+    // vendor's developers), adopting after the lag, retained at cloud_retention per turn.
+    auto& pipeline = adoption_pipeline_[v];
+    pipeline.push_back(*spec.cloud_adoption_prob * std::max(0.0, developers - developers_last_[v]));
+    developers_last_[v] = developers;
+    cloud_adopters_[v] *= spec.cloud_retention;
+    while (pipeline.size() > static_cast<std::size_t>(spec.cloud_adoption_lag)) {
+        cloud_adopters_[v] += pipeline.front();
+        pipeline.pop_front();
+    }
+    return cloud_adopters_[v];
 }
 
 void Simulation::check_finite(int t) const {

@@ -52,23 +52,26 @@ struct VendorSpec {
     std::string id;
     std::string name;
     VendorKind kind = VendorKind::startup;
-    double cash = 0.0;                   // CNY at turn 0
-    double fixed_cost = 0.0;             // CNY per turn (staff, amortised training)
-    double gpus = 0.0;                   // GPUs installed at turn 0
-    double tokens_per_gpu = 1.0;         // Mtok one GPU serves per turn
-    double gpu_price = 0.0;              // CNY capex per GPU, paid at order
-    double gpu_opex = 0.0;               // CNY per installed GPU per turn
-    int gpu_lead_turns = 4;              // turns from order to arrival
-    double target_utilisation = 0.8;     // order GPUs when utilisation exceeds this
-    double max_gpu_order = kInf;         // GPUs per order at most
-    std::optional<double> cost_decline;  // per year; overrides market.cost_decline
-    double cloud_attach_revenue = 0.0;   // CNY per active developer per turn (cloud only)
-    double cloud_margin = 0.0;           // margin earned on attach revenue
-    double loss_budget = kInf;           // cumulative AI-unit loss the parent tolerates (CNY)
-    int funding_interval = 26;           // turns between funding opportunities (startup)
-    double round_size = 0.0;             // CNY per round at vc_climate = 1
-    double investor_hurdle = 0.0;        // token share or share growth needed for a round
-    bool present = true;                 // false: enters later by a vendor_entry event
+    double cash = 0.0;                          // CNY at turn 0
+    double fixed_cost = 0.0;                    // CNY per turn (staff, amortised training)
+    double gpus = 0.0;                          // GPUs installed at turn 0
+    double tokens_per_gpu = 1.0;                // Mtok one GPU serves per turn
+    double gpu_price = 0.0;                     // CNY capex per GPU, paid at order
+    double gpu_opex = 0.0;                      // CNY per installed GPU per turn
+    int gpu_lead_turns = 4;                     // turns from order to arrival
+    double target_utilisation = 0.8;            // order GPUs when utilisation exceeds this
+    double max_gpu_order = kInf;                // GPUs per order at most
+    std::optional<double> cost_decline;         // per year; overrides market.cost_decline
+    double cloud_attach_revenue = 0.0;          // CNY per active developer per turn (cloud only)
+    double cloud_margin = 0.0;                  // margin earned on attach revenue
+    std::optional<double> cloud_adoption_prob;  // unset: every active developer brings attach revenue
+    int cloud_adoption_lag = 0;                 // turns from winning a developer to its cloud adoption
+    double cloud_retention = 1.0;               // per turn, of cloud adopters
+    double loss_budget = kInf;                  // cumulative AI-unit loss the parent tolerates (CNY)
+    int funding_interval = 26;                  // turns between funding opportunities (startup)
+    double round_size = 0.0;                    // CNY per round at vc_climate = 1
+    double investor_hurdle = 0.0;               // token share or share growth needed for a round
+    bool present = true;                        // false: enters later by a vendor_entry event
     std::vector<OfferSpec> offers;
 };
 

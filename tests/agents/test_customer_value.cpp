@@ -235,3 +235,93 @@ TEST_CASE("deviation_gain is about 0 at the logit duopoly's Nash prices and posi
     CHECK(h.at(2, 0) > 0.01);
     CHECK(off.market_summary_value("max_deviation_gain_share") > 0.05);
 }
+
+TEST_CASE("incremental cross-subsidy: cloud value only for developers won, after a lag, retained; pricing counts it") {
+    auto market = [](std::optional<double> prob) {
+        auto sc = new_market_with_lockin(10.0, 30);
+        auto& v = sc.vendors[0];
+        v.kind = VendorKind::cloud;
+        v.cloud_attach_revenue = 0.5;
+        v.cloud_margin = 0.8;
+        v.cloud_adoption_prob = prob;
+        v.cloud_adoption_lag = 2;
+        v.cloud_retention = 0.9;
+        return run_scenario(sc, 1);
+    };
+    const auto r = market(0.3);
+    const auto& devs = r.vendor_series[outputs::vendor_index("developers")];
+    const auto& cs = r.vendor_series[outputs::vendor_index("cross_subsidy")];
+    const auto& cash = r.vendor_series[outputs::vendor_index("cash")];
+    const auto& profit = r.vendor_series[outputs::vendor_index("profit")];
+    std::vector<double> won;
+    double adopters = 0.0, last = 0.0;
+    for (std::size_t t = 0; t < 30; ++t) {
+        won.push_back(0.3 * std::max(0.0, devs.at(t, 0) - last));
+        last = devs.at(t, 0);
+        adopters = 0.9 * adopters + (t >= 2 ? won[t - 2] : 0.0);
+        INFO("turn " << t);
+        CHECK(cs.at(t, 0) == doctest::Approx(0.5 * 0.8 * adopters).epsilon(1e-12));
+        if (t > 0) CHECK(cash.at(t, 0) - cash.at(t - 1, 0) == doctest::Approx(profit.at(t, 0)).epsilon(1e-9));
+    }
+    CHECK(cs.at(1, 0) == 0.0);  // nothing adopted within the lag
+    CHECK(cs.at(29, 0) > 0.0);
+    CHECK(cs.at(29, 0) < 0.5 * 0.8 * devs.at(29, 0));  // less than crediting every active developer
+    // Pricing counts the expected cloud value of a developer won (attach x margin x adoption
+    // probability): in the logit duopoly a lower probability gives a higher price.
+    auto priced = [](std::optional<double> prob) {
+        auto sc = symmetric(strategy("customer_value"), 40);
+        auto& v = sc.vendors[0];
+        v.kind = VendorKind::cloud;
+        v.cloud_attach_revenue = 0.5;
+        v.cloud_margin = 0.8;
+        v.cloud_adoption_prob = prob;
+        return offer_table(run_scenario(sc, 1), "price").at(39, 0);
+    };
+    const double p_incr = priced(0.3), p_every = priced(std::nullopt);
+    MESSAGE("logit duopoly price: adoption probability 0.3 " << p_incr << ", every developer " << p_every);
+    CHECK(p_incr > p_every);
+    CHECK(p_incr < 1.47293);
+    const auto all = market(std::nullopt);
+    const auto& cs_all = all.vendor_series[outputs::vendor_index("cross_subsidy")];
+    CHECK(cs_all.at(29, 0) ==
+          doctest::Approx(0.5 * 0.8 * all.vendor_series[outputs::vendor_index("developers")].at(29, 0)));
+}
+
+TEST_CASE("an exit: both demand modes agree on post-exit shares and switches at large N") {
+    auto make = [](DemandMode mode) {
+        auto sc = logit_market(strategy("static"), strategy("static"), 6);
+        auto& d = sc.developers;
+        d.mode = mode;
+        d.count = 100000;
+        d.switching_cost = Distribution::constant(0.5);
+        d.reevaluate_prob = Distribution::constant(0.1);
+        // Finite values: in agent mode an offer not on sale has an infinite viability
+        // threshold, which an infinite value reaches.
+        d.value = Distribution::constant(1e6);
+        sc.vendors[1].offers[0].price_in = sc.vendors[1].offers[0].price_out = 1.6;
+        // A startup without cash exits at turn 0; its developers re-choose at turn 1.
+        auto gone = vendor("gone", VendorKind::startup, 0.0, {offer("m", "pro", 2.0, 1.5, 1.0)});
+        sc.vendors.push_back(gone);
+        return run_scenario(sc, 3);
+    };
+    const auto mf = make(DemandMode::mean_field);
+    const auto ag = make(DemandMode::agent);
+    const auto& devs_mf = mf.vendor_series[outputs::vendor_index("developers")];
+    const auto& devs_ag = ag.vendor_series[outputs::vendor_index("developers")];
+    REQUIRE(devs_mf.at(0, 2) > 10000.0);  // it had developers when it exited
+    CHECK(mf.vendor_series[outputs::vendor_index("alive")].at(1, 2) == 0.0);
+    CHECK(ag.vendor_series[outputs::vendor_index("alive")].at(1, 2) == 0.0);
+    for (std::size_t t = 1; t < 6; ++t)
+        for (std::size_t v = 0; v < 2; ++v) {
+            INFO("turn " << t << " vendor " << v);
+            const double sd = std::sqrt(0.5 * 0.5 * 100000.0);
+            CHECK(std::abs(devs_ag.at(t, v) - devs_mf.at(t, v)) < 4.0 * sd);
+        }
+    const auto& sw_mf = mf.market_series[outputs::market_index("switches")];
+    const auto& sw_ag = ag.market_series[outputs::market_index("switches")];
+    MESSAGE("switches at turn 1: mean-field " << sw_mf.at(1, 0) << ", agents " << sw_ag.at(1, 0)
+                                              << "; developers of the exited vendor " << devs_mf.at(0, 2));
+    // The exited vendor's developers change vendor, paying the switching cost, in both modes.
+    CHECK(sw_mf.at(1, 0) > devs_mf.at(0, 2));
+    CHECK(sw_ag.at(1, 0) == doctest::Approx(sw_mf.at(1, 0)).epsilon(0.03));
+}
