@@ -145,7 +145,9 @@ void Simulation::apply_events(int t) {
             case Event::Kind::price:
             case Event::Kind::launch: {
                 auto& s = offers_[static_cast<std::size_t>(e.offer)];
-                scripted_[static_cast<std::size_t>(e.offer)] = 1;  // holds this turn (section 5)
+                // A price set by the timeline holds this turn (section 5); a launch without a
+                // price is priced by its strategy.
+                if (e.price_in || e.price_out) scripted_[static_cast<std::size_t>(e.offer)] = 1;
                 if (e.kind == Event::Kind::launch) s.active = true;
                 const double in = e.price_in.value_or(s.price_in);
                 const double out = e.price_out.value_or(s.price_out);

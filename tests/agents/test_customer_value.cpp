@@ -325,3 +325,16 @@ TEST_CASE("an exit: both demand modes agree on post-exit shares and switches at 
     CHECK(sw_mf.at(1, 0) > devs_mf.at(0, 2));
     CHECK(sw_ag.at(1, 0) == doctest::Approx(sw_mf.at(1, 0)).epsilon(0.03));
 }
+
+TEST_CASE("an offer launched without a price is priced by its strategy in its launch turn") {
+    auto sc = symmetric(strategy("best_response"), 6);
+    sc.vendors[0].offers[0].active = false;
+    Event e;
+    e.turn = 3;
+    e.kind = Event::Kind::launch;
+    e.offer = 0;
+    sc.events = {e};
+    const auto r = run_scenario(sc, 1);
+    CHECK(std::isnan(offer_table(r, "price").at(2, 0)));
+    CHECK(offer_table(r, "price").at(3, 0) != doctest::Approx(1.8));  // not the list price
+}
