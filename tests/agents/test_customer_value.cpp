@@ -338,3 +338,17 @@ TEST_CASE("an offer launched without a price is priced by its strategy in its la
     CHECK(std::isnan(offer_table(r, "price").at(2, 0)));
     CHECK(offer_table(r, "price").at(3, 0) != doctest::Approx(1.8));  // not the list price
 }
+
+TEST_CASE("equilibrium diagnostics do not change the run") {
+    auto sc = new_market_with_lockin(10.0, 12);
+    sc.developers.mode = DemandMode::agent;
+    sc.developers.count = 2000;
+    const auto plain = run_scenario(sc, 7);
+    sc.output.deviation_every = 3;
+    const auto checked = run_scenario(sc, 7);
+    for (const char* name : {"price", "tokens", "developers"}) {
+        INFO(name);
+        CHECK(offer_table(plain, name).values == offer_table(checked, name).values);
+    }
+    CHECK(std::isfinite(checked.vendor_series[outputs::vendor_index("deviation_gain")].at(3, 0)));
+}
