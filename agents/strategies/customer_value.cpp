@@ -206,13 +206,15 @@ private:
         const double refined = 0.5 * (a + b);
         double p = objective(refined) >= best_v ? refined : best_p;
         // Capacity: no cut while rationed; when the forecast exceeds capacity, rise to the
-        // lowest price whose forecast fits (bisection; hi when none does).
+        // lowest price whose forecast fits (bisection; no cut when none does).
         const double cap = books.capacity_mtok;
         if (cap > 0.0 && std::isfinite(cap)) {
             if (books.rationed) p = std::max(p, self.price);
             if (evaluate(ctx, l, p).vendor_mtok > cap) {
                 double x = p, y = hi;
-                if (evaluate(ctx, l, y).vendor_mtok > cap) return y;
+                // The vendor's other offers alone exceed capacity: this price cannot clear it,
+                // so the offer only does not cut.
+                if (evaluate(ctx, l, y).vendor_mtok > cap) return std::max(p, self.price);
                 for (int it = 0; it < 100 && y - x > 1e-10 * std::max(1.0, y); ++it) {
                     const double mid = 0.5 * (x + y);
                     (evaluate(ctx, l, mid).vendor_mtok > cap ? x : y) = mid;
