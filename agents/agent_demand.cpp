@@ -487,6 +487,8 @@ void AgentDemand::forecast(const OfferBoard& board, int offer, double price, std
     const double mass = spec_.weight * static_cast<double>(stride);
     for (std::size_t d = 0; d < n; d += stride) {
         if (choice_[d] == kUnaware) continue;
+        if (choice_[d] == offer && traits_.value[d] >= price + kappa_)
+            out[static_cast<std::size_t>(offer)].retained += mass;
         add_logit_demand(
             menu, mass, traits_.value[d], traits_.quality_weight[d], traits_.price_weight[d],
             [&](double p) { return usage_at(d, p); }, scratch, out);

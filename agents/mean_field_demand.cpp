@@ -252,13 +252,10 @@ void MeanFieldDemand::serve(const OfferBoard& board, std::span<const double> fra
     }
 }
 
-void MeanFieldDemand::release_vendor(int vendor, const OfferBoard& board) {
+void MeanFieldDemand::release_vendor(int vendor, const OfferBoard& /*board*/) {
     for (std::size_t k = 0; k < types_; ++k) {
-        for (std::size_t o = 0; o < offers_; ++o) {
-            if (board.vendor[o] != vendor) continue;
-            new_aware_[k] += on_[k * options_ + o];  // must choose again next turn
-            on_[k * options_ + o] = 0.0;
-        }
+        // The mass stays on the exited vendor's offers: next turn they are not on sale, so it
+        // must re-choose from them, paying the switching cost as agents do.
         quota_[k * (vendors_ + 1) + static_cast<std::size_t>(vendor)] = 0.0;
     }
 }
@@ -274,6 +271,8 @@ void MeanFieldDemand::forecast(const OfferBoard& board, int offer, double price,
         for (std::size_t o = 0; o < options_; ++o)
             aware += on_[k * options_ + o];
         if (aware <= 0.0) continue;
+        if (traits_.value[k] >= price + kappa_)
+            out[static_cast<std::size_t>(offer)].retained += on_[k * options_ + static_cast<std::size_t>(offer)];
         add_logit_demand(
             menu, aware, traits_.value[k], traits_.quality_weight[k], traits_.price_weight[k],
             [&](double p) { return usage(k, p); }, scratch, out);

@@ -28,6 +28,7 @@ struct OfferView {
     double token_share = 0.0;           // share of market tokens last turn
     bool available = false;             // offered this turn (launched, not withdrawn, vendor alive)
     double tokens_per_developer = 0.0;  // Mtok served per developer of this offer last turn; 0 when it had none
+    double developers = 0.0;            // developers on this offer last turn (weighted)
 };
 
 // A vendor's own books as of the end of last turn.
@@ -42,6 +43,20 @@ struct VendorView {
     double cross_subsidy_per_developer = 0.0;  // CNY per active developer per turn
     double developers = 0.0;                   // on any of its offers last turn (weighted)
     double tokens_per_developer = 0.0;         // Mtok served per developer last turn; 0 when it had none
+    double capacity_mtok = kInf;               // this turn's capacity (after GPU deliveries)
+    double requested_mtok = 0.0;               // tokens its developers requested last turn
+    bool rationed = false;                     // served less than requested last turn
+};
+
+// The developer side as a vendor knows it (docs/model.md, "Pricing strategies"): central
+// values of the trait distributions and last turn's awareness.
+struct MarketView {
+    double reevaluate_prob = 1.0;  // r per turn
+    double switching_cost = 0.0;   // s, utils
+    double noise_scale = 1.0;      // mu, utils
+    double aware = 0.0;            // developers aware last turn (weighted)
+    double newly_aware = 0.0;      // developers who became aware last turn (weighted)
+    double turn_days = 7.0;
 };
 
 // Expected demand of every offer when one offer's price is changed to a hypothetical value,
@@ -50,6 +65,7 @@ struct VendorView {
 struct DemandForecast {
     double tokens_mtok = 0.0;
     double developers = 0.0;
+    double retained = 0.0;  // priced offer only: its developers of last turn still able to afford it
 };
 using DemandOracle = std::function<void(int offer, double price, std::vector<DemandForecast>& per_offer)>;
 
@@ -65,6 +81,7 @@ struct PricingContext {
     const Table* available_history = nullptr;
     const Table* quality_history = nullptr;
     const DemandOracle* demand = nullptr;  // may be null where the demand model offers none
+    const MarketView* market = nullptr;    // may be null (a strategy then assumes no lock-in)
     Rng* rng = nullptr;                    // this offer's own stream
 };
 

@@ -17,6 +17,14 @@ Scenario with_seed(Scenario s, std::uint64_t seed) {
     s.seed = seed;
     return s;
 }
+
+// Central value of a trait distribution, as a vendor pricing against it summarises it:
+// the constant, the median of a lognormal, the mean of a normal, the midpoint of a uniform.
+double central_value(const Distribution& d) {
+    double x = d.a;
+    if (d.kind == Distribution::Kind::uniform) x = 0.5 * (d.a + d.b);
+    return std::clamp(x, d.clip_min, d.clip_max);
+}
 }  // namespace
 
 Simulation::Simulation(Scenario scenario, std::uint64_t seed)
@@ -72,6 +80,14 @@ Simulation::Simulation(Scenario scenario, std::uint64_t seed)
     vendor_views_.resize(vendors_.size());
     board_.vendor_rationed.assign(vendors_.size(), 0);
     totals_.reset(offers_.size(), vendors_.size());
+    scripted_.assign(offers_.size(), 0);
+    cloud_adopters_.assign(vendors_.size(), 0.0);
+    adoption_pipeline_.resize(vendors_.size());
+    developers_last_.assign(vendors_.size(), 0.0);
+    market_view_.reevaluate_prob = central_value(sc_.developers.reevaluate_prob);
+    market_view_.switching_cost = central_value(sc_.developers.switching_cost);
+    market_view_.noise_scale = sc_.developers.noise_scale;
+    market_view_.turn_days = sc_.turn_days;
 }
 
 Simulation::~Simulation() = default;
@@ -96,9 +112,14 @@ bool Simulation::step() {
     drift_quality(t);
     if (t > 0) set_prices(t);  // 2. vendors price, simultaneously
     build_board();
+    const int every = sc_.output.deviation_every;
+    if (every > 0 && t > 0 && t % every == 0) check_deviations(t);
     totals_.reset(offers_.size(), vendors_.size());
     demand_->choose(t, board_, totals_);  // 3. awareness and choice; 4a. usage requested
-    clear_market();                       // 4b. capacity rationing
+    const double aware = totals_.aware_inactive + totals_.on_offers + totals_.outside;
+    market_view_.newly_aware = t > 0 ? std::max(0.0, aware - aware_last_) : 0.0;  // turn 0: seeded, not arrivals
+    market_view_.aware = aware_last_ = aware;
+    clear_market();  // 4b. capacity rationing
     demand_->serve(board_, served_fraction_, totals_);
     settle_books(t);  // 5. books, funding, exits, GPUs
     check_finite(t);
@@ -120,6 +141,7 @@ RunRecord Simulation::finish() {
 
 void Simulation::apply_events(int t) {
     const auto& names = recorder_.record().offer_names;
+    std::fill(scripted_.begin(), scripted_.end(), std::uint8_t{0});
     while (next_event_ < sc_.events.size() && sc_.events[next_event_].turn <= t) {
         const Event& e = sc_.events[next_event_++];
         RecordedEvent rec{t, to_string(e.kind), e.vendor >= 0 ? sc_.vendors[static_cast<std::size_t>(e.vendor)].id : "",
@@ -128,6 +150,9 @@ void Simulation::apply_events(int t) {
             case Event::Kind::price:
             case Event::Kind::launch: {
                 auto& s = offers_[static_cast<std::size_t>(e.offer)];
+                // A price set by the timeline holds this turn (section 5); a launch without a
+                // price is priced by its strategy.
+                if (e.price_in || e.price_out) scripted_[static_cast<std::size_t>(e.offer)] = 1;
                 if (e.kind == Event::Kind::launch) s.active = true;
                 const double in = e.price_in.value_or(s.price_in);
                 const double out = e.price_out.value_or(s.price_out);
@@ -226,7 +251,8 @@ void Simulation::set_prices(int t) {
                            .unit_cost = s.unit_cost,
                            .token_share = last_total > 0.0 ? served / last_total : 0.0,
                            .available = offer_available(o),
-                           .tokens_per_developer = per_developer(served, totals_.developers[o])};
+                           .tokens_per_developer = per_developer(served, totals_.developers[o]),
+                           .developers = totals_.developers[o]};
     }
     for (std::size_t v = 0; v < vendors_.size(); ++v) {
         const auto& s = vendors_[v];
@@ -238,15 +264,18 @@ void Simulation::set_prices(int t) {
                             .ai_cumulative_profit = s.cumulative_ai_profit,
                             .loss_budget = spec.loss_budget,
                             .loss_budget_exhausted = -s.cumulative_ai_profit > spec.loss_budget,
-                            .cross_subsidy_per_developer = cross_subsidy(spec, 1.0),
+                            .cross_subsidy_per_developer = cross_subsidy(spec, spec.cloud_adoption_prob.value_or(1.0)),
                             .developers = totals_.vendor_developers[v],
-                            .tokens_per_developer = per_developer(vendor_mtok[v], totals_.vendor_developers[v])};
+                            .tokens_per_developer = per_developer(vendor_mtok[v], totals_.vendor_developers[v]),
+                            .capacity_mtok = capacity_mtok(s, spec),
+                            .requested_mtok = totals_.vendor_requested_mtok[v],
+                            .rationed = s.rationed};
     }
     std::vector<double>& next = next_price_;  // new prices apply only after every vendor moved
     next.resize(offers_.size());
     for (std::size_t o = 0; o < offers_.size(); ++o) {
         next[o] = offers_[o].price;
-        if (!offer_available(o)) continue;
+        if (!offer_available(o) || scripted_[o] != 0) continue;
         const PricingContext ctx{.turn = t,
                                  .offer = static_cast<int>(o),
                                  .offers = offer_views_,
@@ -255,6 +284,7 @@ void Simulation::set_prices(int t) {
                                  .available_history = &recorder_.available_history(),
                                  .quality_history = &recorder_.quality_history(),
                                  .demand = &oracle_,
+                                 .market = &market_view_,
                                  .rng = &strategy_rngs_[o]};
         next[o] = strategies_[o]->price(ctx);
         if (!std::isfinite(next[o]))
@@ -289,6 +319,63 @@ void Simulation::build_board() {
     board_.vendors = static_cast<int>(vendors_.size());
     board_.outside_price = sc_.market.outside.cost;
     board_.outside_quality = sc_.market.outside.quality;
+}
+
+void Simulation::check_deviations(int t) {
+    // docs/model.md, "Equilibrium diagnostics": each vendor's best change of one offer's
+    // price against the others' current prices, with the developer side's forecast demand.
+    const std::size_t V = vendors_.size(), O = offers_.size();
+    std::vector<double> gain(V, std::numeric_limits<double>::quiet_NaN()), value(V, 0.0);
+    auto profit = [&](std::size_t v, std::size_t o, double p) {
+        oracle_(static_cast<int>(o), p, deviation_forecast_);
+        double x = 0.0, devs = 0.0;
+        for (std::size_t m = 0; m < O; ++m) {
+            if (offers_[m].vendor != static_cast<int>(v) || board_.available[m] == 0) continue;
+            const double price = m == o ? p : board_.price[m];
+            x += (price - offers_[m].unit_cost) * deviation_forecast_[m].tokens_mtok;
+            devs += deviation_forecast_[m].developers;
+        }
+        return x + cross_subsidy(sc_.vendors[v], devs);
+    };
+    const double horizon = sc_.output.deviation_horizon;
+    for (std::size_t v = 0; v < V; ++v) {
+        if (!vendors_[v].active()) continue;
+        double now = kInf, best = -kInf;
+        for (std::size_t o = 0; o < O; ++o) {
+            if (offers_[o].vendor != static_cast<int>(v) || board_.available[o] == 0) continue;
+            if (now == kInf) now = profit(v, o, board_.price[o]);
+            double hi = std::max(offers_[o].unit_cost, 1e-9);
+            for (std::size_t m = 0; m < O; ++m)
+                if (board_.available[m] != 0) hi = std::max(hi, board_.price[m]);
+            hi *= 10.0;
+            // Grid, then golden section around the best grid point.
+            constexpr int grid = 400;
+            double bp = 0.0, bv = -kInf;  // a NaN forecast (a free price with kappa = 0) never wins
+            for (int i = 0; i <= grid; ++i) {
+                const double p = hi * i / grid;
+                const double x = profit(v, o, p);
+                if (x > bv) {
+                    bv = x;
+                    bp = p;
+                }
+            }
+            double a = std::max(0.0, bp - hi / grid), b = std::min(hi, bp + hi / grid);
+            const double g = (std::sqrt(5.0) - 1.0) / 2.0;
+            for (int it = 0; it < 100 && b - a > 1e-12 * std::max(1.0, b); ++it) {
+                const double x1 = b - g * (b - a), x2 = a + g * (b - a);
+                if (profit(v, o, x1) < profit(v, o, x2))
+                    a = x1;
+                else
+                    b = x2;
+            }
+            const double refined = profit(v, o, 0.5 * (a + b));
+            best = std::max(best, refined > bv ? refined : bv);
+        }
+        if (now == kInf) continue;
+        gain[v] = horizon * std::max(0.0, best - now);
+        value[v] = horizon * now;
+    }
+    recorder_.record_deviation(t, gain, value);
 }
 
 void Simulation::clear_market() {
@@ -328,7 +415,7 @@ void Simulation::settle_books(int t) {
         }
         f.gpu_opex = s.gpus * spec.gpu_opex;
         f.fixed_cost = s.fixed_cost;
-        f.cross_subsidy = cross_subsidy(spec, totals_.vendor_developers[v]);
+        f.cross_subsidy = cross_subsidy(spec, cloud_customers(v, spec));
         const double quality_now = best_quality(v);
         f.other_revenue =
             other_revenue(spec, t, sc_.turn_days, initial_quality_[v] > 0.0 ? quality_now / initial_quality_[v] : 1.0);
@@ -411,6 +498,22 @@ void Simulation::leave_market(int t, std::size_t v, ExitReason reason, const std
     s.rationed = false;
     demand_->release_vendor(static_cast<int>(v), board_);
     recorder_.add_event({t, reason == ExitReason::shutdown ? "exit" : "withdrawal", sc_.vendors[v].id, "", note});
+}
+
+double Simulation::cloud_customers(std::size_t v, const VendorSpec& spec) {
+    const double developers = totals_.vendor_developers[v];
+    if (!spec.cloud_adoption_prob) return developers;  // every active developer attaches
+    // Adopters because of the API: a share of the developers won this turn (net gain of the
+    // vendor's developers), adopting after the lag, retained at cloud_retention per turn.
+    auto& pipeline = adoption_pipeline_[v];
+    pipeline.push_back(*spec.cloud_adoption_prob * std::max(0.0, developers - developers_last_[v]));
+    developers_last_[v] = developers;
+    cloud_adopters_[v] *= spec.cloud_retention;
+    while (pipeline.size() > static_cast<std::size_t>(spec.cloud_adoption_lag)) {
+        cloud_adopters_[v] += pipeline.front();
+        pipeline.pop_front();
+    }
+    return cloud_adopters_[v];
 }
 
 void Simulation::check_finite(int t) const {

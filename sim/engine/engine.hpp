@@ -2,6 +2,7 @@
 // The simulation of one run: the turn loop of docs/model.md, "Turn order", lives in engine.cpp.
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -67,6 +68,8 @@ private:
     [[nodiscard]] double best_quality(std::size_t v) const;
     void build_board();
     void clear_market();
+    void check_deviations(int t);
+    double cloud_customers(std::size_t v, const VendorSpec& spec);
     void settle_books(int t);
     void check_finite(int t) const;
     [[nodiscard]] bool offer_available(std::size_t o) const;
@@ -93,6 +96,15 @@ private:
     std::vector<double> next_price_;
     std::vector<OfferView> offer_views_;
     std::vector<VendorView> vendor_views_;
+    MarketView market_view_;
+    double aware_last_ = 0.0;             // developers aware after last turn's choices
+    std::vector<std::uint8_t> scripted_;  // [offer] priced by a timeline event this turn
+    std::vector<DemandForecast> deviation_forecast_;
+    // Incremental cross-subsidy (docs/model.md, "Vendors"): per vendor, cloud adopters, adoptions
+    // still in their lag, and developers at the end of last turn.
+    std::vector<double> cloud_adopters_;
+    std::vector<std::deque<double>> adoption_pipeline_;
+    std::vector<double> developers_last_;
     Recorder recorder_;
     std::size_t next_event_ = 0;
 };

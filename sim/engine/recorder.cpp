@@ -142,6 +142,17 @@ void Recorder::record_turn(int turn, const std::vector<OfferState>& offers, cons
     ms[outputs::market_index("token_price_elasticity")].at(t, 0) = elasticity;
 }
 
+void Recorder::record_deviation(int turn, const std::vector<double>& gain, const std::vector<double>& value) {
+    auto& table = record_.vendor_series[outputs::vendor_index("deviation_gain")];
+    for (std::size_t v = 0; v < gain.size(); ++v) {
+        if (std::isnan(gain[v])) continue;
+        table.at(static_cast<std::size_t>(turn), v) = gain[v];
+        if (!(gain[v] <= max_deviation_gain_)) max_deviation_gain_ = gain[v];
+        const double share = std::abs(value[v]) > 0.0 ? gain[v] / std::abs(value[v]) : kInf;
+        if (!(share <= max_deviation_share_)) max_deviation_share_ = share;
+    }
+}
+
 void Recorder::finish(int turns_run, const std::vector<VendorState>& vendors) {
     auto& r = record_;
     const auto V = vendors.size();
@@ -190,6 +201,8 @@ void Recorder::finish(int turns_run, const std::vector<VendorState>& vendors) {
     m[market_summary_index("startup_survival_share")].value =
         startups > 0 ? static_cast<double>(startups_alive) / startups : std::numeric_limits<double>::quiet_NaN();
     m[market_summary_index("turns_run")].value = static_cast<double>(turns_run);
+    m[market_summary_index("max_deviation_gain")].value = max_deviation_gain_;
+    m[market_summary_index("max_deviation_gain_share")].value = max_deviation_share_;
 }
 
 }  // namespace pricewar

@@ -1,4 +1,6 @@
 #pragma once
+
+#include <limits>
 // Decides what a run records each turn (docs/model.md, "Market measures (per turn)"); sim/output
 // decides how it is written. The tables are those declared in sim/model/series.hpp, in that
 // order, allocated once for the whole horizon; a series is found by name at compile time
@@ -38,6 +40,9 @@ public:
     // Fills the per-run summary from the recorded turns; `turns_run` may be < horizon.
     void finish(int turns_run, const std::vector<VendorState>& vendors);
     void add_event(RecordedEvent event) { record_.events.push_back(std::move(event)); }
+    // Equilibrium diagnostics of a checked turn (docs/model.md, "Equilibrium diagnostics"):
+    // per vendor the deviation gain and the profit over the horizon at current prices.
+    void record_deviation(int turn, const std::vector<double>& gain, const std::vector<double>& value);
 
     [[nodiscard]] const RunRecord& record() const { return record_; }
     RunRecord take() { return std::move(record_); }
@@ -52,6 +57,8 @@ public:
 private:
     RunRecord record_;
     int vendors_ = 0;
+    double max_deviation_gain_ = std::numeric_limits<double>::quiet_NaN();
+    double max_deviation_share_ = std::numeric_limits<double>::quiet_NaN();
 };
 
 }  // namespace pricewar

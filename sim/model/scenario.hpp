@@ -52,19 +52,22 @@ struct VendorSpec {
     std::string id;
     std::string name;
     VendorKind kind = VendorKind::startup;
-    double cash = 0.0;                   // CNY at turn 0
-    double fixed_cost = 0.0;             // CNY per turn (staff, amortised training)
-    double gpus = 0.0;                   // GPUs installed at turn 0
-    double tokens_per_gpu = 1.0;         // Mtok one GPU serves per turn
-    double gpu_price = 0.0;              // CNY capex per GPU, paid at order
-    double gpu_opex = 0.0;               // CNY per installed GPU per turn
-    int gpu_lead_turns = 4;              // turns from order to arrival
-    double target_utilisation = 0.8;     // order GPUs when utilisation exceeds this
-    double max_gpu_order = kInf;         // GPUs per order at most
-    std::optional<double> cost_decline;  // per year; overrides market.cost_decline
-    double cloud_attach_revenue = 0.0;   // CNY per active developer per turn (cloud only)
-    double cloud_margin = 0.0;           // margin earned on attach revenue
-    double loss_budget = kInf;           // cumulative AI-unit loss the parent tolerates (CNY)
+    double cash = 0.0;                          // CNY at turn 0
+    double fixed_cost = 0.0;                    // CNY per turn (staff, amortised training)
+    double gpus = 0.0;                          // GPUs installed at turn 0
+    double tokens_per_gpu = 1.0;                // Mtok one GPU serves per turn
+    double gpu_price = 0.0;                     // CNY capex per GPU, paid at order
+    double gpu_opex = 0.0;                      // CNY per installed GPU per turn
+    int gpu_lead_turns = 4;                     // turns from order to arrival
+    double target_utilisation = 0.8;            // order GPUs when utilisation exceeds this
+    double max_gpu_order = kInf;                // GPUs per order at most
+    std::optional<double> cost_decline;         // per year; overrides market.cost_decline
+    double cloud_attach_revenue = 0.0;          // CNY per active developer per turn (cloud only)
+    double cloud_margin = 0.0;                  // margin earned on attach revenue
+    std::optional<double> cloud_adoption_prob;  // unset: every active developer brings attach revenue
+    int cloud_adoption_lag = 0;                 // turns from winning a developer to its cloud adoption
+    double cloud_retention = 1.0;               // per turn, of cloud adopters
+    double loss_budget = kInf;                  // cumulative AI-unit loss the parent tolerates (CNY)
     // Startup finance (docs/model.md, "Startup finance").
     double other_revenue = 0.0;                     // CNY per turn outside the API at turn 0
     double other_revenue_growth = 0.0;              // per year
@@ -148,6 +151,8 @@ const char* to_string(Event::Kind kind);
 
 struct OutputSpec {
     std::int64_t surplus_sample = 2000;  // developers sampled for consumer surplus; 0 = all
+    int deviation_every = 0;             // turns between equilibrium diagnostics; 0 = off
+    int deviation_horizon = 26;          // turns a deviation's gain is counted over
 };
 
 struct Scenario {

@@ -93,6 +93,9 @@ inline constexpr std::array vendor_series{
     Descriptor{"tokens", Unit::mtok_per_turn, "tokens served on all offers"},
     Descriptor{"developers", Unit::developers, "developers on any of the vendor's offers (weighted)"},
     Descriptor{"token_share", Unit::one, "share of the market's tokens served"},
+    Descriptor{"deviation_gain", Unit::money,
+               "profit over output.deviation_horizon turns a best unilateral price change of one offer would add; "
+               "NaN on turns not checked"},
 };
 
 inline constexpr std::array market_series{
@@ -134,6 +137,9 @@ inline constexpr std::array market_summary{
     Descriptor{"startups_alive", Unit::vendors, "startups alive at the end of the run"},
     Descriptor{"startup_survival_share", Unit::one, "startups_alive / startups; NaN without startups"},
     Descriptor{"turns_run", Unit::turns, "turns simulated"},
+    Descriptor{"max_deviation_gain", Unit::money, "largest deviation_gain over vendors and checked turns (NaN: none)"},
+    Descriptor{"max_deviation_gain_share", Unit::one,
+               "largest deviation_gain relative to the vendor's profit over the horizon at current prices"},
 };
 
 inline constexpr std::array repeated_game_summary{

@@ -183,6 +183,13 @@ const Fields<VendorSpec>& vendor_fields() {
         f.push_back(number<S>("cloud_attach_revenue", &S::cloud_attach_revenue, at_least(0), "currency/developer/turn",
                               "cloud revenue per active developer; non-zero only for kind = \"cloud\""));
         f.push_back(number<S>("cloud_margin", &S::cloud_margin, closed(0, 1), "1", "margin earned on attach revenue"));
+        f.push_back(optional_number<S>("cloud_adoption_prob", &S::cloud_adoption_prob, closed(0, 1), "1",
+                                       "share of newly won developers who adopt the vendor's cloud because of its API",
+                                       "every active developer counts"));
+        f.push_back(integer<S>("cloud_adoption_lag", &S::cloud_adoption_lag, 0, kMaxTurns, "turns",
+                               "from winning a developer to its cloud adoption"));
+        f.push_back(number<S>("cloud_retention", &S::cloud_retention, closed(0, 1), "1/turn",
+                              "share of cloud adopters kept per turn"));
         f.push_back(number<S>("loss_budget", &S::loss_budget, at_least_or_inf(0), "currency",
                               "cumulative AI-unit loss the parent tolerates"));
         f.push_back(number<S>("other_revenue", &S::other_revenue, at_least(0), "currency/turn",
@@ -255,6 +262,10 @@ const Fields<OutputSpec>& output_fields() {
     static const Fields<S> fields = {
         integer<S>("surplus_sample", &S::surplus_sample, 0, kMaxInt, "developers",
                    "developers sampled for consumer surplus in agent mode; 0 = all"),
+        integer<S>("deviation_every", &S::deviation_every, 0, kMaxTurns, "turns",
+                   "turns between equilibrium diagnostics (deviation_gain); 0 = off"),
+        integer<S>("deviation_horizon", &S::deviation_horizon, 1, kMaxTurns, "turns",
+                   "turns over which a unilateral deviation's gain is counted"),
     };
     return fields;
 }

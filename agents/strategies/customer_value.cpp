@@ -1,0 +1,262 @@
+// customer_value: forward-looking pricing with an installed base (docs/model.md, "Pricing
+// strategies", "Forward-looking pricing"). The price maximises this turn's profit plus the
+// value of the developers carried into the next turn, each worth its discounted future margin
+// for as long as switching costs keep it; optionally it holds a focal price while comparable
+// rivals hold theirs (tacit coordination) and prices forward-looking after a rival's cut.
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <vector>
+
+#include "agents/strategies/common.hpp"
+#include "agents/strategies/customer_value.hpp"
+
+namespace pricewar::strategies {
+namespace {
+
+struct CustomerValueParams {
+    double discount_rate = 0.10;         // per year
+    double believed_cost_decline = 0.0;  // per year
+    double margin_floor = kNoMarginFloor;
+    double restore_margin = 0.0;
+    double min_price = 0.0;
+    double max_price = 1e6;
+    int grid_points = 200;
+    int coordinate = 0;
+    double tolerance = 0.05;
+    double quality_band = 0.25;
+    int punishment_turns = 0;
+};
+
+class CustomerValue final : public PricingStrategy {
+public:
+    explicit CustomerValue(const CustomerValueParams& p) : p_(p) {}
+
+    double price(const PricingContext& ctx) override {
+        const auto& self = ctx.offers[ctx.offer];
+        if (p_.coordinate != 0 && coordinating(ctx)) return self.list_price;
+        if (ctx.demand == nullptr) return self.price;
+        return forward_looking_price(ctx);
+    }
+
+private:
+    // --- Tacit coordination (Green & Porter 1984; Rotemberg & Saloner 1986) ---------------
+    // References are the prices comparable rivals were first seen at (or at the end of the
+    // last punishment). A rival seen last turn below (1 - tolerance) of its reference starts a
+    // punishment phase of punishment_turns (0: for good).
+    bool coordinating(const PricingContext& ctx) {
+        if (war_for_good_) return false;
+        if (ctx.turn < war_until_) return false;
+        const bool history = ctx.price_history != nullptr && ctx.available_history != nullptr &&
+                             ctx.quality_history != nullptr && ctx.turn > 0;
+        if (!history) return true;
+        const auto row = static_cast<std::size_t>(ctx.turn - 1);
+        const auto& self = ctx.offers[ctx.offer];
+        if (reference_.size() != ctx.offers.size()) reference_.assign(ctx.offers.size(), kInf);
+        if (war_until_ > 0 && ctx.turn == war_until_) {  // punishment over: back to focal prices
+            std::fill(reference_.begin(), reference_.end(), kInf);
+            war_until_ = 0;
+        }
+        bool deviation = false;
+        for (std::size_t o = 0; o < ctx.offers.size(); ++o) {
+            if (static_cast<int>(o) == ctx.offer || ctx.offers[o].vendor == self.vendor) continue;
+            if (ctx.available_history->at(row, o) < 0.5) continue;
+            const double q = ctx.quality_history->at(row, o);
+            if (!(std::abs(q - self.quality) <= p_.quality_band + 1e-12)) continue;
+            const double p = ctx.price_history->at(row, o);
+            if (!std::isfinite(p)) continue;
+            if (reference_[o] == kInf) {
+                reference_[o] = p;
+                continue;
+            }
+            if (p < (1.0 - p_.tolerance) * reference_[o]) deviation = true;
+        }
+        if (!deviation) return true;
+        if (p_.punishment_turns <= 0)
+            war_for_good_ = true;
+        else
+            war_until_ = ctx.turn + p_.punishment_turns;
+        return false;
+    }
+
+    // --- Forward-looking price (Klemperer 1987, 1995; Dube, Hitsch & Rossi 2009) ----------
+    struct Lockin {
+        double r = 1.0;      // re-evaluation probability per turn
+        double k = 1.0;      // exp(-s / mu): odds factor of a vendor change
+        double aware = 0.0;  // developers the forecast is over
+        double newly = 0.0;  // newcomers expected this turn
+    };
+
+    Lockin lockin(const PricingContext& ctx) const {
+        Lockin l;
+        const auto& books = ctx.vendors[ctx.offers[ctx.offer].vendor];
+        if (ctx.market != nullptr) {
+            l.r = books.rationed ? 1.0 : std::clamp(ctx.market->reevaluate_prob, 0.0, 1.0);
+            l.k = ctx.market->noise_scale > 0.0 ? std::exp(-ctx.market->switching_cost / ctx.market->noise_scale)
+                                                : (ctx.market->switching_cost > 0.0 ? 0.0 : 1.0);
+            l.aware = ctx.market->aware;
+            l.newly = ctx.market->newly_aware;
+        }
+        return l;
+    }
+
+    // Logit share sigma of the offer among the aware at price p, with the probabilities that a
+    // re-evaluating developer on it stays and one elsewhere joins when changing vendor costs s.
+    static double stay_prob(double sigma, double k) {
+        const double d = sigma + k * (1.0 - sigma);
+        return d > 0.0 ? sigma / d : 0.0;
+    }
+    static double join_prob(double sigma, double k) {
+        const double d = k * sigma + (1.0 - sigma);
+        return d > 0.0 ? k * sigma / d : 0.0;
+    }
+
+    struct Outcome {
+        double value = 0.0;        // objective
+        double vendor_mtok = 0.0;  // forecast tokens requested from the vendor
+    };
+
+    Outcome evaluate(const PricingContext& ctx, const Lockin& l, double p) {
+        (*ctx.demand)(ctx.offer, p, forecast_);
+        const auto& self = ctx.offers[ctx.offer];
+        const auto& books = ctx.vendors[self.vendor];
+        const auto me = static_cast<std::size_t>(ctx.offer);
+        const double f = forecast_[me].developers;
+        const double usage = f > 0.0 ? forecast_[me].tokens_mtok / f : 0.0;
+        // Base carried out of this turn: locked developers stay, re-evaluators stay or join
+        // with switching-cost-adjusted logit probabilities, newcomers choose freely.
+        double base = f;
+        double delta = 0.0;  // how much more likely a developer on the offer is on it next turn
+        if (l.aware > 0.0) {
+            const double sigma = std::clamp(f / l.aware, 0.0, 1.0);
+            const double d0 = std::min(self.developers, l.aware);
+            const double kept = std::min(forecast_[me].retained, d0);  // those for whom p stays viable
+            const double ps = stay_prob(sigma, l.k), pj = join_prob(sigma, l.k);
+            base = (1.0 - l.r) * kept + l.r * (kept * ps + (l.aware - d0) * pj) + l.newly * sigma;
+            if (f <= 0.0) base = 0.0;  // not viable at p: even locked developers must leave
+            delta = std::clamp(1.0 - l.r * (1.0 - ps + pj), 0.0, 1.0);
+        }
+        const double s = books.cross_subsidy_per_developer;
+        Outcome out;
+        out.value = (p - self.unit_cost) * usage * base + s * base;
+        out.vendor_mtok = usage * base;
+        for (std::size_t o = 0; o < ctx.offers.size(); ++o) {  // the vendor's other offers
+            const auto& other = ctx.offers[o];
+            if (o == me || other.vendor != self.vendor) continue;
+            out.value += (other.price - other.unit_cost) * forecast_[o].tokens_mtok + s * forecast_[o].developers;
+            out.vendor_mtok += forecast_[o].tokens_mtok;
+        }
+        // Value of the base: sum_k beta^k delta^k ((p' u' + S) - c u' g^k), with the own price
+        // of last turn as the expected future price p' (adaptive expectations), u' the usage per
+        // developer there and g the believed per-turn cost factor.
+        const double days = ctx.market != nullptr ? ctx.market->turn_days : 7.0;
+        const double beta = std::exp(-p_.discount_rate * days / 365.0);
+        const double g = std::pow(1.0 - p_.believed_cost_decline, days / 365.0);
+        const double q = beta * delta;
+        if (q > 0.0 && base > 0.0) {
+            const double u = self.tokens_per_developer > 0.0 ? self.tokens_per_developer : usage;
+            const double value = (self.price * u + s) * q / (1.0 - q) - self.unit_cost * u * q * g / (1.0 - q * g);
+            out.value += value * base;
+        }
+        return out;
+    }
+
+    double forward_looking_price(const PricingContext& ctx) {
+        const auto& self = ctx.offers[ctx.offer];
+        const auto& books = ctx.vendors[self.vendor];
+        const Lockin l = lockin(ctx);
+        const double lo =
+            std::max({p_.min_price, subsidised_floor(ctx, p_.margin_floor), budget_floor(ctx, p_.restore_margin)});
+        double scale = std::max({self.price, self.unit_cost, 1e-9});
+        for (const auto& o : ctx.offers)
+            if (o.available) scale = std::max(scale, o.price);
+        const double hi = std::max(lo, std::min(p_.max_price, 10.0 * scale));
+        auto objective = [&](double p) { return evaluate(ctx, l, p).value; };
+        double best_p = lo, best_v = objective(lo);
+        if (!std::isfinite(best_v)) best_v = -kInf;  // e.g. a NaN forecast at a zero price
+        const double step = (hi - lo) / p_.grid_points;
+        for (int i = 1; i <= p_.grid_points; ++i) {
+            const double p = lo + step * i;
+            const double v = objective(p);
+            if (v > best_v) {
+                best_v = v;
+                best_p = p;
+            }
+        }
+        double a = std::max(lo, best_p - step), b = std::min(hi, best_p + step);
+        const double gr = (std::sqrt(5.0) - 1.0) / 2.0;
+        double x1 = b - gr * (b - a), x2 = a + gr * (b - a);
+        double f1 = objective(x1), f2 = objective(x2);
+        for (int it = 0; it < 200 && b - a > 1e-12 * std::max(1.0, b); ++it) {
+            if (f1 < f2) {
+                a = x1;
+                x1 = x2;
+                f1 = f2;
+                x2 = a + gr * (b - a);
+                f2 = objective(x2);
+            } else {
+                b = x2;
+                x2 = x1;
+                f2 = f1;
+                x1 = b - gr * (b - a);
+                f1 = objective(x1);
+            }
+        }
+        const double refined = 0.5 * (a + b);
+        double p = objective(refined) >= best_v ? refined : best_p;
+        // Capacity: no cut while rationed; when the forecast exceeds capacity, rise to the
+        // lowest price whose forecast fits (bisection; no cut when none does).
+        const double cap = books.capacity_mtok;
+        if (cap > 0.0 && std::isfinite(cap)) {
+            if (books.rationed) p = std::max(p, self.price);
+            if (evaluate(ctx, l, p).vendor_mtok > cap) {
+                double x = p, y = hi;
+                // The vendor's other offers alone exceed capacity: this price cannot clear it,
+                // so the offer only does not cut.
+                if (evaluate(ctx, l, y).vendor_mtok > cap) return std::max(p, self.price);
+                for (int it = 0; it < 100 && y - x > 1e-10 * std::max(1.0, y); ++it) {
+                    const double mid = 0.5 * (x + y);
+                    (evaluate(ctx, l, mid).vendor_mtok > cap ? x : y) = mid;
+                }
+                p = y;
+            }
+        }
+        return p;
+    }
+
+    CustomerValueParams p_;
+    std::vector<DemandForecast> forecast_;
+    std::vector<double> reference_;
+    int war_until_ = 0;
+    bool war_for_good_ = false;
+};
+
+}  // namespace
+
+StrategyInfo customer_value_strategy() {
+    using P = CustomerValueParams;
+    const std::string per_mtok = "CNY/Mtok";
+    return market_strategy<CustomerValue, P>(
+        "customer_value",
+        "Forward-looking: maximise this turn's profit plus the discounted value of the installed base kept by "
+        "switching costs, with believed cost declines, loss budget, margin floor and capacity; coordinate = 1 holds "
+        "the list price while comparable rivals hold theirs and prices forward-looking after a cut.",
+        {{"discount_rate", &P::discount_rate, 0, 1e12, "discount rate of future margins (1e12: myopic)", "1/year"},
+         {"believed_cost_decline", &P::believed_cost_decline, 0, 0.99,
+          "decline of its own unit cost the vendor expects", "1/year"},
+         {"margin_floor", &P::margin_floor, kNoMarginFloor, 0.99,
+          "lowest gross margin on the unit cost net of cross-subsidy (negative: below it allowed)"},
+         {"restore_margin", &P::restore_margin, kNoMarginFloor, 0.99,
+          "margin floor on the unit cost once the loss budget is exhausted"},
+         {"min_price", &P::min_price, 0, 1e12, "lowest price searched", per_mtok},
+         {"max_price", &P::max_price, 0, 1e12, "highest price searched", per_mtok},
+         {"grid_points", &P::grid_points, 4, 100000, "coarse grid before the golden-section refinement"},
+         {"coordinate", &P::coordinate, 0, 1, "1 = hold the list (focal) price while comparable rivals hold theirs"},
+         {"tolerance", &P::tolerance, 0, 1, "a rival's cut below its reference price that ends coordination"},
+         {"quality_band", &P::quality_band, 0, 10, "quality distance within which a rival is comparable"},
+         {"punishment_turns", &P::punishment_turns, 0, 100000,
+          "turns of forward-looking pricing after a cut (0: for good)", "turns"}});
+}
+
+}  // namespace pricewar::strategies
