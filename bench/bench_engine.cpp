@@ -100,7 +100,7 @@ BENCHMARK(BM_HdfWrite)->Unit(benchmark::kMillisecond)->UseRealTime();
 // The default scenario as `pricewar run scenarios/default.toml -o FILE` does it, in process:
 // the run (loading included), then its HDF5 file. Each iteration times, one after the other,
 // the run, the encoding of its file in memory (the HDF5 library's work), the encoding of a
-// file holding only what MODEL.md section 8 requires (the floor for that layout), and the
+// file holding only what the required layout holds (the floor for that layout), and the
 // whole write (encoding plus the durable publish: write, fsync, rename, fsync of the folder).
 // Interleaving them cancels this machine's drift in speed, which is larger than the shares
 // measured. Process start-up is left out of the run, which makes the shares larger.
@@ -115,7 +115,7 @@ static void keep_only(std::vector<Table>& tables, std::initializer_list<std::str
     std::erase_if(tables, [&](const Table& t) { return std::ranges::find(names, t.name) == names.end(); });
 }
 
-// MODEL.md section 8's series, the vendor summary, names and attributes; no extra series, no
+// the required series, the vendor summary, names and attributes; no extra series, no
 // market summary scalars, no events (their five datasets exist, empty), no resolved scenario.
 static RunRecord required_only(RunRecord record) {
     keep_only(record.offer_series, {"price", "price_in", "price_out", "unit_cost", "tokens", "developers", "revenue"});

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sim/model/checks.hpp"
 #include "sim/model/run_record.hpp"
 #include "sim/model/scenario.hpp"
 
@@ -20,7 +21,7 @@ struct SimulateOptions {
     std::optional<int> turns;            // a shorter horizon: events after it never happen
 };
 
-inline constexpr int max_turns = 100000;
+inline constexpr int max_turns = kMaxTurns;  // sim/model/checks.hpp
 
 // Checks that need the whole scenario (not one key) and so are not the loader's: a q_learning
 // scenario must be a repeated logit game. Throws InputError naming file and key.
