@@ -43,39 +43,7 @@ public:
         for (const auto& o : ctx.offers)
             if (o.available) scale = std::max(scale, o.price);
         const double hi = std::max(lo, std::min(max_price_, 10.0 * scale));
-        auto objective = [&](double p) { return profit(ctx, p); };
-        // Coarse grid, then golden-section search in the best cell's neighbourhood.
-        double best_p = lo, best_v = objective(lo);
-        const double step = (hi - lo) / grid_;
-        for (int i = 1; i <= grid_; ++i) {
-            const double p = lo + step * i;
-            const double v = objective(p);
-            if (v > best_v) {
-                best_v = v;
-                best_p = p;
-            }
-        }
-        double a = std::max(lo, best_p - step), b = std::min(hi, best_p + step);
-        const double g = (std::sqrt(5.0) - 1.0) / 2.0;
-        double x1 = b - g * (b - a), x2 = a + g * (b - a);
-        double f1 = objective(x1), f2 = objective(x2);
-        for (int it = 0; it < 200 && b - a > 1e-12 * std::max(1.0, b); ++it) {
-            if (f1 < f2) {
-                a = x1;
-                x1 = x2;
-                f1 = f2;
-                x2 = a + g * (b - a);
-                f2 = objective(x2);
-            } else {
-                b = x2;
-                x2 = x1;
-                f2 = f1;
-                x1 = b - g * (b - a);
-                f1 = objective(x1);
-            }
-        }
-        const double refined = 0.5 * (a + b);
-        const double p = objective(refined) >= best_v ? refined : best_p;
+        const double p = maximise_price(lo, hi, grid_, [&](double x) { return profit(ctx, x); });
         return damping_ * self.price + (1.0 - damping_) * p;
     }
 

@@ -75,4 +75,42 @@ inline double budget_floor(const PricingContext& ctx, double restore_margin) {
     return books.loss_budget_exhausted ? margin_floor_price(self.unit_cost, restore_margin) : 0.0;
 }
 
+// The price in [lo, hi] that maximises `objective`: the best of a grid of `grid` cells, then a
+// golden-section search in that cell's neighbourhood (the objectives are smooth but need not
+// be unimodal over the whole interval). Shared by best_response and customer_value.
+template <class Objective>
+double maximise_price(double lo, double hi, int grid, Objective&& objective) {
+    double best_p = lo, best_v = objective(lo);
+    const double step = (hi - lo) / grid;
+    for (int i = 1; i <= grid; ++i) {
+        const double p = lo + step * i;
+        const double v = objective(p);
+        if (v > best_v) {
+            best_v = v;
+            best_p = p;
+        }
+    }
+    double a = std::max(lo, best_p - step), b = std::min(hi, best_p + step);
+    const double g = (std::sqrt(5.0) - 1.0) / 2.0;
+    double x1 = b - g * (b - a), x2 = a + g * (b - a);
+    double f1 = objective(x1), f2 = objective(x2);
+    for (int it = 0; it < 200 && b - a > 1e-12 * std::max(1.0, b); ++it) {
+        if (f1 < f2) {
+            a = x1;
+            x1 = x2;
+            f1 = f2;
+            x2 = a + g * (b - a);
+            f2 = objective(x2);
+        } else {
+            b = x2;
+            x2 = x1;
+            f2 = f1;
+            x1 = b - g * (b - a);
+            f1 = objective(x1);
+        }
+    }
+    const double refined = 0.5 * (a + b);
+    return objective(refined) >= best_v ? refined : best_p;
+}
+
 }  // namespace pricewar::strategies

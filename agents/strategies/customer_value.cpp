@@ -172,39 +172,11 @@ private:
         for (const auto& o : ctx.offers)
             if (o.available) scale = std::max(scale, o.price);
         const double hi = std::max(lo, std::min(p_.max_price, 10.0 * scale));
-        auto objective = [&](double p) { return evaluate(ctx, l, p).value; };
-        double best_p = lo, best_v = objective(lo);
-        if (!std::isfinite(best_v)) best_v = -kInf;  // e.g. a NaN forecast at a zero price
-        const double step = (hi - lo) / p_.grid_points;
-        for (int i = 1; i <= p_.grid_points; ++i) {
-            const double p = lo + step * i;
-            const double v = objective(p);
-            if (v > best_v) {
-                best_v = v;
-                best_p = p;
-            }
-        }
-        double a = std::max(lo, best_p - step), b = std::min(hi, best_p + step);
-        const double gr = (std::sqrt(5.0) - 1.0) / 2.0;
-        double x1 = b - gr * (b - a), x2 = a + gr * (b - a);
-        double f1 = objective(x1), f2 = objective(x2);
-        for (int it = 0; it < 200 && b - a > 1e-12 * std::max(1.0, b); ++it) {
-            if (f1 < f2) {
-                a = x1;
-                x1 = x2;
-                f1 = f2;
-                x2 = a + gr * (b - a);
-                f2 = objective(x2);
-            } else {
-                b = x2;
-                x2 = x1;
-                f2 = f1;
-                x1 = b - gr * (b - a);
-                f1 = objective(x1);
-            }
-        }
-        const double refined = 0.5 * (a + b);
-        double p = objective(refined) >= best_v ? refined : best_p;
+        // A non-finite value (e.g. a NaN forecast at a zero price) never wins.
+        double p = maximise_price(lo, hi, p_.grid_points, [&](double x) {
+            const double v = evaluate(ctx, l, x).value;
+            return std::isfinite(v) ? v : -kInf;
+        });
         // Capacity: no cut while rationed; when the forecast exceeds capacity, rise to the
         // lowest price whose forecast fits (bisection; no cut when none does).
         const double cap = books.capacity_mtok;
