@@ -284,6 +284,21 @@ def _until_exit(table: pd.DataFrame, exits: Dict[str, int]) -> pd.DataFrame:
     return out
 
 
+def _exit_label(run, exits) -> str:
+    """Legend text of the exit marker: the exit routes of the vendors marked (files without
+    /summary/vendor/exit_reason know only shutdowns)."""
+    summary = run.vendor_summary
+    if "exit_reason" not in summary.columns:
+        return "exit (cash below zero)"
+    reasons = set(summary[summary["vendor"].isin(list(exits.keys()))]["exit_reason"].astype(int))
+    words = []
+    if 1 in reasons:
+        words.append("shutdown (cash below zero)")
+    if 2 in reasons:
+        words.append("withdrawal from the API market")
+    return "exit: " + " or ".join(words) if words else "exit"
+
+
 def plot_cash(run, path: Optional[str] = None, meta=None) -> Figure:
     """Cash per vendor over time; a line ends at the vendor's exit, marked with a cross."""
     meta = _meta(run, meta)
@@ -313,7 +328,7 @@ def plot_cash(run, path: Optional[str] = None, meta=None) -> Figure:
     handles, labels = ax.get_legend_handles_labels()
     if marked:
         handles.append(_exit_handle())
-        labels.append("exit (cash below zero)")
+        labels.append(_exit_label(run, exits))
     presentation.set_time_axis(ax, meta)
     ax.set_ylabel(f"cash ({_units(run, 'series/vendor/cash', _currency(run))})"
                   f"{scale_note}")
