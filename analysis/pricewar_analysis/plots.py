@@ -808,7 +808,9 @@ def plot_prim_tradeoff(results: Dict[str, object], vendor: str, path: Optional[s
         ax.grid(True, alpha=0.25)
         ax.legend(fontsize=7, loc="lower left")
     if points is not None:
-        fig.colorbar(points, ax=fig.axes, label="restricted parameters")
+        # A count: integer ticks only.
+        top = int(round(points.norm.vmax))
+        fig.colorbar(points, ax=fig.axes, label="restricted parameters", ticks=list(range(0, top + 1)))
     fig.suptitle(f"PRIM coverage-density trade-off: {vendor}", fontsize=10)
     return save(fig, path)
 

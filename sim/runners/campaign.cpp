@@ -325,9 +325,14 @@ void print_market(std::FILE* out, const std::vector<SummaryStatistic>& market, s
     if (ok == 0 || market.empty()) return;
     std::fprintf(out, "%-28s %14s %12s %12s %12s %12s  %s (over %lld successful runs)\n", "market summary", "mean",
                  "std. error", "sd", "min", "max", "units", static_cast<long long>(ok));
-    for (const auto& s : market)
+    for (const auto& s : market) {
+        if (s.count == 0) {  // e.g. a diagnostic switched off: no run has a finite value
+            std::fprintf(out, "%-28s %14s  %s\n", s.name.c_str(), "-", "(no finite value in any run)");
+            continue;
+        }
         std::fprintf(out, "%-28s %14.6g %12.4g %12.4g %12.6g %12.6g  %s\n", s.name.c_str(), s.mean, s.se, s.sd, s.min,
                      s.max, s.units.c_str());
+    }
 }
 
 void print_startups(std::FILE* out, const std::vector<StartupSurvival>& startups) {
