@@ -81,4 +81,40 @@ inline Scenario small_market(std::int64_t developers = 3000, int turns = 30) {
     return sc;
 }
 
+// The symmetric logit duopoly of the algorithmic-pricing literature: a_i = 2, c_i = 1,
+// a_0 = 0, mu = 0.25, fixed usage, in mean-field mode with one developer type, so that the
+// shares are exactly q_i = e^{(a_i - p_i)/mu} / (sum_j e^{(a_j - p_j)/mu} + e^{a_0/mu}); its
+// Bertrand-Nash price is 1.47293. Vendor "one" prices with s1, "two" with s2.
+inline Scenario logit_duopoly(const StrategySpec& s1, const StrategySpec& s2, int turns) {
+    Scenario sc;
+    sc.name = "logit-duopoly";
+    sc.turns = turns;
+    sc.market.kappa = 0.0;
+    sc.market.cost_decline = 0.0;
+    sc.market.outside = {"outside good", 0.0, 0.0};
+    auto& d = sc.developers;
+    d.mode = DemandMode::mean_field;
+    d.mean_field_types = 1;
+    d.count = 1;
+    d.price_utility = PriceUtility::linear;
+    d.noise_scale = 0.25;
+    d.network = "none";
+    d.initial_aware = 1.0;
+    d.value = Distribution::constant(kInf);
+    d.base_usage = Distribution::constant(1.0);
+    d.elasticity = Distribution::constant(0.0);
+    d.quality_weight = Distribution::constant(1.0);
+    d.price_weight = Distribution::constant(1.0);
+    d.switching_cost = Distribution::constant(0.0);
+    d.reevaluate_prob = Distribution::constant(1.0);
+    int i = 0;
+    for (const char* id : {"one", "two"}) {
+        auto v = vendor(id, VendorKind::foreign, 0.0, {offer("m", "pro", 2.0, 1.8, 1.0, i++ == 0 ? s1 : s2)});
+        v.fixed_cost = 0;
+        v.gpu_opex = 0;
+        sc.vendors.push_back(v);
+    }
+    return sc;
+}
+
 }  // namespace pricewar::testing

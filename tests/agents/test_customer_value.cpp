@@ -16,38 +16,8 @@ namespace {
 
 constexpr double kMyopic = 1e12;  // a discount rate that puts zero weight on the future
 
-// The symmetric logit duopoly (a_i = 2, c_i = 1, a_0 = 0, mu = 0.25, unit usage) in
-// mean-field mode with one type: its Bertrand-Nash price is 1.47293.
 Scenario logit_market(const StrategySpec& s1, const StrategySpec& s2, int turns) {
-    Scenario sc;
-    sc.name = "logit-market";
-    sc.turns = turns;
-    sc.market.kappa = 0.0;
-    sc.market.cost_decline = 0.0;
-    sc.market.outside = {"outside good", 0.0, 0.0};
-    auto& d = sc.developers;
-    d.mode = DemandMode::mean_field;
-    d.mean_field_types = 1;
-    d.count = 1;
-    d.price_utility = PriceUtility::linear;
-    d.noise_scale = 0.25;
-    d.network = "none";
-    d.initial_aware = 1.0;
-    d.value = Distribution::constant(kInf);
-    d.base_usage = Distribution::constant(1.0);
-    d.elasticity = Distribution::constant(0.0);
-    d.quality_weight = Distribution::constant(1.0);
-    d.price_weight = Distribution::constant(1.0);
-    d.switching_cost = Distribution::constant(0.0);
-    d.reevaluate_prob = Distribution::constant(1.0);
-    int i = 0;
-    for (const char* id : {"one", "two"}) {
-        auto v = vendor(id, VendorKind::foreign, 0.0, {offer("m", "pro", 2.0, 1.8, 1.0, i++ == 0 ? s1 : s2)});
-        v.fixed_cost = 0;
-        v.gpu_opex = 0;
-        sc.vendors.push_back(v);
-    }
-    return sc;
+    return testing::logit_duopoly(s1, s2, turns);
 }
 
 Scenario symmetric(const StrategySpec& s, int turns) {

@@ -14,38 +14,8 @@ using pricewar::testing::vendor;
 
 namespace {
 
-// The symmetric logit duopoly of the algorithmic-pricing literature: a_i = 2, c_i = 1,
-// a_0 = 0, mu = 0.25, fixed usage. In mean-field mode with one developer type this is
-// exactly q_i = e^{(a_i - p_i)/mu} / (sum_j e^{(a_j - p_j)/mu} + e^{a_0/mu}).
 Scenario logit_duopoly(const StrategySpec& s, int turns) {
-    Scenario sc;
-    sc.name = "logit-duopoly";
-    sc.turns = turns;
-    sc.market.kappa = 0.0;
-    sc.market.cost_decline = 0.0;
-    sc.market.outside = {"outside good", 0.0, 0.0};
-    auto& d = sc.developers;
-    d.mode = DemandMode::mean_field;
-    d.mean_field_types = 1;
-    d.count = 1;
-    d.price_utility = PriceUtility::linear;
-    d.noise_scale = 0.25;
-    d.network = "none";
-    d.initial_aware = 1.0;
-    d.value = Distribution::constant(kInf);
-    d.base_usage = Distribution::constant(1.0);
-    d.elasticity = Distribution::constant(0.0);
-    d.quality_weight = Distribution::constant(1.0);
-    d.price_weight = Distribution::constant(1.0);
-    d.switching_cost = Distribution::constant(0.0);
-    d.reevaluate_prob = Distribution::constant(1.0);
-    for (const char* id : {"one", "two"}) {
-        auto v = vendor(id, VendorKind::foreign, 0.0, {offer("m", "pro", 2.0, 1.8, 1.0, s)});
-        v.fixed_cost = 0;
-        v.gpu_opex = 0;
-        sc.vendors.push_back(v);
-    }
-    return sc;
+    return testing::logit_duopoly(s, s, turns);
 }
 
 double logit_share(double p_own, double p_other) {
