@@ -13,6 +13,7 @@
 #include <iterator>
 #include <limits>
 #include <map>
+#include <numeric>
 #include <sstream>
 #include <stdexcept>
 
@@ -394,6 +395,21 @@ std::string hdf5_differences(const std::string& a, const std::string& b) {
     for (const auto& [path, o] : right)
         if (!left.contains(path)) out += fmt::format("{}: only in the second file\n", path);
     return out;
+}
+
+std::vector<std::int64_t> ids(std::int64_t n) {
+    std::vector<std::int64_t> out(static_cast<std::size_t>(n));
+    std::iota(out.begin(), out.end(), 0);
+    return out;
+}
+
+void build_sweep(const std::string& out, const SweepHeader& header, const std::vector<std::int64_t>& run_ids,
+                 bool sobol) {
+    auto journal = SweepJournal::create(sweep_journal_path(out), header);
+    for (const auto id : run_ids)
+        journal.append(make_row(header, id, sobol));
+    journal.close();
+    finalize_sweep(sweep_journal_path(out), out);
 }
 
 }  // namespace pricewar::test

@@ -23,6 +23,12 @@ SweepHeader make_header(bool series, std::int64_t runs_planned = 30);
 // A deterministic row; every 7th run failed (no series), every 4th lacks vendor v2.
 RunRow make_row(const SweepHeader& header, std::int64_t run_id, bool sobol = false);
 
+// 0, 1, ..., n - 1.
+std::vector<std::int64_t> ids(std::int64_t n);
+// An uninterrupted sweep: rows of make_row appended in the given order, then finalized.
+void build_sweep(const std::string& out, const SweepHeader& header, const std::vector<std::int64_t>& run_ids,
+                 bool sobol = false);
+
 std::vector<char> read_bytes(const std::string& path);
 void write_bytes(const std::string& path, const std::vector<char>& bytes);
 bool exists(const std::string& path);

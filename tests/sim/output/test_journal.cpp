@@ -22,22 +22,6 @@ using namespace pricewar::test;
 
 namespace {
 
-std::vector<std::int64_t> ids(std::int64_t n) {
-    std::vector<std::int64_t> out(static_cast<std::size_t>(n));
-    std::iota(out.begin(), out.end(), 0);
-    return out;
-}
-
-// An uninterrupted sweep: rows appended in the given order, then finalized.
-void build_sweep(const std::string& out, const SweepHeader& header, const std::vector<std::int64_t>& run_ids,
-                 bool sobol = false) {
-    auto journal = SweepJournal::create(sweep_journal_path(out), header);
-    for (const auto id : run_ids)
-        journal.append(make_row(header, id, sobol));
-    journal.close();
-    finalize_sweep(sweep_journal_path(out), out);
-}
-
 // Offsets of the records in a journal's bytes (the header record first).
 std::vector<std::size_t> record_offsets(const std::vector<char>& bytes) {
     std::vector<std::size_t> out;

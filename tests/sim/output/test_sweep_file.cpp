@@ -19,21 +19,6 @@ using namespace pricewar::test;
 
 namespace {
 
-std::vector<std::int64_t> ids(std::int64_t n) {
-    std::vector<std::int64_t> out(static_cast<std::size_t>(n));
-    std::iota(out.begin(), out.end(), 0);
-    return out;
-}
-
-void build_sweep(const std::string& out, const SweepHeader& header, const std::vector<std::int64_t>& run_ids,
-                 bool sobol = false) {
-    auto journal = SweepJournal::create(sweep_journal_path(out), header);
-    for (const auto id : run_ids)
-        journal.append(make_row(header, id, sobol));
-    journal.close();
-    finalize_sweep(sweep_journal_path(out), out);
-}
-
 void check_same_row(const RunRow& a, const RunRow& b) {
     CAPTURE(a.run_id);
     CHECK(a.run_id == b.run_id);
