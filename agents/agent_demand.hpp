@@ -6,6 +6,7 @@
 
 #include "agents/demand_model.hpp"
 #include "agents/developer_traits.hpp"
+#include "agents/logit_forecast.hpp"
 #include "agents/network.hpp"
 
 namespace pricewar {
@@ -65,6 +66,8 @@ private:
     // Notes the usage terms of developer block + i's option (c: its state) for update_usage.
     void note_option(std::size_t i, int c);
     [[nodiscard]] double usage_at(std::size_t developer, double price) const;
+    // The same with log(price + kappa) given (computed once per offer by the forecasts).
+    [[nodiscard]] double usage_at_from_log(std::size_t developer, double price, double log_cost) const;
 
     DeveloperSpec spec_;
     double kappa_;
@@ -104,6 +107,11 @@ private:
     // (valid when full_service_sums_ was set by the last choose()).
     std::array<double, kMaxOptions> full_service_spend_{};
     bool full_service_sums_ = false;
+    // Forecasts of one turn share the sampled aware developers and their logit terms; any
+    // change of the developers' states (choose, serve, release_vendor) clears them.
+    mutable bool forecast_sampled_ = false;
+    mutable std::vector<std::size_t> forecast_sample_;
+    mutable LogitSweepCache forecast_cache_;
 };
 
 }  // namespace pricewar

@@ -23,28 +23,40 @@ struct LogitMenu {
     double kappa = 0.0;
     double mu = 1.0;
     bool log_utility = true;
+    // log(p + kappa) per offer and, last, for the outside option (NaN where p + kappa <= 0 or
+    // p is not finite): computed once per menu, not once per developer, since the demand
+    // forecasts of the pricing strategies evaluate thousands of developers per price tried.
+    std::vector<double> log_cost;
 };
 
 // The board's menu with `prices` (the board's prices, one of them changed) in their place.
 inline LogitMenu hypothetical_menu(const OfferBoard& board, std::span<const double> prices, double kappa,
                                    const DeveloperSpec& spec) {
-    return {prices,
-            board.quality,
-            board.available,
-            board.outside_price,
-            board.outside_quality,
-            kappa,
-            spec.noise_scale,
-            spec.price_utility == PriceUtility::log};
+    LogitMenu menu{prices,
+                   board.quality,
+                   board.available,
+                   board.outside_price,
+                   board.outside_quality,
+                   kappa,
+                   spec.noise_scale,
+                   spec.price_utility == PriceUtility::log,
+                   {}};
+    menu.log_cost.resize(prices.size() + 1);
+    for (std::size_t o = 0; o <= prices.size(); ++o) {
+        const double p = o == prices.size() ? board.outside_price : prices[o];
+        menu.log_cost[o] = std::log(p + kappa);
+    }
+    return menu;
 }
 
-// Adds mass x P(offer) developers and mass x P(offer) x usage(price) tokens for every offer.
+// Adds mass x P(offer) developers and mass x P(offer) x usage(price, log(price + kappa))
+// tokens for every offer.
 template <class Usage>
 void add_logit_demand(const LogitMenu& menu, double mass, double value, double beta, double alpha, Usage&& usage,
                       std::vector<double>& scratch, std::vector<DemandForecast>& out) {
     const std::size_t m = menu.price.size();
     scratch.resize(m + 1);
-    auto term = [&](double p) { return menu.log_utility ? std::log(p + menu.kappa) : p; };
+    auto term = [&](std::size_t o, double p) { return menu.log_utility ? menu.log_cost[o] : p; };
     double best = -kInf;
     for (std::size_t o = 0; o <= m; ++o) {
         const bool outside = o == m;
@@ -54,7 +66,7 @@ void add_logit_demand(const LogitMenu& menu, double mass, double value, double b
             scratch[o] = -kInf;
             continue;
         }
-        scratch[o] = (beta * (outside ? menu.outside_quality : menu.quality[o]) - alpha * term(p)) / menu.mu;
+        scratch[o] = (beta * (outside ? menu.outside_quality : menu.quality[o]) - alpha * term(o, p)) / menu.mu;
         best = std::max(best, scratch[o]);
     }
     if (best == -kInf) return;
@@ -67,8 +79,159 @@ void add_logit_demand(const LogitMenu& menu, double mass, double value, double b
         if (scratch[o] == 0.0) continue;
         const double prob = scratch[o] / sum;
         out[o].developers += mass * prob;
-        out[o].tokens_mtok += mass * prob * usage(menu.price[o]);
+        out[o].tokens_mtok += mass * prob * usage(menu.price[o], menu.log_cost[o]);
     }
 }
+
+}  // namespace pricewar
+
+namespace pricewar {
+
+// One developer (or mean-field type) as the static logit sees it.
+struct LogitDeveloper {
+    double mass = 0.0;   // developers it stands for
+    double value = 0.0;  // highest price + kappa it can bear
+    double beta = 0.0;   // quality weight
+    double alpha = 0.0;  // price weight
+};
+
+// Repeated forecasts that vary one offer's price against fixed other prices (a pricing
+// strategy's search over one price) share every developer's logit terms of the other options.
+// The cache keeps them, per developer, relative to the best other option: exp(u_o - u_best)
+// and usage per offer (weighted by them), and their sum with the outside option. Each price tried then costs two
+// exponentials per developer (its utility and its usage) instead of two per option. Results
+// equal add_logit_demand's up to rounding. Not thread-safe; owned by one demand model.
+class LogitSweepCache {
+public:
+    // The developers' states changed (a turn's choices, an exit): forget the terms.
+    void invalidate() { valid_ = false; }
+
+    // out[o] += the static logit demand of `count` developers, with offer `offer` at `price`
+    // and the board's other prices. dev(j) gives developer j as a LogitDeveloper; usage(j, p, log(p + kappa)) its usage
+    // at price p.
+    template <class Developer, class Usage>
+    void add(const OfferBoard& board, int offer, double price, double kappa, const DeveloperSpec& spec,
+             std::size_t count, Developer&& dev, Usage&& usage, std::vector<DemandForecast>& out) {
+        const std::size_t m = board.price.size();
+        const auto own = static_cast<std::size_t>(offer);
+        if (!matches(board, offer, kappa, spec, count)) rebuild(board, offer, kappa, spec, count, dev, usage);
+        const bool log_utility = spec.price_utility == PriceUtility::log;
+        const double log_cost = std::log(price + kappa);
+        const double term = log_utility ? log_cost : price;
+        const bool open = board.available[own] != 0;
+        acc_developers_.assign(m, 0.0);
+        acc_tokens_.assign(m, 0.0);
+        for (std::size_t j = 0; j < count; ++j) {
+            const auto d = dev(j);
+            const double* e = terms_.data() + j * (m + 1);
+            double own_e = 0.0, scale = 1.0;
+            if (open && d.value >= price + kappa) {
+                const double x = (d.beta * board.quality[own] - d.alpha * term) / spec.noise_scale - best_[j];
+                if (best_[j] == -kInf || x > 700.0) {  // only this option, or it dominates
+                    own_e = 1.0;
+                    scale = 0.0;
+                } else {
+                    own_e = std::exp(x);
+                }
+            }
+            const double sum = scale * sums_[j] + own_e;
+            if (sum <= 0.0) continue;
+            if (own_e > 0.0) {
+                const double prob = own_e / sum;
+                out[own].developers += d.mass * prob;
+                out[own].tokens_mtok += d.mass * prob * usage(j, price, log_cost);
+            }
+            if (scale == 0.0) continue;
+            // The other options' shares: two multiply-adds per option over contiguous rows (the
+            // priced offer's entries are 0), accumulated apart and added to `out` at the end.
+            const double w = d.mass / sum;
+            const double* eu = weighted_usage_.data() + j * m;
+            for (std::size_t o = 0; o < m; ++o) {
+                acc_developers_[o] += w * e[o];
+                acc_tokens_[o] += w * eu[o];
+            }
+        }
+        for (std::size_t o = 0; o < m; ++o) {
+            if (o == own) continue;
+            out[o].developers += acc_developers_[o];
+            out[o].tokens_mtok += acc_tokens_[o];
+        }
+    }
+
+private:
+    bool matches(const OfferBoard& board, int offer, double kappa, const DeveloperSpec& spec, std::size_t count) const {
+        if (!valid_ || offer != offer_ || count != count_ || kappa != kappa_ || spec.noise_scale != mu_) return false;
+        if (board.outside_price != outside_price_ || board.outside_quality != outside_quality_) return false;
+        const std::size_t m = board.price.size();
+        if (price_.size() != m) return false;
+        for (std::size_t o = 0; o < m; ++o) {
+            if (static_cast<int>(o) == offer) continue;
+            // Bitwise comparison: NaN prices of offers off sale compare by their open flag.
+            if (board.available[o] != open_[o] || board.quality[o] != quality_[o]) return false;
+            if (board.available[o] != 0 && board.price[o] != price_[o]) return false;
+        }
+        return true;
+    }
+
+    template <class Developer, class Usage>
+    void rebuild(const OfferBoard& board, int offer, double kappa, const DeveloperSpec& spec, std::size_t count,
+                 Developer&& dev, Usage&& usage) {
+        const std::size_t m = board.price.size();
+        offer_ = offer;
+        count_ = count;
+        kappa_ = kappa;
+        mu_ = spec.noise_scale;
+        outside_price_ = board.outside_price;
+        outside_quality_ = board.outside_quality;
+        price_.assign(board.price.begin(), board.price.end());
+        quality_.assign(board.quality.begin(), board.quality.end());
+        open_.assign(board.available.begin(), board.available.end());
+        const bool log_utility = spec.price_utility == PriceUtility::log;
+        std::vector<double> log_cost(m + 1);
+        for (std::size_t o = 0; o <= m; ++o)
+            log_cost[o] = std::log((o == m ? outside_price_ : price_[o]) + kappa);
+        terms_.assign(count * (m + 1), 0.0);
+        weighted_usage_.assign(count * m, 0.0);
+        best_.assign(count, -kInf);
+        sums_.assign(count, 0.0);
+        for (std::size_t j = 0; j < count; ++j) {
+            const auto d = dev(j);
+            double* e = terms_.data() + j * (m + 1);
+            double best = -kInf;
+            for (std::size_t o = 0; o <= m; ++o) {
+                const bool outside = o == m;
+                const double p = outside ? outside_price_ : price_[o];
+                const bool ok = outside ? std::isfinite(p) : (open_[o] != 0 && static_cast<int>(o) != offer);
+                if (!ok || d.value < p + kappa) {
+                    e[o] = -kInf;
+                    continue;
+                }
+                const double q = outside ? outside_quality_ : quality_[o];
+                e[o] = (d.beta * q - d.alpha * (log_utility ? log_cost[o] : p)) / mu_;
+                best = std::max(best, e[o]);
+            }
+            best_[j] = best;
+            double sum = 0.0;
+            for (std::size_t o = 0; o <= m; ++o) {
+                e[o] = e[o] == -kInf ? 0.0 : std::exp(e[o] - best);
+                sum += e[o];
+                if (o < m && e[o] > 0.0) weighted_usage_[j * m + o] = e[o] * usage(j, price_[o], log_cost[o]);
+            }
+            sums_[j] = sum;
+        }
+        valid_ = true;
+    }
+
+    bool valid_ = false;
+    int offer_ = -1;
+    std::size_t count_ = 0;
+    double kappa_ = 0.0, mu_ = 1.0, outside_price_ = 0.0, outside_quality_ = 0.0;
+    std::vector<double> price_, quality_;
+    std::vector<std::uint8_t> open_;
+    std::vector<double> terms_;           // [developer][option]: exp(u - best), 0 when not viable
+    std::vector<double> weighted_usage_;  // [developer][offer]: terms_ x usage at the offer's price
+    std::vector<double> best_, sums_;     // per developer: best other utility, sum of terms_
+    std::vector<double> acc_developers_, acc_tokens_;
+};
 
 }  // namespace pricewar

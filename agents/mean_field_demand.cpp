@@ -69,8 +69,11 @@ double MeanFieldDemand::price_term(double p) const {
 }
 
 double MeanFieldDemand::usage(std::size_t k, double p) const {
-    double q = traits_.base_usage[k] *
-               std::exp(-static_cast<double>(traits_.elasticity[k]) * (std::log(p + kappa_) - log_ref_));
+    return usage_from_log(k, p, std::log(p + kappa_));
+}
+
+double MeanFieldDemand::usage_from_log(std::size_t k, double p, double log_cost) const {
+    double q = traits_.base_usage[k] * std::exp(-static_cast<double>(traits_.elasticity[k]) * (log_cost - log_ref_));
     if (p > 0.0 && std::isfinite(traits_.budget[k])) q = std::min(q, traits_.budget[k] / p);
     return q;
 }
@@ -275,7 +278,7 @@ void MeanFieldDemand::forecast(const OfferBoard& board, int offer, double price,
             out[static_cast<std::size_t>(offer)].retained += on_[k * options_ + static_cast<std::size_t>(offer)];
         add_logit_demand(
             menu, aware, traits_.value[k], traits_.quality_weight[k], traits_.price_weight[k],
-            [&](double p) { return usage(k, p); }, scratch, out);
+            [&](double p, double log_cost) { return usage_from_log(k, p, log_cost); }, scratch, out);
     }
 }
 

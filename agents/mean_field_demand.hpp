@@ -22,6 +22,8 @@ public:
 private:
     [[nodiscard]] double price_term(double p) const;
     [[nodiscard]] double usage(std::size_t type, double price) const;
+    // The same with log(price + kappa) given (computed once per offer by the forecasts).
+    [[nodiscard]] double usage_from_log(std::size_t type, double price, double log_cost) const;
     void option_prices(const OfferBoard& board, std::vector<double>& price, std::vector<std::uint8_t>& open,
                        std::vector<int>& vendor, std::vector<double>& quality) const;
 

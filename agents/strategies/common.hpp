@@ -77,9 +77,10 @@ inline double budget_floor(const PricingContext& ctx, double restore_margin) {
 
 // The price in [lo, hi] that maximises `objective`: the best of a grid of `grid` cells, then a
 // golden-section search in that cell's neighbourhood (the objectives are smooth but need not
-// be unimodal over the whole interval). Shared by best_response and customer_value.
+// be unimodal over the whole interval), down to a bracket of `tolerance` relative to the price.
+// Shared by best_response and customer_value.
 template <class Objective>
-double maximise_price(double lo, double hi, int grid, Objective&& objective) {
+double maximise_price(double lo, double hi, int grid, Objective&& objective, double tolerance = 1e-12) {
     double best_p = lo, best_v = objective(lo);
     const double step = (hi - lo) / grid;
     for (int i = 1; i <= grid; ++i) {
@@ -94,7 +95,7 @@ double maximise_price(double lo, double hi, int grid, Objective&& objective) {
     const double g = (std::sqrt(5.0) - 1.0) / 2.0;
     double x1 = b - g * (b - a), x2 = a + g * (b - a);
     double f1 = objective(x1), f2 = objective(x2);
-    for (int it = 0; it < 200 && b - a > 1e-12 * std::max(1.0, b); ++it) {
+    for (int it = 0; it < 200 && b - a > tolerance * std::max(1.0, b); ++it) {
         if (f1 < f2) {
             a = x1;
             x1 = x2;

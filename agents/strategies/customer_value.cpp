@@ -15,6 +15,10 @@
 namespace pricewar::strategies {
 namespace {
 
+// Prices are found to 1e-6 relative: far below any price step that matters, and each digit
+// more costs a demand forecast over every aware developer.
+constexpr double kPriceTolerance = 1e-6;
+
 struct CustomerValueParams {
     double discount_rate = 0.10;         // per year
     double believed_cost_decline = 0.0;  // per year
@@ -147,19 +151,38 @@ private:
             out.value += (other.price - other.unit_cost) * forecast_[o].tokens_mtok + s * forecast_[o].developers;
             out.vendor_mtok += forecast_[o].tokens_mtok;
         }
-        // Value of the base: sum_k beta^k delta^k ((p' u' + S) - c u' g^k), with the own price
-        // of last turn as the expected future price p' (adaptive expectations), u' the usage per
-        // developer there and g the believed per-turn cost factor.
+        // Value of the base: sum_k beta^k delta^k ((p' u' + S) - c u' g^k), with the static
+        // best-response price of this turn as the expected future price p' (the vendor expects
+        // to harvest at the price a one-turn profit maximiser would set, not at today's
+        // investment price), u' the usage per developer there and g the believed per-turn cost
+        // factor. Expecting last turn's own price instead makes the price cycle: a high list
+        // price promises a margin that justifies giving tokens away, a zero price the opposite.
         const double days = ctx.market != nullptr ? ctx.market->turn_days : 7.0;
         const double beta = std::exp(-p_.discount_rate * days / 365.0);
         const double g = std::pow(1.0 - p_.believed_cost_decline, days / 365.0);
         const double q = beta * delta;
         if (q > 0.0 && base > 0.0) {
-            const double u = self.tokens_per_developer > 0.0 ? self.tokens_per_developer : usage;
-            const double value = (self.price * u + s) * q / (1.0 - q) - self.unit_cost * u * q * g / (1.0 - q * g);
+            const double u = expected_usage_ > 0.0 ? expected_usage_ : usage;
+            const double value = (expected_price_ * u + s) * q / (1.0 - q) - self.unit_cost * u * q * g / (1.0 - q * g);
             out.value += value * base;
         }
         return out;
+    }
+
+    // One-turn profit of the vendor at price p of this offer, the others at their prices, with
+    // the static logit forecast (as best_response).
+    double static_profit(const PricingContext& ctx, double p) {
+        (*ctx.demand)(ctx.offer, p, forecast_);
+        const auto& self = ctx.offers[ctx.offer];
+        const double s = ctx.vendors[self.vendor].cross_subsidy_per_developer;
+        double total = 0.0;
+        for (std::size_t o = 0; o < ctx.offers.size(); ++o) {
+            const auto& other = ctx.offers[o];
+            if (other.vendor != self.vendor) continue;
+            const double price = static_cast<int>(o) == ctx.offer ? p : other.price;
+            total += (price - other.unit_cost) * forecast_[o].tokens_mtok + s * forecast_[o].developers;
+        }
+        return total;
     }
 
     double forward_looking_price(const PricingContext& ctx) {
@@ -172,11 +195,28 @@ private:
         for (const auto& o : ctx.offers)
             if (o.available) scale = std::max(scale, o.price);
         const double hi = std::max(lo, std::min(p_.max_price, 10.0 * scale));
+        // The harvest price the base is valued at: this turn's static best response.
+        expected_price_ = maximise_price(
+            lo, hi, p_.grid_points,
+            [&](double x) {
+                const double v = static_profit(ctx, x);
+                return std::isfinite(v) ? v : -kInf;
+            },
+            kPriceTolerance);
+        {
+            (*ctx.demand)(ctx.offer, expected_price_, forecast_);
+            const auto me = static_cast<std::size_t>(ctx.offer);
+            const double f = forecast_[me].developers;
+            expected_usage_ = f > 0.0 ? forecast_[me].tokens_mtok / f : self.tokens_per_developer;
+        }
         // A non-finite value (e.g. a NaN forecast at a zero price) never wins.
-        double p = maximise_price(lo, hi, p_.grid_points, [&](double x) {
-            const double v = evaluate(ctx, l, x).value;
-            return std::isfinite(v) ? v : -kInf;
-        });
+        double p = maximise_price(
+            lo, hi, p_.grid_points,
+            [&](double x) {
+                const double v = evaluate(ctx, l, x).value;
+                return std::isfinite(v) ? v : -kInf;
+            },
+            kPriceTolerance);
         // Capacity: no cut while rationed; when the forecast exceeds capacity, rise to the
         // lowest price whose forecast fits (bisection; no cut when none does).
         const double cap = books.capacity_mtok;
@@ -187,7 +227,7 @@ private:
                 // The vendor's other offers alone exceed capacity: this price cannot clear it,
                 // so the offer only does not cut.
                 if (evaluate(ctx, l, y).vendor_mtok > cap) return std::max(p, self.price);
-                for (int it = 0; it < 100 && y - x > 1e-10 * std::max(1.0, y); ++it) {
+                for (int it = 0; it < 100 && y - x > kPriceTolerance * std::max(1.0, y); ++it) {
                     const double mid = 0.5 * (x + y);
                     (evaluate(ctx, l, mid).vendor_mtok > cap ? x : y) = mid;
                 }
@@ -200,6 +240,8 @@ private:
     CustomerValueParams p_;
     std::vector<DemandForecast> forecast_;
     std::vector<double> reference_;
+    double expected_price_ = 0.0;  // future price the base is valued at (this turn's)
+    double expected_usage_ = 0.0;  // usage per developer at it
     int war_until_ = 0;
     bool war_for_good_ = false;
 };
