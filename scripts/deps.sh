@@ -4,7 +4,7 @@ pricewar_packages=(
   build-essential cmake pkg-config clang clang-format libclang-rt-14-dev
   libboost-dev libboost-graph-dev libboost-program-options-dev libboost-random-dev libboost-math-dev
   libhdf5-dev zlib1g-dev libfmt-dev libtomlplusplus-dev doctest-dev libbenchmark-dev
-  libopenmpi-dev openmpi-bin slurm-wlm munge
+  libopenmpi-dev openmpi-bin slurm-wlm munge libnlopt-dev
   python3 python3-h5py python3-numpy python3-pandas python3-matplotlib python3-statsmodels python3-scipy
   python3-sklearn chromium
   python3-xarray python3-h5netcdf python3-dev python3-venv python3-pip python3-setuptools python3-wheel pybind11-dev

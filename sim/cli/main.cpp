@@ -30,6 +30,8 @@
 #include "sim/output/output_error.hpp"
 #include "sim/output/run_file.hpp"
 #include "sim/output/sweep_file.hpp"
+#include "sim/runners/calibrate.hpp"
+#include "sim/runners/calibration_file.hpp"
 #include "sim/runners/runner.hpp"
 #include "sim/runners/simulate.hpp"
 #include "sim/runners/sweep_file.hpp"
@@ -199,7 +201,9 @@ bool one_line_assignment(const std::string& line) {
 // file is checked again. A later error can be a consequence of an earlier one. Stops at a
 // syntax error, an error not on such a line or in another file, or a missing key (which the
 // commented line, or a misspelling already reported, explains).
-std::vector<std::string> later_errors(const std::string& file, bool sweep, const InputError& first) {
+enum class FileKind { scenario, sweep, calibration };
+
+std::vector<std::string> later_errors(const std::string& file, FileKind kind, const InputError& first) {
     std::vector<std::string> out;
     std::ifstream in(file);
     std::vector<std::string> lines;
@@ -218,8 +222,10 @@ std::vector<std::string> later_errors(const std::string& file, bool sweep, const
         for (const auto& l : lines)
             text += l + '\n';
         try {
-            if (sweep)
+            if (kind == FileKind::sweep)
                 (void)parse_sweep(text, file);
+            else if (kind == FileKind::calibration)
+                (void)parse_calibration(text, file);
             else
                 check_runnable(parse_scenario(text, file));
             break;
@@ -240,10 +246,15 @@ std::vector<std::string> later_errors(const std::string& file, bool sweep, const
 int run_validate(const po::variables_map& vm, const Context&) {
     int failed = 0;
     for (const auto& file : vm["files"].as<std::vector<std::string>>()) {
-        bool sweep = false;
+        FileKind kind = FileKind::scenario;
         try {
-            sweep = is_sweep_file(file);
-            if (sweep) {
+            if (is_calibration_file(file)) {
+                kind = FileKind::calibration;
+                const auto spec = load_calibration_file(file);
+                std::cout << file << ": ok (calibration, " << spec.base.parameters.size() << " parameters, "
+                          << spec.moments.size() << " moments, " << spec.seeds << " runs per evaluation)\n";
+            } else if (is_sweep_file(file)) {
+                kind = FileKind::sweep;
                 const auto spec = load_sweep_file(file);
                 std::cout << file << ": ok (sweep, " << plan_count(spec) << " runs)\n";
             } else {
@@ -255,7 +266,7 @@ int run_validate(const po::variables_map& vm, const Context&) {
             }
         } catch (const InputError& e) {
             std::cerr << e.what() << "\n";
-            for (const auto& later : later_errors(file, sweep, e))
+            for (const auto& later : later_errors(file, kind, e))
                 std::cerr << later << "\n";
             ++failed;
         }
@@ -317,6 +328,24 @@ int run_sweep_command(const po::variables_map& vm, const Context&) {
     }
     check_output(s.out, vm.count("force") > 0, true, s.resume);
     return run_sweep(s);
+}
+
+void declare_calibrate(Options& o) {
+    o.argument("calibration", "CALIB.toml", false);
+    o.named.add_options()("output,o", po::value<std::string>()->required()->value_name("OUT.h5"), "HDF5 output")(
+        "jobs,j", po::value<int>()->default_value(1)->value_name("N"), "worker threads (the runs of one evaluation)")(
+        "resume", "continue an interrupted calibration");
+    declare_force(o);
+}
+
+int run_calibrate_command(const po::variables_map& vm, const Context&) {
+    CalibrateOptions c;
+    c.calibration_file = vm["calibration"].as<std::string>();
+    c.out = vm["output"].as<std::string>();
+    c.jobs = positive(vm, "jobs");
+    c.resume = vm.count("resume") > 0;
+    check_output(c.out, vm.count("force") > 0, true, c.resume);
+    return run_calibration(c);
 }
 
 void declare_merge(Options& o) {
@@ -461,10 +490,15 @@ int run_list_series(const po::variables_map& vm, const Context&) {
 const std::vector<Command>& commands() {
     static const std::vector<Command> table{
         {"run", "one run; prints the summary table", declare_run, run_run},
-        {"validate", "check scenario or sweep files, run nothing: every error of every file (exit 2), or ok",
+        {"validate",
+         "check scenario, sweep or calibration files, run nothing: every error of every file (exit 2), or ok",
          declare_validate, run_validate},
         {"batch", "every scenario x replicates, into one file", declare_batch, run_batch_command},
         {"sweep", "a parameter sweep; under mpirun it spreads runs over the ranks", declare_sweep, run_sweep_command},
+        {"calibrate",
+         "estimate scenario parameters by the simulated method of moments; under mpirun it spreads runs over the "
+         "ranks",
+         declare_calibrate, run_calibrate_command},
         {"merge", "join the shard files of a sweep", declare_merge, run_merge},
         {"export", "CSV tables (design, runs, vendors, series) and their units, for R, Stata, spreadsheets",
          declare_export, run_export},

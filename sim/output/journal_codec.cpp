@@ -168,6 +168,8 @@ std::vector<Table> decode_tables(Decoder& d) {
     return tables;
 }
 
+}  // namespace
+
 // Reads up to out.size() bytes at offset; returns how many were read (short only at EOF).
 std::size_t read_at(int fd, const std::string& path, std::uint64_t offset, std::span<std::byte> out) {
     std::size_t done = 0;
@@ -217,8 +219,6 @@ std::optional<std::uint64_t> find_intact_after(int fd, const std::string& path, 
     }
     return std::nullopt;
 }
-
-}  // namespace
 
 std::uint32_t crc32(std::span<const std::byte> data, std::uint32_t crc) {
     return static_cast<std::uint32_t>(

@@ -9,7 +9,9 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -197,6 +199,134 @@ std::optional<int> execute_mpi(const Campaign& campaign, const ExecOptions& opti
     return work(campaign);
 }
 
+MpiWorld mpi_world() {
+    const World w = world();
+    return {w.rank, w.size};
+}
+
+namespace {
+
+enum FarmTag : int {
+    kFarmReady = 11,   // worker -> coordinator: idle (no payload)
+    kFarmResult = 12,  // worker -> coordinator: run index, status, error, values
+    kFarmWork = 13,    // coordinator -> worker: run index, theta
+    kFarmStop = 14,    // coordinator -> worker: leave
+};
+
+void append_bytes(std::vector<std::byte>& out, const void* data, std::size_t n) {
+    const auto* p = static_cast<const std::byte*>(data);
+    out.insert(out.end(), p, p + n);
+}
+
+template <class T>
+T take(const std::vector<std::byte>& in, std::size_t& at) {
+    T v{};
+    if (at + sizeof(T) > in.size()) throw std::runtime_error("a truncated message between MPI ranks");
+    std::memcpy(&v, in.data() + at, sizeof(T));
+    at += sizeof(T);
+    return v;
+}
+
+std::vector<std::byte> receive_bytes(const MPI_Status& status) {
+    int bytes = 0;
+    MPI_Get_count(&status, MPI_BYTE, &bytes);
+    std::vector<std::byte> buffer(static_cast<std::size_t>(bytes));
+    MPI_Recv(buffer.data(), bytes, MPI_BYTE, status.MPI_SOURCE, status.MPI_TAG, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    return buffer;
+}
+
+}  // namespace
+
+void farm_announce(int code) {
+    MPI_Bcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD);
+}
+
+int farm_wait() {
+    int code = kFarmGo;
+    MPI_Bcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    return code;
+}
+
+void farm_serve(const FarmFunction& run) {
+    MPI_Send(nullptr, 0, MPI_BYTE, 0, kFarmReady, MPI_COMM_WORLD);
+    for (;;) {
+        MPI_Status status;
+        MPI_Probe(0, MPI_ANY_TAG, MPI_COMM_WORLD, &status);
+        const auto in = receive_bytes(status);
+        if (status.MPI_TAG == kFarmStop) return;
+        std::size_t at = 0;
+        const auto index = take<std::int64_t>(in, at);
+        std::vector<double> theta((in.size() - at) / sizeof(double));
+        for (auto& x : theta)
+            x = take<double>(in, at);
+        const FarmResult r = run(theta, index);
+        std::vector<std::byte> out;
+        append_bytes(out, &index, sizeof index);
+        append_bytes(out, &r.status, sizeof r.status);
+        const auto error_bytes = static_cast<std::uint64_t>(r.error.size());
+        append_bytes(out, &error_bytes, sizeof error_bytes);
+        append_bytes(out, r.error.data(), r.error.size());
+        append_bytes(out, r.values.data(), r.values.size() * sizeof(double));
+        MPI_Send(out.data(), static_cast<int>(out.size()), MPI_BYTE, 0, kFarmResult, MPI_COMM_WORLD);
+    }
+}
+
+RunFarm::RunFarm(int size) : size_(size), ready_(static_cast<std::size_t>(size), false) {}
+
+RunFarm::~RunFarm() {
+    stop();
+}
+
+std::optional<std::vector<FarmResult>> RunFarm::run_all(const std::vector<double>& theta, std::int64_t count) {
+    std::vector<FarmResult> results(static_cast<std::size_t>(count));
+    std::int64_t next = 0, outstanding = 0;
+    for (;;) {
+        while (!idle_.empty() && next < count && !InterruptGuard::requested()) {
+            const int worker = idle_.back();
+            idle_.pop_back();
+            std::vector<std::byte> out;
+            append_bytes(out, &next, sizeof next);
+            append_bytes(out, theta.data(), theta.size() * sizeof(double));
+            MPI_Send(out.data(), static_cast<int>(out.size()), MPI_BYTE, worker, kFarmWork, MPI_COMM_WORLD);
+            ++next;
+            ++outstanding;
+        }
+        if (outstanding == 0 && (next == count || InterruptGuard::requested())) break;
+        const MPI_Status status = wait_for_message([] {});
+        const auto in = receive_bytes(status);
+        const int source = status.MPI_SOURCE;
+        ready_[static_cast<std::size_t>(source)] = true;
+        idle_.push_back(source);
+        if (status.MPI_TAG != kFarmResult) continue;
+        --outstanding;
+        std::size_t at = 0;
+        const auto index = take<std::int64_t>(in, at);
+        if (index < 0 || index >= count) throw std::runtime_error("a worker rank answered for a run never sent");
+        FarmResult& r = results[static_cast<std::size_t>(index)];
+        r.status = take<std::int32_t>(in, at);
+        const auto error_bytes = take<std::uint64_t>(in, at);
+        if (error_bytes > in.size() - at) throw std::runtime_error("a truncated message between MPI ranks");
+        r.error.assign(reinterpret_cast<const char*>(in.data() + at), error_bytes);
+        at += error_bytes;
+        r.values.resize((in.size() - at) / sizeof(double));
+        for (auto& x : r.values)
+            x = take<double>(in, at);
+    }
+    if (next < count) return std::nullopt;
+    return results;
+}
+
+void RunFarm::stop() noexcept {
+    if (stopped_) return;
+    stopped_ = true;
+    for (int rank = 1; rank < size_; ++rank) {
+        // A worker's first word is its ready message: take it before telling it to leave.
+        if (!ready_[static_cast<std::size_t>(rank)])
+            MPI_Recv(nullptr, 0, MPI_BYTE, rank, kFarmReady, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        MPI_Send(nullptr, 0, MPI_BYTE, rank, kFarmStop, MPI_COMM_WORLD);
+    }
+}
+
 }  // namespace pricewar::runners
 
 #else  // built without MPI
@@ -210,6 +340,22 @@ bool mpi_available() {
 std::optional<int> execute_mpi(const Campaign&, const ExecOptions&) {
     return std::nullopt;
 }
+
+MpiWorld mpi_world() {
+    return {};
+}
+
+void farm_announce(int) {}
+int farm_wait() {
+    return kFarmGo;
+}
+void farm_serve(const FarmFunction&) {}
+RunFarm::RunFarm(int size) : size_(size) {}
+RunFarm::~RunFarm() = default;
+std::optional<std::vector<FarmResult>> RunFarm::run_all(const std::vector<double>&, std::int64_t) {
+    return std::nullopt;
+}
+void RunFarm::stop() noexcept {}
 
 }  // namespace pricewar::runners
 

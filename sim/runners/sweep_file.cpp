@@ -16,6 +16,7 @@
 #include <toml++/toml.h>
 #include <boost/random/sobol.hpp>
 
+#include "sim/runners/detail/base_input.hpp"
 #include "sim/scenario/loader.hpp"
 #include "sim/scenario/toml_reader.hpp"
 
@@ -79,26 +80,17 @@ private:
     }
 
     void read_design(SweepSpec& spec, const SweepDesign*& design) const;
-    void read_set(SweepSpec& spec);
     void read_parameters(SweepSpec& spec, const SweepDesign& design);
     void check_value(const SweepSpec& spec, const SweepParameter& p, double v, const toml::node& at,
-                     const std::string& key) const;
-    [[nodiscard]] bool is_integer_path(const std::string& path) const;
+                     const std::string& key) const {
+        runners::check_parameter_value(ctx_, spec, p.path, p.integer, v, at, key);
+    }
 
     std::string file_;
     input::Context ctx_;
     const toml::table& root_;
-    std::string scenario_text_;
-    std::string scenario_path_;
-    std::unique_ptr<toml::table> resolved_;  // the base scenario after [set], as resolved TOML
     Scenario base_;
-    struct SetEntry {
-        std::string key;  // scenario path
-        std::string value_text;
-        const toml::node* node;
-    };
-    std::vector<SetEntry> set_entries_;
-    const SweepSpec* spec_ = nullptr;  // the spec being built
+    std::vector<runners::SetEntry> set_entries_;
 };
 
 void Parser::read_design(SweepSpec& spec, const SweepDesign*& design) const {
@@ -149,77 +141,6 @@ void Parser::read_design(SweepSpec& spec, const SweepDesign*& design) const {
     }
 }
 
-void Parser::read_set(SweepSpec& spec) {
-    const toml::node* sn = root_.get("set");
-    if (sn == nullptr) return;
-    const auto* st = sn->as_table();
-    if (st == nullptr) fail(*sn, "set", "expected a table [set] of scenario values, got " + type_name(*sn));
-    // Nested tables ([set.x] or dotted keys) become dotted paths; inline tables and arrays are
-    // single values (a distribution given in full replaces the scenario's).
-    struct Item {
-        toml::source_position pos;
-        SetEntry entry;
-    };
-    std::vector<Item> items;
-    auto walk = [&](auto&& self, const toml::table& t, const std::string& prefix) -> void {
-        for (const auto& [k, v] : t) {
-            const std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
-            if (const auto* sub = v.as_table(); sub != nullptr && !sub->is_inline()) {
-                self(self, *sub, key);
-                continue;
-            }
-            std::ostringstream text;
-            v.visit([&](const auto& value) { text << value; });
-            items.push_back({k.source().begin, SetEntry{key, text.str(), &v}});
-        }
-    };
-    walk(walk, *st, "");
-    std::stable_sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
-        return a.pos.line < b.pos.line || (a.pos.line == b.pos.line && a.pos.column < b.pos.column);
-    });
-    for (auto& item : items) {
-        spec.fixed.push_back(item.entry.key + "=" + item.entry.value_text);
-        set_entries_.push_back(std::move(item.entry));
-    }
-}
-
-bool Parser::is_integer_path(const std::string& path) const {
-    // The resolved TOML writes whole numbers without a decimal point whatever the key's type,
-    // so ask the loader: a fraction added to the current value is refused only by integer keys.
-    const toml::node* n = resolved_.get();
-    std::size_t start = 0;
-    while (n != nullptr) {
-        const auto dot = path.find('.', start);
-        const auto* t = n->as_table();
-        n = t != nullptr ? t->get(path.substr(start, dot == std::string::npos ? std::string::npos : dot - start))
-                         : nullptr;
-        if (dot == std::string::npos) break;
-        start = dot + 1;
-    }
-    if (n == nullptr || !n->is_integer()) return false;
-    auto overrides = fixed_overrides(*spec_);
-    overrides.push_back(path + "=" + override_number(static_cast<double>(n->as_integer()->get()) + 0.5, false));
-    try {
-        (void)parse_scenario(scenario_text_, scenario_path_, overrides);
-    } catch (const InputError& e) {
-        return e.key == path && e.problem.rfind("must be an integer", 0) == 0;
-    }
-    return false;
-}
-
-void Parser::check_value(const SweepSpec& spec, const SweepParameter& p, double v, const toml::node& at,
-                         const std::string& key) const {
-    auto overrides = fixed_overrides(spec);
-    const std::string text = override_number(v, p.integer);
-    overrides.push_back(p.path + "=" + text);
-    try {
-        (void)parse_scenario(scenario_text_, scenario_path_, overrides);
-    } catch (const InputError& e) {
-        if (e.file == "--set" && e.key == p.path) fail(at, key, p.path + " = " + text + ": " + e.problem);
-        fail(at, key, "with " + p.path + " = " + text + " the scenario is invalid: " + e.what());
-    }
-}
-
 void Parser::read_parameters(SweepSpec& spec, const SweepDesign& design) {
     const toml::node* pn = root_.get("parameter");
     if (pn == nullptr) {
@@ -266,7 +187,7 @@ void Parser::read_parameters(SweepSpec& spec, const SweepDesign& design) {
         for (const auto& s : set_entries_)
             if (s.key == p.path)
                 fail(*path_node, prefix + ".path", "'" + p.path + "' is both fixed in [set] and varied here");
-        p.integer = is_integer_path(p.path);
+        p.integer = runners::is_integer_path(spec, base_, p.path);
 
         if (design.uses_values) {
             const toml::node* vn = t.get("values");
@@ -325,35 +246,11 @@ void Parser::read_parameters(SweepSpec& spec, const SweepDesign& design) {
 
 SweepSpec Parser::parse(std::string_view text) {
     SweepSpec spec;
-    spec_ = &spec;
     spec.file = file_;
     spec.text = std::string(text);
     reject_unknown(root_, "", kTopKeys);
 
-    // Base scenario, relative to the sweep file.
-    const toml::node* scn = root_.get("scenario");
-    if (scn == nullptr)
-        fail(root_, "scenario",
-             "missing required key 'scenario' (expected the base scenario file, relative to this file)");
-    const std::string given = read_string(*scn, "scenario");
-    fs::path sp(given);
-    if (sp.is_relative()) sp = fs::path(file_).parent_path() / sp;
-    spec.scenario_path = sp.lexically_normal().string();
-    {
-        std::error_code ec;
-        if (!fs::is_regular_file(spec.scenario_path, ec))
-            fail(*scn, "scenario",
-                 "cannot read '" + spec.scenario_path +
-                     "': " + (fs::exists(spec.scenario_path, ec) ? "not a regular file" : "no such file") +
-                     " (the path is relative to the sweep file)");
-        std::ifstream in(spec.scenario_path, std::ios::binary);
-        std::ostringstream buf;
-        buf << in.rdbuf();
-        if (!in) fail(*scn, "scenario", "cannot read '" + spec.scenario_path + "': " + std::strerror(errno));
-        scenario_text_ = buf.str();
-        scenario_path_ = spec.scenario_path;
-        spec.scenario_text = scenario_text_;
-    }
+    runners::read_base_scenario(ctx_, root_, file_, spec, "sweep");
 
     if (const toml::node* n = root_.get("replicates")) spec.replicates = read_integer(*n, "replicates", 1);
     if (const toml::node* n = root_.get("turns")) {
@@ -361,39 +258,12 @@ SweepSpec Parser::parse(std::string_view text) {
     }
     const SweepDesign* design = nullptr;
     read_design(spec, design);
-    read_set(spec);
-
-    // The base scenario with the fixed overrides must load; an override's problem is reported
-    // at its entry in this file.
-    try {
-        base_ = parse_scenario(scenario_text_, scenario_path_, fixed_overrides(spec));
-    } catch (const InputError& e) {
-        if (e.file != "--set") throw;
-        auto within = [](const std::string& a, const std::string& b) { return a == b || a.rfind(b + ".", 0) == 0; };
-        for (auto it = set_entries_.rbegin(); it != set_entries_.rend(); ++it)
-            if (within(e.key, it->key) || within(it->key, e.key)) fail(*it->node, "set." + e.key, e.problem);
-        if (!set_entries_.empty()) fail(*set_entries_.front().node, "set." + e.key, e.problem);
-        throw;
-    }
-    resolved_ = std::make_unique<toml::table>(toml::parse(resolved_toml(base_), std::string_view("resolved")));
-
-    if (const toml::node* n = root_.get("seed")) {
-        // As in scenarios: seeds above 2^63 - 1 (past TOML's integers) as decimal strings.
-        if (const auto* str = n->as_string()) {
-            const std::string& digits = str->get();
-            std::uint64_t v = 0;
-            const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
-            if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size())
-                fail(*n, "seed",
-                     "expected an integer >= 0, or a decimal string up to 18446744073709551615 (got \"" + digits +
-                         "\")");
-            spec.seed = v;
-        } else {
-            spec.seed = static_cast<std::uint64_t>(read_integer(*n, "seed", 0));
-        }
-    } else {
+    set_entries_ = runners::read_set(ctx_, root_, spec);
+    base_ = runners::load_base(ctx_, spec, set_entries_);
+    if (const toml::node* n = root_.get("seed"))
+        spec.seed = runners::read_master_seed(ctx_, *n);
+    else
         spec.seed = base_.seed;
-    }
 
     read_parameters(spec, *design);
     constexpr std::size_t sobol_dimensions = boost::random::default_sobol_table::max_dimension;

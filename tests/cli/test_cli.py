@@ -122,6 +122,7 @@ COMMANDS = {
     "validate": [],
     "batch": ["--output", "--replicates", "--jobs", "--series", "--resume", "--seed", "--set", "--force"],
     "sweep": ["--output", "--jobs", "--resume", "--shard", "--series", "--force"],
+    "calibrate": ["--output", "--jobs", "--resume", "--force"],
     "merge": ["--output", "--force"],
     "export": ["--csv", "--force"],
     "report": ["--output", "--turn", "--n-boot", "--seed", "--prim-threshold"],
@@ -395,3 +396,30 @@ class Export(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class Calibrate(unittest.TestCase):
+    EXAMPLE = os.path.join(ROOT, "scenarios", "calibration", "example.toml")
+
+    def test_validate_example(self):
+        r = run("validate", self.EXAMPLE)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("ok (calibration, 2 parameters, 4 moments", r.stdout)
+
+    def test_bad_calibration_file_is_one_line_exit_2(self):
+        with open(self.EXAMPLE) as f:
+            text = f.read().replace('"../default.toml"', '"%s"' % DEFAULT)
+        for bad, key in ((text.replace("seeds = 30", "seedz = 30"), "seedz"),
+                         (text.replace('series = "total_spend"', 'series = "total_spnd"'), "moment[3].series"),
+                         (text.replace("bounds = [4.0, 60.0]", "bounds = [60.0, 4.0]"), "parameter[1].bounds")):
+            with tempfile.TemporaryDirectory() as d:
+                path = os.path.join(d, "calib.toml")
+                with open(path, "w") as f:
+                    f.write(bad)
+                out = os.path.join(d, "out.h5")
+                r = run("calibrate", path, "-o", out)
+                self.assertEqual(r.returncode, 2, r.stderr)
+                lines = [l for l in r.stderr.splitlines() if l.strip()]
+                self.assertEqual(len(lines), 1, r.stderr)
+                self.assertRegex(lines[0], "^" + path + r":\d+:\d+: " + key.replace("[", r"\[").replace("]", r"\]"))
+                self.assertEqual(os.listdir(d), ["calib.toml"])

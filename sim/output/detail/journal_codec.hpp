@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -56,6 +57,16 @@ struct ScanResult {
 // file, a damaged record followed by intact ones, or an undecodable header.
 ScanResult scan(int fd, const std::string& path,
                 const std::function<void(std::uint64_t offset, std::span<const std::byte> payload)>& on_row);
+
+// Reads up to out.size() bytes at offset; returns how many were read (short only at EOF).
+// Throws OutputError naming `path` on a read error.
+std::size_t read_at(int fd, const std::string& path, std::uint64_t offset, std::span<std::byte> out);
+// Whether an intact record (frame, length, checksum) starts at `offset` of a file of `size`
+// bytes; its payload goes into `payload`.
+bool try_record(int fd, const std::string& path, std::uint64_t offset, std::uint64_t size,
+                std::vector<std::byte>& payload);
+// The offset of the first intact record at or after `from`, if any.
+std::optional<std::uint64_t> find_intact_after(int fd, const std::string& path, std::uint64_t from, std::uint64_t size);
 
 // Reads the payload of the intact record at `offset` (as found by scan) into `payload`.
 void read_record(int fd, const std::string& path, std::uint64_t offset, std::vector<std::byte>& payload);
