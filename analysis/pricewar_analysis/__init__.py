@@ -6,6 +6,8 @@ Submodules:
     sensitivity  -- survival against swept parameters, Sobol indices
     discovery    -- scenario discovery: PRIM boxes, CART leaves
     hazard       -- Cox regression with a proportional-hazards test, Aalen-Johansen
+    jevons       -- arc elasticities of tokens and spend against the average price and the
+                    price index; python3 -m pricewar_analysis.jevons FILE.h5
     presentation -- display names, dates, colour-blind-safe vendor colours, event lanes
     plots        -- matplotlib figures (Agg canvas, no display needed)
     report       -- command line: python3 -m pricewar_analysis.report IN.h5 -o DIR
@@ -50,10 +52,12 @@ _LAZY = {
     "cart": "discovery",
     "cox": "hazard",
     "cumulative_incidence": "hazard",
+    "arc_elasticities": "jevons",
+    "elasticity_table": "jevons",
 }
 
-_MODULES = ("io", "survival", "sensitivity", "discovery", "hazard", "presentation", "plots",
-            "report", "simulation")
+_MODULES = ("io", "survival", "sensitivity", "discovery", "hazard", "jevons", "presentation",
+            "plots", "report", "simulation")
 
 __all__ = sorted(_LAZY) + list(_MODULES)
 

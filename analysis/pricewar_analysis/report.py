@@ -202,6 +202,11 @@ def _run_figures(page: _Page, run, prefix: str = "", label: str = "", meta=None)
                     f"unserved (rationed)", plots.plot_market, run, meta=meta)
 
 
+def _jevons_table(run):
+    from . import jevons
+    return jevons.elasticity_table(run.market, jevons.default_pairs(len(run.market)))
+
+
 def _rationing_note(run) -> Optional[str]:
     """One sentence on unserved tokens at the turn where they peaked, or None."""
     import numpy as np
@@ -246,6 +251,17 @@ def report_run(path: str, outdir: str) -> _Page:
     if note:
         page.text("Rationing", [note])
     _run_figures(page, run, meta=meta)
+    if "price_index" in run.market and "avg_price" in run.market:
+        jevons = page.attempt("arc elasticities", _jevons_table, run)
+        if jevons is not None and len(jevons):
+            page.table("Jevons: arc elasticities", jevons,
+                       note="Between turn 'from' and turn 'to': ratios of tokens, spend, the "
+                            "token-weighted average price and the fixed-weight price index "
+                            "(turn-0 token weights); arc elasticities dln Q / dln P of tokens "
+                            "and spend against each price; mix share = 1 - dln index / dln "
+                            "average price, the part of the average price's fall due to "
+                            "developers moving to cheaper offers (docs/model.md, \"Market "
+                            "measures\").")
     if len(run.events):
         page.table("Timeline events", presentation.number_events(run.events, meta),
                    note="Numbers as in the event lane under the price figure.")

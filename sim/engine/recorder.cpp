@@ -48,6 +48,11 @@ Recorder::Recorder(const Scenario& sc) {
         }
     }
     vendors_ = static_cast<int>(sc.vendors.size());
+    for (const auto& tier : r.offer_tiers) {
+        const auto first = std::find(r.offer_tiers.begin(), r.offer_tiers.end(), tier);
+        const auto cell = static_cast<std::size_t>(first - r.offer_tiers.begin());
+        index_cell_.push_back(cell == index_cell_.size() ? index_cells_++ : index_cell_[cell]);
+    }
     const auto T = static_cast<std::size_t>(sc.turns);
     r.offer_series = series_tables(outputs::offer_series, sc.currency, T, r.offer_names.size());
     r.vendor_series = series_tables(outputs::vendor_series, sc.currency, T, r.vendor_names.size());
@@ -122,6 +127,7 @@ void Recorder::record_turn(int turn, const std::vector<OfferState>& offers, cons
     ms[outputs::market_index("total_tokens")].at(t, 0) = total_tokens;
     ms[outputs::market_index("total_spend")].at(t, 0) = total_spend;
     ms[outputs::market_index("avg_price")].at(t, 0) = avg;
+    ms[outputs::market_index("price_index")].at(t, 0) = price_index(t, offers, on_sale, d.served_mtok);
     ms[outputs::market_index("hhi")].at(t, 0) = hhi;
     ms[outputs::market_index("active_developers")].at(t, 0) = d.on_offers + d.outside;
     ms[outputs::market_index("aware_developers")].at(t, 0) = d.on_offers + d.outside + d.aware_inactive;
@@ -140,6 +146,63 @@ void Recorder::record_turn(int turn, const std::vector<OfferState>& offers, cons
             elasticity = std::log(total_tokens / q0) / std::log(avg / p0);
     }
     ms[outputs::market_index("token_price_elasticity")].at(t, 0) = elasticity;
+}
+
+double Recorder::price_index(std::size_t t, const std::vector<OfferState>& offers,
+                             const std::vector<std::uint8_t>& on_sale, const std::vector<double>& served_mtok) {
+    // docs/model.md, "Market measures (per turn)": I_t = sum_o p*_o,t q_o,0 / sum_o p_o,0 q_o,0,
+    // with p*_o,t the observed price while o is on sale and, once it is not, its last price
+    // carried forward at the matched short-term change of its tier (cell-relative imputation).
+    constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+    const std::size_t O = offers.size();
+    if (t == 0) {
+        index_weight_.assign(O, 0.0);
+        index_price_.assign(O, 0.0);
+        index_on_sale_.assign(on_sale.begin(), on_sale.end());
+        index_base_ = 0.0;
+        for (std::size_t o = 0; o < O; ++o) {
+            if (on_sale[o] == 0) continue;
+            index_weight_[o] = served_mtok[o];
+            index_price_[o] = offers[o].price;
+            index_base_ += served_mtok[o] * offers[o].price;
+        }
+        return index_base_ > 0.0 ? 1.0 : nan;
+    }
+    // Matched basket value per cell (and over all cells) last turn and this turn: offers with
+    // a turn-0 weight on sale in both turns.
+    std::vector<double> before(index_cells_ + 1, 0.0), now(index_cells_ + 1, 0.0);
+    std::vector<std::uint8_t> matched(index_cells_ + 1, 0);
+    for (std::size_t o = 0; o < O; ++o) {
+        if (index_weight_[o] <= 0.0 || on_sale[o] == 0 || index_on_sale_[o] == 0) continue;
+        for (const std::size_t c : {index_cell_[o], index_cells_}) {
+            before[c] += index_weight_[o] * index_price_[o];
+            now[c] += index_weight_[o] * offers[o].price;
+            matched[c] = 1;
+        }
+    }
+    // Short-term relative of a cell; -1 where it is undefined (no matched offer, or a matched
+    // basket that was free last turn and is not now).
+    auto relative = [&](std::size_t c) {
+        if (matched[c] == 0) return -1.0;
+        if (before[c] > 0.0) return now[c] / before[c];
+        return now[c] > 0.0 ? -1.0 : 1.0;
+    };
+    const double overall = relative(index_cells_);
+    double value = 0.0;
+    for (std::size_t o = 0; o < O; ++o) {
+        if (index_weight_[o] <= 0.0) continue;
+        if (on_sale[o] != 0) {
+            index_price_[o] = offers[o].price;
+        } else {
+            double r = relative(index_cell_[o]);
+            if (r < 0.0) r = overall;
+            if (r < 0.0) r = 1.0;  // nothing to impute from: carried forward
+            index_price_[o] *= r;
+        }
+        value += index_weight_[o] * index_price_[o];
+    }
+    index_on_sale_.assign(on_sale.begin(), on_sale.end());
+    return index_base_ > 0.0 ? value / index_base_ : nan;
 }
 
 void Recorder::record_deviation(int turn, const std::vector<double>& gain, const std::vector<double>& value) {

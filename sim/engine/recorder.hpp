@@ -55,8 +55,20 @@ public:
     [[nodiscard]] const Table& quality_history() const { return record_.offer_series[outputs::offer_index("quality")]; }
 
 private:
+    // The fixed-weight price index of this turn (docs/model.md, "Market measures (per turn)").
+    double price_index(std::size_t turn, const std::vector<OfferState>& offers,
+                       const std::vector<std::uint8_t>& on_sale, const std::vector<double>& served_mtok);
+
     RunRecord record_;
     int vendors_ = 0;
+    // Price index state, per offer: turn-0 tokens (the weights), the price in the basket
+    // (observed while on sale, imputed after), whether on sale last turn; the offer's tier
+    // (the imputation cell) and the basket's value at turn 0.
+    std::vector<double> index_weight_, index_price_;
+    std::vector<std::uint8_t> index_on_sale_;
+    std::vector<std::size_t> index_cell_;
+    std::size_t index_cells_ = 0;
+    double index_base_ = 0.0;
     double max_deviation_gain_ = std::numeric_limits<double>::quiet_NaN();
     double max_deviation_share_ = std::numeric_limits<double>::quiet_NaN();
 };

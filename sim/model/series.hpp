@@ -102,6 +102,9 @@ inline constexpr std::array market_series{
     Descriptor{"total_tokens", Unit::mtok_per_turn, "tokens served by all vendors"},
     Descriptor{"total_spend", Unit::money_per_turn, "money paid for tokens (free tokens excluded)"},
     Descriptor{"avg_price", Unit::money_per_mtok, "token-weighted average blended price of served tokens"},
+    Descriptor{"price_index", Unit::one,
+               "fixed-weight (Laspeyres) index of blended prices with turn-0 token weights, turn 0 = 1; a price "
+               "missing later is imputed from its tier's matched change; NaN when every turn-0 token was free"},
     Descriptor{"hhi", Unit::hhi, "Herfindahl-Hirschman index of vendor token shares"},
     Descriptor{"active_developers", Unit::developers, "developers on an offer or self-hosting"},
     Descriptor{"aware_developers", Unit::developers, "developers aware of the market, active or not"},

@@ -134,8 +134,12 @@ class RealFiles(ReportChecks):
         outdir = os.path.join(self.tmp.name, "run_report")
         code, _, err = run_report(out, "-o", outdir)
         self.assertEqual(code, 0, err)
-        self.assert_figures(outdir, ["prices.png", "shares.png", "jevons.png", "cash.png",
-                                     "utilisation.png", "market.png"])
+        page = self.assert_figures(outdir, ["prices.png", "shares.png", "jevons.png", "cash.png",
+                                            "utilisation.png", "market.png"])
+        # The fixed-weight price index starts at 1, and the page has its elasticity table.
+        self.assertEqual(float(run.market["price_index"].iloc[0]), 1.0)
+        self.assertIn("Jevons: arc elasticities", page)
+        self.assertIn("tokens_vs_price_index", page)
 
     def check_cash_identity(self, run):
         """Delta cash = revenue + cross-subsidy + funding - inference - GPU opex - fixed - capex."""

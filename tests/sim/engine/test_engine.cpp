@@ -575,3 +575,79 @@ TEST_CASE("an exiting vendor's offers are on sale at its exit turn and not after
         }
     }
 }
+
+TEST_CASE("price index: 1 at turn 0, c after a uniform cut by c, 1 under a pure mix shift") {
+    const std::size_t T = 16;
+    SUBCASE("a uniform cut by c gives c") {
+        const double c = 0.4;
+        auto sc = small_market(2000, static_cast<int>(T));
+        for (int o = 0; o < 6; ++o) {
+            auto cut = ev(5, Event::Kind::price, o);
+            const auto& spec = sc.vendors[static_cast<std::size_t>(o / 2)].offers[static_cast<std::size_t>(o % 2)];
+            cut.price_in = c * spec.price_in;
+            cut.price_out = c * spec.price_out;
+            sc.events.push_back(cut);
+        }
+        const auto r = run_scenario(sc, 3);
+        const auto& index = series(r.market_series, "price_index");
+        CHECK(index.units == "1");
+        CHECK(index.at(0, 0) == 1.0);
+        for (std::size_t t = 1; t < T; ++t) {
+            INFO("turn " << t);
+            CHECK(index.at(t, 0) == doctest::Approx(t >= 5 ? c : 1.0).epsilon(1e-12));
+        }
+    }
+    SUBCASE("developers moving to a cheaper offer at fixed prices leave it at 1 while the average falls") {
+        auto sc = small_market(2000, static_cast<int>(T));
+        sc.developers.initial_aware = 1.0;
+        auto better = ev(2, Event::Kind::quality, 0);  // the cheapest offer (cloud.lite, 2/Mtok) improves
+        better.quality = 1.5;
+        sc.events = {better};
+        const auto r = run_scenario(sc, 3);
+        const auto& index = series(r.market_series, "price_index");
+        const auto& avg = series(r.market_series, "avg_price");
+        MESSAGE("average price " << avg.at(1, 0) << " at turn 1, " << avg.at(T - 1, 0) << " at turn " << T - 1);
+        CHECK(avg.at(T - 1, 0) < 0.8 * avg.at(1, 0));
+        for (std::size_t t = 0; t < T; ++t) {
+            INFO("turn " << t);
+            CHECK(index.at(t, 0) == 1.0);
+        }
+    }
+}
+
+TEST_CASE("price index: an offer that leaves is imputed from its tier's matched change, without a jump") {
+    // Offers: 0 cloud.lite, 1 cloud.pro, 2 startup.lite, 3 startup.flagship, 4 foreign.mini (lite),
+    // 5 foreign.top. startup.lite leaves at turn 3; the remaining lite offers are cut by half at 6.
+    const std::size_t T = 10;
+    auto sc = small_market(2000, static_cast<int>(T));
+    sc.events.push_back(ev(3, Event::Kind::withdraw, 2));
+    for (const int o : {0, 4}) {
+        auto cut = ev(6, Event::Kind::price, o);
+        const auto& spec = sc.vendors[static_cast<std::size_t>(o / 2)].offers[0];
+        cut.price_in = 0.5 * spec.price_in;
+        cut.price_out = 0.5 * spec.price_out;
+        sc.events.push_back(cut);
+    }
+    const auto r = run_scenario(sc, 3);
+    const auto& tokens = series(r.offer_series, "tokens");
+    const auto& price = series(r.offer_series, "price");
+    double base = 0, lite = 0;
+    for (std::size_t o = 0; o < 6; ++o) {
+        base += tokens.at(0, o) * price.at(0, o);
+        if (o == 0 || o == 2 || o == 4) lite += tokens.at(0, o) * price.at(0, o);
+    }
+    REQUIRE(tokens.at(0, 2) > 0.0);
+    const auto& index = series(r.market_series, "price_index");
+    // Every lite price, the departed one's included, is halved. Dropping the departed offer
+    // from both sums, or carrying its last price forward, would give other numbers.
+    const double gone = tokens.at(0, 2) * price.at(0, 2);
+    const double expected = (base - 0.5 * lite) / base;
+    const double dropped = (base - gone - 0.5 * (lite - gone)) / (base - gone);
+    const double carried = (base - 0.5 * (lite - gone)) / base;
+    REQUIRE(std::abs(expected - dropped) > 1e-3);
+    REQUIRE(std::abs(expected - carried) > 1e-3);
+    for (std::size_t t = 0; t < T; ++t) {
+        INFO("turn " << t);
+        CHECK(index.at(t, 0) == doctest::Approx(t >= 6 ? expected : 1.0).epsilon(1e-12));
+    }
+}
