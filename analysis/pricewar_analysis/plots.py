@@ -768,7 +768,7 @@ def plot_km_by_level(curves: Dict[str, Dict[str, KaplanMeier]], vendor: str,
         ax.set_ylabel("share surviving", fontsize=8)
         ax.grid(True, alpha=0.25)
         ax.tick_params(labelsize=7)
-        ax.legend(fontsize=6.5, loc="lower left", title="level", title_fontsize=7)
+        ax.legend(fontsize=6.5, loc="best", title="level", title_fontsize=7)
     fig.suptitle(f"{vendor}: Kaplan-Meier survival by level of each swept parameter",
                  fontsize=10)
     fig.tight_layout()
