@@ -408,16 +408,6 @@ void AxisLabels::finish() {
     }
 }
 
-void label_axes(Templates& templates, hid_t group, const std::vector<std::string>& datasets,
-                const std::vector<std::string>& scales) {
-    AxisLabels labels(templates, group, scales);
-    for (const auto& name : datasets) {
-        Handle dataset = open_dataset(group, name);
-        labels.attach(dataset.get(), name);
-    }
-    labels.finish();
-}
-
 bool is_scale(hid_t dataset) {
     const htri_t scale = H5DSis_scale(dataset);
     if (scale < 0) fail("cannot tell whether a dataset is a dimension scale");

@@ -181,10 +181,6 @@ bool has_link(hid_t loc, const std::string& name);
 // coordinate datasets `turn`, `vendor`, `offer`, `run`) and the coordinate variables (`date`,
 // `vendor_name`, `offer_name`) are left out: callers list the data.
 std::vector<std::string> member_names(hid_t group);
-
-// label_axes: AxisLabels over the datasets `datasets` of `group` (opened by name).
-void label_axes(Templates& templates, hid_t group, const std::vector<std::string>& datasets,
-                const std::vector<std::string>& scales);
 bool is_scale(hid_t dataset);
 
 // Attributes. The overloads taking Templates reuse its types and dataspaces.
