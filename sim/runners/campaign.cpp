@@ -274,11 +274,13 @@ Output::Output(const Campaign& campaign, const ExecOptions& options)
         try {
             journal_.emplace(SweepJournal::resume(journal_path_, campaign.header));
         } catch (const OutputError& e) {
-            // Another sweep's journal, or one a running process holds, is a usage problem
-            // (exit 2); a damaged or unreadable journal stays an output failure.
+            // Another sweep's journal, one a running process holds, or one of a journal format
+            // this pricewar does not read is a usage problem (exit 2); a damaged or unreadable
+            // journal stays an output failure.
             const std::string what = e.what();
             if (what.find("belongs to a different sweep") != std::string::npos ||
-                what.find("in use by another process") != std::string::npos)
+                what.find("in use by another process") != std::string::npos ||
+                what.find("journal format version") != std::string::npos)
                 throw InputError(journal_path_, 0, 0, "(file)", what);
             throw;
         }
