@@ -81,10 +81,20 @@ def _strings(ds: h5py.Dataset) -> List[str]:
     return [str(v) for v in np.asarray(values, dtype=object).ravel().tolist()]
 
 
+#: Coordinate variables of batch and sweep files (labels over a dimension, not data): the
+#: calendar date of each turn and the display names of vendors and offers.
+COORDINATE_VARIABLES = ("date", "vendor_name", "offer_name")
+
+
 def _is_scale(obj) -> bool:
     """A dimension scale (the ``turn``, ``vendor``, ``offer`` and ``run`` coordinates the
-    files carry for netCDF readers), not data."""
-    return isinstance(obj, h5py.Dataset) and decode(obj.attrs.get("CLASS", b"")) == "DIMENSION_SCALE"
+    files carry for netCDF readers) or a coordinate variable (``date``, ``vendor_name``,
+    ``offer_name``): not data."""
+    if not isinstance(obj, h5py.Dataset):
+        return False
+    if obj.name.rsplit("/", 1)[-1] in COORDINATE_VARIABLES:
+        return True
+    return decode(obj.attrs.get("CLASS", b"")) == "DIMENSION_SCALE"
 
 
 def read_attrs(obj) -> Dict[str, Any]:
@@ -152,6 +162,19 @@ def _vendor_table(f: h5py.File, path: str, n_vendors: Optional[int]) -> pd.DataF
     return pd.DataFrame({"name": names, "kind": kinds})
 
 
+def _display_names(f: h5py.File, group: str, ids: List[str], path: str) -> List[str]:
+    """``/<group>/display_name`` of a batch or sweep file, or the ids where it is absent
+    (run files, and sweep files written before display names were recorded)."""
+    name = f"{group}/display_name"
+    if name not in f:
+        return list(ids)
+    names = _strings(f[name])
+    if len(names) != len(ids):
+        raise PricewarFormatError(f"{path}: /{name} has {len(names)} entries for {len(ids)} "
+                                  f"in /{group}/name")
+    return names
+
+
 # ----------------------------------------------------------------------------- run files
 
 @dataclasses.dataclass
@@ -166,7 +189,9 @@ class RunData:
         tokens, developers, revenue, ...), vendor_series (long: turn, vendor, kind, cash,
         ..., alive), market (indexed by turn), vendor_summary (vendor, kind, exit_turn,
         final_share, cumulative_profit, peak_loss, alive_at_horizon, turns),
-        events (turn, kind, vendor, offer, description; empty if the file has none).
+        events (turn, kind, vendor, offer, description; empty if the file has none),
+        resolved_toml (every parameter after defaults and overrides, from ``/scenario``
+        attribute ``resolved``; None for a row of a batch or sweep file).
     """
 
     path: str
@@ -182,6 +207,7 @@ class RunData:
     vendor_summary: pd.DataFrame
     events: pd.DataFrame
     run_index: Optional[int] = None
+    resolved_toml: Optional[str] = None
 
     def __getitem__(self, key: str):
         return getattr(self, key)
@@ -193,8 +219,9 @@ class RunData:
         """The run as one ``xarray.Dataset`` (needs Debian's ``python3-xarray``).
 
         Dimensions ``turn``, ``vendor``, ``offer``; coordinates ``turn``, ``vendor`` (ids),
-        ``offer`` ("vendor.offer"), ``kind`` (per vendor), ``offer_vendor`` (per offer) and,
-        when the scenario sets ``start_date``, ``date`` (per turn). Variables: market series
+        ``offer`` ("vendor.offer"), ``kind`` (per vendor), ``offer_vendor`` (per offer),
+        ``vendor_name`` and ``offer_name`` (display names) and, when the scenario sets
+        ``start_date``, ``date`` (per turn). Variables: market series
         ``[turn]``, vendor series ``[turn, vendor]``, offer series ``[turn, offer]`` (an offer
         series whose name a vendor series also has, e.g. ``revenue``, is called
         ``offer_revenue``), and the vendor summaries ``[vendor]``. ``units`` attributes as in
@@ -209,14 +236,17 @@ class RunData:
         else:
             turn = pd.unique(self.vendor_series["turn"]).astype(int)
         n_turns = len(turn)
+        from .presentation import scenario_meta
+        meta = scenario_meta(self)
         coords = {"turn": ("turn", turn), "vendor": ("vendor", np.asarray(vendors, dtype=object)),
                   "offer": ("offer", np.asarray(offers, dtype=object)),
                   "kind": ("vendor", np.asarray(self.vendors["kind"].tolist(), dtype=object)),
-                  "offer_vendor": ("offer", np.asarray(self.offers["vendor"].tolist(), dtype=object))}
-        start = self.attrs.get("start_date")
-        if start:
-            days = np.asarray(turn, dtype=float) * float(self.attrs.get("turn_days", 7.0))
-            coords["date"] = ("turn", pd.Timestamp(str(start)) + pd.to_timedelta(days, unit="D"))
+                  "offer_vendor": ("offer", np.asarray(self.offers["vendor"].tolist(), dtype=object)),
+                  "vendor_name": ("vendor", np.asarray([meta.vendor(v) for v in vendors], dtype=object)),
+                  "offer_name": ("offer", np.asarray([meta.offer_name(o) for o in offers], dtype=object))}
+        date = _date_coordinate(self.attrs, turn)
+        if date is not None:
+            coords["date"] = ("turn", date)
 
         def attrs(group: str, name: str) -> Dict[str, str]:
             units = self.units.get(f"{group}/{name}")
@@ -239,6 +269,15 @@ class RunData:
             data[key] = xr.Variable(("vendor",), summary[name].to_numpy(), attrs("summary/vendor", name))
         root = {k: v for k, v in self.attrs.items() if isinstance(v, (str, int, float))}
         return xr.Dataset(data, coords=coords, attrs=root)
+
+
+def _date_coordinate(attrs: Dict[str, Any], turn) -> Optional[pd.DatetimeIndex]:
+    """Dates of the turns (start_date + turn * turn_days) when the file has a start date."""
+    start = attrs.get("start_date")
+    days = float(attrs.get("turn_days", 0) or 0)
+    if not start or days <= 0:
+        return None
+    return pd.Timestamp(str(start)) + pd.to_timedelta(np.asarray(turn, dtype=float) * days, unit="D")
 
 
 def _series_group(f: h5py.File, group: str, run_index: Optional[int], path: str,
@@ -307,8 +346,12 @@ def _read_run(f: h5py.File, path: str, run_index: Optional[int]) -> RunData:
 
     if "offers" in f and "name" in f["offers"]:
         offer_names = _strings(f["offers/name"])
-        vendor_idx = (np.asarray(f["offers/vendor"][()]).astype(int).reshape(-1)
-                      if "vendor" in f["offers"] else np.full(len(offer_names), -1))
+        if "vendor" in f["offers"]:
+            vendor_idx = np.asarray(f["offers/vendor"][()]).astype(int).reshape(-1)
+        else:  # sweep files: the vendor is the id before the dot
+            position = {v: i for i, v in enumerate(vendor_names)}
+            vendor_idx = np.asarray([position.get(o.split(".", 1)[0], -1) for o in offer_names],
+                                    dtype=int)
         tiers = (_strings(f["offers/tier"]) if "tier" in f["offers"]
                  else [""] * len(offer_names))
     else:
@@ -372,15 +415,17 @@ def _read_run(f: h5py.File, path: str, run_index: Optional[int]) -> RunData:
     vendor_summary["turns"] = turns
     vendor_summary = vendor_summary.reset_index(drop=True)
 
-    scenario = None
+    scenario = resolved = None
     if "scenario" in f and "toml" in f["scenario"].attrs:
         scenario = str(decode(f["scenario"].attrs["toml"]))
+    if "scenario" in f and "resolved" in f["scenario"].attrs:
+        resolved = str(decode(f["scenario"].attrs["resolved"]))
     events = _read_events(f, path) if run_index is None else _read_events_for_run(f, path, run_index)
 
     return RunData(path=path, attrs=attrs, scenario_toml=scenario, turns=turns, units=_units(f),
                    vendors=vendors, offers=offers, offer_series=offer_series,
                    vendor_series=vendor_series, market=market, vendor_summary=vendor_summary,
-                   events=events, run_index=run_index)
+                   events=events, run_index=run_index, resolved_toml=resolved)
 
 
 def _read_events_for_run(f: h5py.File, path: str, run_index: int) -> pd.DataFrame:
@@ -433,9 +478,14 @@ class SweepData:
             the run: run_id, vendor, kind, exit_turn, final_share, cumulative_profit,
             peak_loss, alive_at_horizon, turns, plus the design columns.
         parameters: names of the varied parameters, in design order.
-        vendors: name, kind (union over runs).
+        vendors: name, kind, display_name (union over runs; display_name is the id in files
+            written before display names were recorded).
         has_series: True when the file holds per-run time series (load them with
             ``load_run(path, run=row)``).
+        offers: name ("vendor.offer"), vendor, display_name; empty without series.
+        start_date: the calendar date of turn 0 (``datetime.date``) when every run shares one,
+            else None; turn_days: days per turn (None when the runs differ or the file does
+            not say).
 
     Unpacking gives ``runs, vendor_summary = load_sweep(path)``.
     """
@@ -450,9 +500,24 @@ class SweepData:
     vendor_summary: pd.DataFrame
     market_columns: List[str]
     has_series: bool
+    offers: pd.DataFrame = dataclasses.field(
+        default_factory=lambda: pd.DataFrame(columns=["name", "vendor", "display_name"]))
 
     def __getitem__(self, key: str):
         return getattr(self, key)
+
+    @property
+    def turn_days(self) -> Optional[float]:
+        days = float(self.attrs.get("turn_days", 0) or 0)
+        return days if days > 0 else None
+
+    @property
+    def start_date(self):
+        import datetime
+        start = self.attrs.get("start_date")
+        if not start or self.turn_days is None:
+            return None
+        return datetime.date.fromisoformat(str(start))
 
     def __iter__(self):
         return iter((self.runs, self.vendor_summary))
@@ -482,13 +547,18 @@ class SweepData:
         run failed). With ``series=True`` and a file written with ``--series``, also the series
         ``[run, turn]``, ``[run, turn, vendor]``, ``[run, turn, offer]`` read from the file (an
         offer series whose name a vendor series also has is called ``offer_<name>``).
+        Coordinates: ``run``, ``vendor`` (ids), ``kind`` and ``vendor_name`` (display name) per
+        vendor; with series also ``turn``, ``offer``, ``offer_name`` and, when the file has a
+        start date, ``date`` per turn.
         """
         import xarray as xr
 
         run_ids = self.runs["run_id"].to_numpy()
         vendors = self.vendors["name"].tolist()
         coords = {"run": ("run", run_ids), "vendor": ("vendor", np.asarray(vendors, dtype=object)),
-                  "kind": ("vendor", np.asarray(self.vendors["kind"].tolist(), dtype=object))}
+                  "kind": ("vendor", np.asarray(self.vendors["kind"].tolist(), dtype=object)),
+                  "vendor_name": ("vendor", np.asarray(self.vendors["display_name"].tolist(),
+                                                       dtype=object))}
         data = {}
         for name in self.runs.columns:
             if name == "run_id":
@@ -518,7 +588,12 @@ class SweepData:
             with h5py.File(self.path, "r") as f:
                 offers = _strings(f["offers/name"]) if "offers/name" in f else []
                 coords["offer"] = ("offer", np.asarray(offers, dtype=object))
+                names = _display_names(f, "offers", offers, self.path) if offers else []
+                coords["offer_name"] = ("offer", np.asarray(names, dtype=object))
                 coords["turn"] = ("turn", np.arange(self.turns))
+                date = _date_coordinate(self.attrs, np.arange(self.turns))
+                if date is not None:
+                    coords["date"] = ("turn", date)
                 for group, dims in (("market", ("run", "turn")), ("vendor", ("run", "turn", "vendor")),
                                     ("offer", ("run", "turn", "offer"))):
                     if f"series/{group}" not in f:
@@ -622,14 +697,19 @@ def load_sweep(path: str) -> SweepData:
         if n_vendors is not None and n_vendors != len(vendors):
             raise PricewarFormatError(f"{path}: /summary/vendor has {n_vendors} vendors, "
                                       f"/vendors lists {len(vendors)}")
+        vendors["display_name"] = _display_names(f, "vendors", vendors["name"].tolist(), path)
         vendor_summary = _sweep_vendor_summary(runs_df, vendors, summary_arrays, parameters)
         has_series = "series" in f
+        offer_ids = _strings(f["offers/name"]) if "offers/name" in f else []
+        offers = pd.DataFrame({"name": offer_ids,
+                               "vendor": [o.split(".", 1)[0] for o in offer_ids],
+                               "display_name": _display_names(f, "offers", offer_ids, path)})
         units = _units(f)
 
     turns = int(horizon) if horizon is not None else int(runs_df["turns"].max())
     return SweepData(path=path, attrs=attrs, turns=turns, units=units, parameters=parameters,
                      vendors=vendors, runs=runs_df, vendor_summary=vendor_summary,
-                     market_columns=market_columns, has_series=has_series)
+                     market_columns=market_columns, has_series=has_series, offers=offers)
 
 
 def _sweep_vendor_summary(runs: pd.DataFrame, vendors: pd.DataFrame,

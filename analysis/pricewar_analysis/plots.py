@@ -122,6 +122,32 @@ def _exit_handle():
     return Line2D([], [], marker="X", ms=7, color="0.6", mec="k", ls="none")
 
 
+def _dated(meta) -> bool:
+    return meta is not None and meta.start_date is not None
+
+
+def _time_x(meta, turns):
+    """x values of turn numbers: dates where the file has a start date (sweep figures)."""
+    return presentation.time_values(meta, turns) if _dated(meta) else np.asarray(turns, dtype=float)
+
+
+def _time_axis(ax, meta, label: bool = True, fontsize: Optional[float] = None) -> None:
+    """Date ticks and label where the file has a start date, else "turn"."""
+    if _dated(meta):
+        presentation.set_time_axis(ax, meta, label=label)
+        if label and fontsize:
+            ax.xaxis.label.set_fontsize(fontsize)
+    elif label:
+        ax.set_xlabel("turn", fontsize=fontsize)
+
+
+def _turn_text(turn: float, meta) -> str:
+    """A turn for a legend: "15", or "15 (2024-08-12)" with a start date."""
+    if _dated(meta):
+        return f"{turn:g} ({meta.date_of(turn).date().isoformat()})"
+    return f"{turn:g}"
+
+
 # ------------------------------------------------------------------------------- runs
 
 def plot_prices(run, path: Optional[str] = None, meta=None) -> Figure:
@@ -440,22 +466,27 @@ def plot_market(run, path: Optional[str] = None, meta=None) -> Figure:
 def plot_km(curves: Dict[str, KaplanMeier], path: Optional[str] = None,
             title: str = "Kaplan-Meier survival", horizon: Optional[float] = None,
             bands: bool = True, logrank: Optional[LogRankResult] = None,
-            colours: Optional[Dict[str, str]] = None) -> Figure:
-    """Kaplan-Meier curves (one per group) with pointwise confidence bands."""
+            colours: Optional[Dict[str, str]] = None, labels: Optional[Dict[str, str]] = None,
+            meta=None) -> Figure:
+    """Kaplan-Meier curves (one per group) with pointwise confidence bands. ``labels``:
+    legend text per group (default the key); ``meta``: dates on the time axis where it has a
+    start date."""
     fig = new_figure(9, 5)
     ax = fig.add_subplot()
     cmap = colormaps["tab10" if len(curves) <= 10 else "tab20"]
-    for i, (label, km) in enumerate(curves.items()):
-        color = (colours or {}).get(label, cmap(i % cmap.N))
+    for i, (key, km) in enumerate(curves.items()):
+        color = (colours or {}).get(key, cmap(i % cmap.N))
         x, s, lo, hi = km.steps(0.0, horizon)
+        x = _time_x(meta, x)
         median = km.median()
-        text = f"{label} (n={km.n}, median {'not reached' if median is None else f'{median:g}'})"
+        text = (f"{(labels or {}).get(key, key)} (n={km.n}, median "
+                f"{'not reached' if median is None else _turn_text(median, meta)})")
         ax.step(x, s, where="post", color=color, lw=1.6, label=text)
         if bands:
             ax.fill_between(x, lo, hi, step="post", color=color, alpha=0.15, lw=0)
     ax.set_ylim(-0.02, 1.02)
-    ax.set_xlim(left=0)
-    ax.set_xlabel("turn")
+    ax.set_xlim(left=_time_x(meta, [0.0])[0])
+    _time_axis(ax, meta)
     ax.set_ylabel("share surviving")
     if logrank is not None and np.isfinite(logrank.statistic):
         title += (f"\nlog-rank chi2 = {logrank.statistic:.2f}, df = {logrank.df}, "
@@ -666,10 +697,12 @@ def _param_axis(ax, values, param: str) -> bool:
 
 def plot_vendor_survival_vs_parameters(tables: Dict[str, List[pd.DataFrame]],
                                        styles: Dict[str, dict], path: Optional[str] = None,
-                                       turn_text: str = "the horizon") -> Figure:
+                                       turn_text: str = "the horizon",
+                                       labels: Optional[Dict[str, str]] = None) -> Figure:
     """One panel per swept parameter, one line per vendor: share of runs with the vendor
     alive, with 95 % Wilson intervals; hollow markers where a level has fewer than
-    MIN_RUNS_PER_LEVEL runs."""
+    MIN_RUNS_PER_LEVEL runs. ``labels``: legend text per vendor (default the id)."""
+    labels = labels or {}
     params = [t.attrs["param"] for t in next(iter(tables.values()))]
     n = max(1, len(params))
     ncols = min(3, n)
@@ -688,7 +721,8 @@ def plot_vendor_survival_vs_parameters(tables: Dict[str, List[pd.DataFrame]],
             xs = x * offset if log else x + (np.ptp(x) or 1) * (offset - 1)
             err = np.clip(np.vstack([share - table["ci_low"], table["ci_high"] - share]), 0, None)
             ax.errorbar(xs, share, yerr=err, color=st["color"], ls=st["ls"], lw=1.4,
-                        capsize=2, label=vendor if i == 0 else None, marker=None)
+                        capsize=2, label=labels.get(vendor, vendor) if i == 0 else None,
+                        marker=None)
             thin = table["n"].to_numpy() < MIN_RUNS_PER_LEVEL
             few |= bool(thin.any())
             ax.plot(xs[~thin], share[~thin], "o", color=st["color"], ms=5)
@@ -704,14 +738,17 @@ def plot_vendor_survival_vs_parameters(tables: Dict[str, List[pd.DataFrame]],
     fig.suptitle(title, fontsize=10)
     handles = [Line2D([], [], color=styles.get(v, {"color": "k"})["color"],
                       ls=styles.get(v, {"ls": "-"})["ls"], marker="o") for v in tables]
-    fig.legend(handles, list(tables), loc="center right", fontsize=8, frameon=False)
+    names = [labels.get(v, v) for v in tables]
+    fig.legend(handles, names, loc="center right", fontsize=8, frameon=False)
     fig.tight_layout(rect=(0, 0, 1 - 1.5 / (4.6 * ncols + 1.6), 1))
     return save(fig, path)
 
 
 def plot_km_by_level(curves: Dict[str, Dict[str, KaplanMeier]], vendor: str,
-                     horizon: Optional[float] = None, path: Optional[str] = None) -> Figure:
-    """Kaplan-Meier curves of one vendor, one panel per parameter, one curve per level."""
+                     horizon: Optional[float] = None, path: Optional[str] = None,
+                     meta=None) -> Figure:
+    """Kaplan-Meier curves of one vendor (``vendor``: the name shown), one panel per
+    parameter, one curve per level; dates on the time axes where ``meta`` has a start date."""
     n = max(1, len(curves))
     ncols = min(3, n)
     nrows = math.ceil(n / ncols)
@@ -722,16 +759,16 @@ def plot_km_by_level(curves: Dict[str, Dict[str, KaplanMeier]], vendor: str,
         k = len(by_level)
         for j, (label, km) in enumerate(by_level.items()):
             x, s, _, _ = km.steps(0.0, horizon)
-            ax.step(x, s, where="post", color=cmap(j / max(1, k - 1) * 0.9), lw=1.6,
-                    label=f"{label} (n={km.n})")
+            ax.step(_time_x(meta, x), s, where="post", color=cmap(j / max(1, k - 1) * 0.9),
+                    lw=1.6, label=f"{label} (n={km.n})")
         ax.set_ylim(-0.03, 1.03)
-        ax.set_xlim(left=0)
+        ax.set_xlim(left=_time_x(meta, [0.0])[0])
         ax.set_title(short_name(param), fontsize=9)
-        ax.set_xlabel("turn", fontsize=8)
+        _time_axis(ax, meta, fontsize=8)
         ax.set_ylabel("share surviving", fontsize=8)
         ax.grid(True, alpha=0.25)
         ax.tick_params(labelsize=7)
-        ax.legend(fontsize=6.5, loc="lower left", title="level", title_fontsize=7)
+        ax.legend(fontsize=6.5, loc="best", title="level", title_fontsize=7)
     fig.suptitle(f"{vendor}: Kaplan-Meier survival by level of each swept parameter",
                  fontsize=10)
     fig.tight_layout()
@@ -811,7 +848,8 @@ def plot_prim_tradeoff(results: Dict[str, object], vendor: str, path: Optional[s
         # A count: integer ticks only.
         top = int(round(points.norm.vmax))
         fig.colorbar(points, ax=fig.axes, label="restricted parameters", ticks=list(range(0, top + 1)))
-    fig.suptitle(f"PRIM coverage-density trade-off: {vendor}", fontsize=10)
+    # Above the two-line panel titles (they would overlap at the default height).
+    fig.suptitle(f"PRIM coverage-density trade-off: {vendor}", fontsize=10, y=1.04)
     return save(fig, path)
 
 
@@ -852,9 +890,11 @@ def plot_cox_forest(table: pd.DataFrame, path: Optional[str] = None) -> Figure:
 
 
 def plot_cumulative_incidence(results: Dict[str, object], styles: Dict[str, dict],
-                              horizon: Optional[float] = None, path: Optional[str] = None
-                              ) -> Figure:
-    """Aalen-Johansen cumulative incidence of exit per vendor and cause."""
+                              horizon: Optional[float] = None, path: Optional[str] = None,
+                              labels: Optional[Dict[str, str]] = None, meta=None) -> Figure:
+    """Aalen-Johansen cumulative incidence of exit per vendor and cause (``labels``: legend
+    name per vendor; ``meta``: dates on the time axis where it has a start date)."""
+    labels = labels or {}
     fig = new_figure(9, 4.8)
     ax = fig.add_subplot()
     causes = sorted({c for r in results.values() for c in r.incidence})
@@ -867,11 +907,13 @@ def plot_cumulative_incidence(results: Dict[str, object], styles: Dict[str, dict
             y = np.concatenate(([0.0], result.incidence[cause]))
             if horizon is not None and horizon > x[-1]:
                 x, y = np.append(x, horizon), np.append(y, y[-1])
-            ax.step(x, y, where="post", color=st["color"], ls=LINESTYLES[k % len(LINESTYLES)],
-                    lw=1.6, label=f"{vendor}: {cause}" if len(causes) > 1 else vendor)
+            name = labels.get(vendor, vendor)
+            ax.step(_time_x(meta, x), y, where="post", color=st["color"],
+                    ls=LINESTYLES[k % len(LINESTYLES)], lw=1.6,
+                    label=f"{name}: {cause}" if len(causes) > 1 else name)
     ax.set_ylim(-0.02, 1.02)
-    ax.set_xlim(left=0)
-    ax.set_xlabel("turn")
+    ax.set_xlim(left=_time_x(meta, [0.0])[0])
+    _time_axis(ax, meta)
     ax.set_ylabel("cumulative incidence of exit")
     ax.set_title("Exits over time per vendor" + (" and cause (Aalen-Johansen, competing risks)"
                                                  if len(causes) > 1 else
@@ -882,9 +924,11 @@ def plot_cumulative_incidence(results: Dict[str, object], styles: Dict[str, dict
     return save(fig, path)
 
 
-def plot_envelopes(panels: List[dict], path: Optional[str] = None, title: str = "") -> Figure:
-    """Median and 5-95 % band over runs per turn; each panel: {"title", "x", "values"
-    [runs, T] or {label: [runs, T]}, "colours", "log"}."""
+def plot_envelopes(panels: List[dict], path: Optional[str] = None, title: str = "",
+                   meta=None) -> Figure:
+    """Median and 5-95 % band over runs per turn; each panel: {"title", "x" (turns), "values"
+    [runs, T] or {label: [runs, T]}, "colours", "log"}. Dates on the time axes where ``meta``
+    has a start date."""
     n = max(1, len(panels))
     ncols = 2
     nrows = math.ceil(n / ncols)
@@ -902,39 +946,77 @@ def plot_envelopes(panels: List[dict], path: Optional[str] = None, title: str = 
                     _w.simplefilter("ignore", RuntimeWarning)
                     median = np.nanmedian(values, axis=0)
                     low, high = np.nanpercentile(values, [5, 95], axis=0)
-            ax.fill_between(panel["x"], low, high, color=colour, alpha=0.2, lw=0)
-            ax.plot(panel["x"], median, color=colour, lw=1.5, label=label or None)
+            x = _time_x(meta, panel["x"])
+            ax.fill_between(x, low, high, color=colour, alpha=0.2, lw=0)
+            ax.plot(x, median, color=colour, lw=1.5, label=label or None)
         if panel.get("log"):
             ax.set_yscale("symlog" if panel.get("symlog") else "log",
                           **({"linthresh": panel["linthresh"]} if panel.get("symlog") else {}))
+            if panel.get("symlog"):
+                _symlog_ticks(ax, panel["linthresh"])
         ax.set_title(panel["title"], fontsize=9)
         ax.grid(True, alpha=0.25)
         ax.tick_params(labelsize=7)
         if len(series) > 1:
-            ax.legend(fontsize=6.5, loc="best")
-        if i >= n - ncols:
-            ax.set_xlabel("turn", fontsize=8)
+            if i % ncols == ncols - 1 or i == n - 1:   # room to the right: keep the data clear
+                ax.legend(fontsize=6.5, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                          frameon=False)
+            else:
+                ax.legend(fontsize=6.5, loc="best")
+        _time_axis(ax, meta, label=i >= n - ncols, fontsize=8)
     fig.suptitle(title or "Median and 5-95% band over runs", fontsize=10)
     fig.tight_layout()
     return save(fig, path)
 
 
+def _symlog_ticks(ax, linthresh: float) -> None:
+    """Ticks of a symmetric log axis only at 0 and outside the linear band (decade ticks
+    inside it crowd onto 0 and overlap)."""
+    from matplotlib.ticker import FixedLocator
+    lo, hi = ax.get_ylim()
+    ticks = [0.0] if lo <= 0 <= hi else []
+    for sign in (1.0, -1.0):
+        exponent = math.ceil(math.log10(linthresh))
+        while 10.0 ** exponent <= max(abs(lo), abs(hi)):
+            value = sign * 10.0 ** exponent
+            if lo <= value <= hi:
+                ticks.append(value)
+            exponent += 1
+    ax.yaxis.set_major_locator(FixedLocator(sorted(ticks)))
+
+
 def plot_exits_per_vendor(table: pd.DataFrame, styles: Dict[str, dict],
-                          path: Optional[str] = None, horizon: Optional[int] = None) -> Figure:
-    """Histogram of exit turns, one stacked colour per vendor (alive vendors not shown)."""
+                          path: Optional[str] = None, horizon: Optional[int] = None,
+                          labels: Optional[Dict[str, str]] = None, meta=None) -> Figure:
+    """Histogram of exit turns, one stacked colour per vendor (alive vendors not shown);
+    ``labels``: legend name per vendor; dates on the axis where ``meta`` has a start date."""
+    import matplotlib.dates as mdates
+    labels = labels or {}
     fig = new_figure(9, 4.5)
     ax = fig.add_subplot()
     exits = table[table["event"] == 1]
     top = horizon if horizon is not None else (exits["duration"].max() if len(exits) else 1)
     bins = np.linspace(0, max(1, top), min(40, int(max(1, top))) + 1)
+
+    def x(turns):  # matplotlib date numbers where dated: a histogram needs numbers
+        turns = np.asarray(turns, dtype=float)
+        return mdates.date2num(_time_x(meta, turns)) if _dated(meta) else turns
+
     vendors = list(dict.fromkeys(exits["vendor"]))
     if vendors:
-        ax.hist([exits.loc[exits["vendor"] == v, "duration"] for v in vendors], bins=bins,
+        ax.hist([x(exits.loc[exits["vendor"] == v, "duration"]) for v in vendors], bins=x(bins),
                 stacked=True, color=[styles.get(v, {"color": "0.5"})["color"] for v in vendors],
-                label=[f"{v} ({int((exits['vendor'] == v).sum())} exits)" for v in vendors])
-        ax.legend(fontsize=8)
-    ax.set_xlabel("exit turn")
+                label=[f"{labels.get(v, v)} ({int((exits['vendor'] == v).sum())} exits)"
+                       for v in vendors])
+        _legend_outside(ax)
+    if _dated(meta):
+        ax.xaxis_date()
+        presentation.set_time_axis(ax, meta, label=False)
+        ax.set_xlabel(f"exit date (turn 0 = {meta.start_date.isoformat()}, "
+                      f"{meta.turn_days:g} days per turn)")
+    else:
+        ax.set_xlabel("exit turn")
     ax.set_ylabel("runs")
-    ax.set_title("Exit turns per vendor (stacked)")
+    ax.set_title(f"Exit {'dates' if _dated(meta) else 'turns'} per vendor (stacked)")
     ax.grid(True, alpha=0.25)
     return save(fig, path)

@@ -2,8 +2,10 @@
 
 * ``scenario_meta(path)`` reads the resolved scenario TOML that run files embed (attribute
   ``resolved`` of ``/scenario``) with ``tomllib``: display names of vendors and offers,
-  ``start_date`` ("YYYY-MM-DD", optional) and ``turn_days``. Without it (sweep files,
-  older files) names fall back to ids and time axes to turns.
+  ``start_date`` ("YYYY-MM-DD", optional) and ``turn_days``. Batch and sweep files (and a
+  run read from one) give the same from ``/vendors/display_name``, ``/offers/display_name``
+  and the root attributes ``start_date`` and ``turn_days``. Without them (older files)
+  names fall back to ids and time axes to turns.
 * ``vendor_styles`` gives each vendor a colour from a colour-blind-safe palette built
   from Paul Tol's qualitative schemes, grouped by kind: cool hues (blue, cyan, teal,
   indigo, green) for cloud vendors, warm hues (orange, red, magenta, wine, gold, sand)
@@ -51,8 +53,20 @@ class ScenarioMeta:
         """Display name of an offer, prefixed by its vendor's display name."""
         vendor_id = offer_id.split(".", 1)[0]
         vendor = self.vendor(vendor_id)
-        name = self.offer_names.get(offer_id, offer_id.split(".", 1)[-1])
+        name = self.offer_name(offer_id)
         return name if name.startswith(vendor) else f"{vendor}: {name}"
+
+    def offer_name(self, offer_id: str) -> str:
+        """The offer's own display name (its id after the dot when unknown)."""
+        return self.offer_names.get(offer_id, offer_id.split(".", 1)[-1])
+
+    def vendor_labels(self, vendor_ids: Sequence[str]) -> Dict[str, str]:
+        """id -> legend label: the display name, or "name (id)" where two vendors share one."""
+        names = {v: self.vendor(v) for v in vendor_ids}
+        counts: Dict[str, int] = {}
+        for name in names.values():
+            counts[name] = counts.get(name, 0) + 1
+        return {v: (f"{n} ({v})" if counts[n] > 1 and n != v else n) for v, n in names.items()}
 
     def date_of(self, turn: float) -> Optional[datetime.datetime]:
         if self.start_date is None:
@@ -96,21 +110,42 @@ def meta_from_toml(text: Optional[str], turn_days: float = 7.0,
     return ScenarioMeta(vendors, offers, _parse_date(data.get("start_date"), where), days, data)
 
 
+def _sweep_meta(f, path: str) -> ScenarioMeta:
+    """Display names and calendar of a batch or sweep file (ids and turns where absent)."""
+    from .io import _display_names, _strings
+    vendors = _strings(f["vendors/name"]) if "vendors/name" in f else []
+    offers = _strings(f["offers/name"]) if "offers/name" in f else []
+    vendor_names = dict(zip(vendors, _display_names(f, "vendors", vendors, path)))
+    offer_names = dict(zip(offers, _display_names(f, "offers", offers, path)))
+    days = float(f.attrs.get("turn_days", 0) or 0)
+    start = f.attrs.get("start_date")
+    if isinstance(start, bytes):
+        start = start.decode("utf-8", errors="replace")
+    start = _parse_date(start, path) if start and days > 0 else None
+    return ScenarioMeta(vendor_names, offer_names, start, days if days > 0 else 7.0)
+
+
 def scenario_meta(run_or_path) -> ScenarioMeta:
-    """ScenarioMeta of a run file (a path or a RunData); sweeps give ids and turns."""
+    """ScenarioMeta of a run file, a batch or sweep file, or of a RunData or SweepData."""
     import h5py
     path = getattr(run_or_path, "path", run_or_path)
     attrs = getattr(run_or_path, "attrs", None) or {}
-    turn_days = float(attrs.get("turn_days", 7.0))
-    if getattr(run_or_path, "run_index", None) is not None:
-        return ScenarioMeta({}, {}, None, turn_days)
+    turn_days = float(attrs.get("turn_days", 7.0) or 7.0)
+    resolved = getattr(run_or_path, "resolved_toml", None)
+    if resolved and getattr(run_or_path, "run_index", None) is None:
+        return meta_from_toml(resolved, turn_days, where=str(path))
     try:
         with h5py.File(path, "r") as f:
+            fmt = f.attrs.get("format")
+            if isinstance(fmt, bytes):
+                fmt = fmt.decode("utf-8", errors="replace")
+            if fmt == "pricewar-sweep":
+                return _sweep_meta(f, str(path))
             turn_days = float(f.attrs.get("turn_days", turn_days))
             if "scenario" not in f or "resolved" not in f["scenario"].attrs:
                 return ScenarioMeta({}, {}, None, turn_days)
             text = f["scenario"].attrs["resolved"]
-    except OSError:
+    except (OSError, TypeError):
         return ScenarioMeta({}, {}, None, turn_days)
     if isinstance(text, bytes):
         text = text.decode("utf-8", errors="replace")

@@ -305,9 +305,10 @@ def _report_repeated_game_run(page: _Page, path: str, run, meta) -> _Page:
 
 # ----------------------------------------------------------------------------- sweeps
 
-def _sweep_vendor_table(sweep, turn: Optional[int]):
+def _sweep_vendor_table(sweep, turn: Optional[int], meta=None):
     import pandas as pd
-    from . import sensitivity, survival
+    from . import presentation, sensitivity, survival
+    meta = meta if meta is not None else presentation.scenario_meta(sweep)
     vs = sweep.vendor_summary
     rows = []
     for vendor in sweep.vendors["name"]:
@@ -320,10 +321,13 @@ def _sweep_vendor_table(sweep, turn: Optional[int]):
         km = survival.kaplan_meier(table["duration"], table["event"])
         median = km.median()
         rows.append({
-            "vendor": vendor, "kind": sub["kind"].iloc[0], "runs": len(sub),
+            "vendor": vendor, "name": meta.vendor(vendor), "kind": sub["kind"].iloc[0],
+            "runs": len(sub),
             "exits": int((sub["exit_turn"] >= 0).sum()),
             "share_alive": alive.mean(), "alive_ci_low": float(lo), "alive_ci_high": float(hi),
             "median_exit_turn": "not reached" if median is None else f"{median:g}",
+            **({"median_exit_date": "not reached" if median is None else
+                meta.date_of(median).date().isoformat()} if meta.start_date else {}),
             "mean_final_share": sub["final_share"].mean(),
             "mean_cumulative_profit": sub["cumulative_profit"].mean(),
             "mean_peak_loss": sub["peak_loss"].mean(),
@@ -331,19 +335,21 @@ def _sweep_vendor_table(sweep, turn: Optional[int]):
     return pd.DataFrame(rows)
 
 
-def _sobol_outputs(sweep, turn: Optional[int]):
-    """(name, output) pairs for Sobol analysis: each startup's survival (1 alive, 0 not, per
-    run) and key market columns."""
+def _sobol_outputs(sweep, turn: Optional[int], labels=None):
+    """(file name, title, output) triples for Sobol analysis: each startup's survival (1
+    alive, 0 not, per run) and key market columns. ``labels``: display name per vendor id."""
     from . import sensitivity
+    labels = labels or {}
     outputs = []
     vs = sweep.vendor_summary
     startups = vs[vs["kind"] == "startup"]
     for vendor, sub in startups.groupby("vendor", sort=False):
         alive = sensitivity.alive_at(sub, turn).astype(float)
-        outputs.append((f"survival of {vendor}", pd_series(alive.to_numpy(), sub["run_id"])))
+        outputs.append((f"survival of {vendor}", f"survival of {labels.get(vendor, vendor)}",
+                        pd_series(alive.to_numpy(), sub["run_id"])))
     picked = [c for c in sweep.market_columns
               if any(key in c for key in ("hhi", "tokens", "surplus"))][:3]
-    outputs += [(c, c) for c in picked]
+    outputs += [(c, c, c) for c in picked]
     return outputs
 
 
@@ -417,9 +423,13 @@ def _km_levels(sub, parameters):
     return out
 
 
-def _discovery(page: _Page, sweep, vendor: str, sub, parameters, turn, threshold=0.8):
-    """PRIM boxes (survives / exits) and CART leaves for one vendor."""
+def _discovery(page: _Page, sweep, vendor: str, sub, parameters, turn, threshold=0.8,
+               name: Optional[str] = None):
+    """PRIM boxes (survives / exits) and CART leaves for one vendor (``name``: its display
+    name, shown in headings and figures; the file names use the id)."""
     from . import discovery, plots, sensitivity
+    safe = _safe_name(vendor)
+    vendor = name or vendor
     X = sub[parameters].reset_index(drop=True).astype(float)
     alive = sensitivity.alive_at(sub, turn).to_numpy().astype(int)
     results, tables, rare = {}, [], []
@@ -454,7 +464,6 @@ def _discovery(page: _Page, sweep, vendor: str, sub, parameters, turn, threshold
                     f"quasi-p-value above 0.01 lifted. coverage: share of the outcome's runs "
                     f"inside the box; density: share of the box's runs with the outcome; "
                     f"mass: share of all runs in the box.")
-    safe = _safe_name(vendor)
     page.figure(f"prim_{safe}.png", f"PRIM peeling trajectories for {vendor}",
                 plots.plot_prim_tradeoff, results, vendor)
     leaves = page.attempt(f"CART for {vendor}", discovery.cart, X, alive)
@@ -471,17 +480,22 @@ def _discovery(page: _Page, sweep, vendor: str, sub, parameters, turn, threshold
 MIN_DISCOVERY_CASES = 5
 
 
-def _cox_section(page: _Page, sweep, parameters):
+def _cox_section(page: _Page, sweep, parameters, labels=None):
     from . import hazard, plots
+    labels = labels or {}
     result = page.attempt("Cox regression", hazard.sweep_cox, sweep.vendor_summary, parameters)
     if result is None:
         return
     table = result["table"]
-    skipped = [f"{name}: {why}" for name, why in result["fits"].items() if isinstance(why, str)]
+    if "model" in table:  # models are named by vendor id, or "pooled": show display names
+        table = table.assign(model=[labels.get(m, m) for m in table["model"]])
+    skipped = [f"{labels.get(name, name)}: {why}" for name, why in result["fits"].items()
+               if isinstance(why, str)]
     notes = []
     for name, fit in result["fits"].items():
         if isinstance(fit, str):
             continue
+        name = labels.get(name, name)
         notes.append(f"{name}: {fit.events} exits in {fit.n} runs; global proportional-"
                      f"hazards test (Grambsch-Therneau) chi2 = {fit.ph_global_chi2:.3g}, "
                      f"df = {fit.ph_global_df}, p = {fit.ph_global_p:.3g}"
@@ -504,10 +518,11 @@ def _cox_section(page: _Page, sweep, parameters):
                   ["No model could be fitted."] + [f"Not fitted: {s}" for s in skipped])
 
 
-def _envelopes(page: _Page, sweep, path: str):
+def _envelopes(page: _Page, sweep, path: str, meta=None):
     """Median and 5-95 % band over runs of the recorded series."""
     import numpy as np
-    from . import io, plots
+    from . import io, plots, presentation
+    meta = meta if meta is not None else presentation.scenario_meta(sweep)
     panels = []
     try:
         for table, title in (("total_tokens", "tokens served per turn"),
@@ -526,7 +541,9 @@ def _envelopes(page: _Page, sweep, path: str):
         page.warn(f"series envelopes: {err}")
         return
     styles = _sweep_styles(sweep)
-    names = sweep.vendors["name"].tolist()
+    ids = sweep.vendors["name"].tolist()
+    labels = meta.vendor_labels(ids)
+    names = [labels[v] for v in ids]
     startups = [i for i, k in enumerate(sweep.vendors["kind"]) if k == "startup"]
     if startups:
         finite = cash[:, :, startups]
@@ -536,7 +553,7 @@ def _envelopes(page: _Page, sweep, path: str):
                                                        else ""),
                        "x": np.arange(cash.shape[1]),
                        "values": {names[i]: cash[:, :, i] for i in startups},
-                       "colours": {names[i]: styles[names[i]]["color"] for i in startups},
+                       "colours": {names[i]: styles[ids[i]]["color"] for i in startups},
                        "log": plots._spans_decades(np.abs(finite)), "symlog": True,
                        "linthresh": max(1.0, scale / 1e3)})
     n_runs = cash.shape[0]
@@ -544,24 +561,27 @@ def _envelopes(page: _Page, sweep, path: str):
     page.figure("envelopes.png", f"Median and 5-95 % band over {n_runs} runs per turn. The "
                 f"band mixes seed noise with the varied parameters ({params}).",
                 plots.plot_envelopes, panels,
-                title=f"Median and 5-95% band over {n_runs} runs")
+                title=f"Median and 5-95% band over {n_runs} runs", meta=meta)
 
 
-def _scenario_table(sweep, turn):
-    """Per scenario: runs, and for each startup the runs in which it is alive."""
+def _scenario_table(sweep, turn, labels=None):
+    """Per scenario: runs, and for each startup (by display name) the runs in which it is
+    alive."""
     import pandas as pd
     from . import sensitivity
+    labels = labels or {}
     vs = sweep.vendor_summary
     rows = []
     for scenario, sub in vs.groupby("scenario", sort=False):
         row = {"scenario": scenario, "runs": sub["run_id"].nunique()}
         for vendor in _startup_vendors(vs):
             v = sub[sub["vendor"] == vendor]
+            column = f"{labels.get(vendor, vendor)} alive"
             if len(v):
                 alive = sensitivity.alive_at(v, turn)
-                row[f"{vendor} alive"] = f"{int(alive.sum())}/{len(v)}"
+                row[column] = f"{int(alive.sum())}/{len(v)}"
             else:
-                row[f"{vendor} alive"] = "absent"
+                row[column] = "absent"
         rows.append(row)
     table = pd.DataFrame(rows)
     market = sweep.ok_runs.groupby("scenario", sort=False)[
@@ -573,8 +593,10 @@ def _scenario_table(sweep, turn):
 def report_sweep(path: str, outdir: str, turn: Optional[int], n_boot: int,
                  seed: int, prim_threshold: float = 0.8) -> _Page:
     import numpy as np
-    from . import hazard, io, plots, sensitivity, survival
+    from . import hazard, io, plots, presentation, sensitivity, survival
     sweep = io.load_sweep(path)
+    meta = presentation.scenario_meta(sweep)
+    labels = meta.vendor_labels(sweep.vendors["name"].tolist())
     if turn is not None and turn > int(sweep.runs["turns"].min()):
         raise ValueError(f"--turn {turn} is beyond the horizon ({int(sweep.runs['turns'].min())} "
                          f"turns)")
@@ -584,7 +606,9 @@ def report_sweep(path: str, outdir: str, turn: Optional[int], n_boot: int,
     page = _Page(outdir, f"pricewar {kind}: {', '.join(scenarios)[:120]}")
     page.text("Runs", [
         f"{counts['total']} runs: {counts['ok']} ok, {counts['failed']} failed, "
-        f"{counts['not_run']} not run. Horizon {sweep.turns} turns.",
+        f"{counts['not_run']} not run. Horizon {sweep.turns} turns"
+        + (f" of {sweep.turn_days:g} days" if sweep.turn_days else "")
+        + (f"; turn 0 = {meta.start_date.isoformat()}" if meta.start_date else "") + ".",
         f"Varied parameters: {', '.join(sweep.parameters) if sweep.parameters else 'none'}"
         f"{' (Sobol design)' if sweep.is_sobol else ''}.",
         "Statistics below use the successful runs only; vendors absent from a run are "
@@ -594,20 +618,21 @@ def report_sweep(path: str, outdir: str, turn: Optional[int], n_boot: int,
         _repeated_game_batch(page, sweep)
         return _sweep_tail(page, sweep, path)
     vs = sweep.vendor_summary
-    horizon_text = "the horizon" if turn is None else f"turn {turn}"
+    horizon_text = ("the horizon" if turn is None else f"turn {turn}"
+                    + (f" ({meta.date_of(turn).date().isoformat()})" if meta.start_date else ""))
     styles = _sweep_styles(sweep)
     if not len(vs):
         page.text("Survival", ["No successful run with vendor summaries; nothing to analyse."])
         return _sweep_tail(page, sweep, path)
 
-    table = page.attempt("per-vendor summary", _sweep_vendor_table, sweep, turn)
+    table = page.attempt("per-vendor summary", _sweep_vendor_table, sweep, turn, meta)
     if table is not None:
         page.table("Per-vendor survival and profit", table,
                    note=f"share_alive: share of runs with the vendor alive at "
                         f"{horizon_text} (95% Wilson interval); median exit turn from "
                         f"the Kaplan-Meier estimate.")
     if len(scenarios) > 1:
-        per_scenario = page.attempt("per-scenario table", _scenario_table, sweep, turn)
+        per_scenario = page.attempt("per-scenario table", _scenario_table, sweep, turn, labels)
         if per_scenario is not None:
             page.table("Per scenario: which startups survive", per_scenario,
                        note=f"Runs in which each startup is alive at {horizon_text}, and "
@@ -621,10 +646,12 @@ def report_sweep(path: str, outdir: str, turn: Optional[int], n_boot: int,
                     title="Survival per vendor", horizon=sweep.turns, bands=len(curves) <= 6,
                     logrank=page.attempt("log-rank (vendors)", survival.logrank_table,
                                          by_vendor), colours={v: styles[v]["color"]
-                                                              for v in order})
+                                                              for v in order},
+                    labels=labels, meta=meta)
     if (by_vendor["event"] == 1).any():
-        page.figure("exits.png", "Exit turns per vendor", plots.plot_exits_per_vendor,
-                    by_vendor, styles, horizon=sweep.turns)
+        page.figure("exits.png", "Exit " + ("dates" if meta.start_date else "turns")
+                    + " per vendor", plots.plot_exits_per_vendor, by_vendor, styles,
+                    horizon=sweep.turns, labels=labels, meta=meta)
         causes = None
         if "exit_reason" in vs:
             causes = page.attempt("cumulative incidence", hazard.sweep_cumulative_incidence,
@@ -632,7 +659,8 @@ def report_sweep(path: str, outdir: str, turn: Optional[int], n_boot: int,
         if causes:
             page.figure("cumulative_incidence.png", "Cumulative incidence of exit per vendor"
                         + " and exit reason (Aalen-Johansen, competing risks)",
-                        plots.plot_cumulative_incidence, causes, styles, horizon=sweep.turns)
+                        plots.plot_cumulative_incidence, causes, styles, horizon=sweep.turns,
+                        labels=labels, meta=meta)
 
     startups = _startup_vendors(vs)
     varied = [p for p in sweep.parameters if p in vs and vs[p].nunique() > 1]
@@ -646,7 +674,7 @@ def report_sweep(path: str, outdir: str, turn: Optional[int], n_boot: int,
             if all(t is not None for t in vendor_tables):
                 tables[vendor] = vendor_tables
         if tables:
-            thin = [f"{v} at {plots.short_name(t.attrs['param'])} = {x:.4g}"
+            thin = [f"{labels[v]} at {plots.short_name(t.attrs['param'])} = {x:.4g}"
                     for v, ts in tables.items() for t in ts
                     for x, n in zip(t["x"], t["n"]) if n < plots.MIN_RUNS_PER_LEVEL]
             if thin:
@@ -656,30 +684,30 @@ def report_sweep(path: str, outdir: str, turn: Optional[int], n_boot: int,
             page.figure("survival_by_vendor.png", f"Share of runs with each startup alive at "
                         f"{horizon_text} against each swept parameter",
                         plots.plot_vendor_survival_vs_parameters, tables,
-                        {v: styles[v] for v in tables}, turn_text=horizon_text)
+                        {v: styles[v] for v in tables}, turn_text=horizon_text, labels=labels)
         for vendor in startups:
             sub = vs[vs["vendor"] == vendor]
             safe = _safe_name(vendor)
             levels = page.attempt(f"survival curves of {vendor} by level", _km_levels, sub,
                                   varied)
             if levels:
-                page.figure(f"km_levels_{safe}.png", f"{vendor}: survival curves by level of "
-                            f"each swept parameter", plots.plot_km_by_level, levels, vendor,
-                            horizon=sweep.turns)
+                page.figure(f"km_levels_{safe}.png", f"{labels[vendor]}: survival curves by "
+                            f"level of each swept parameter", plots.plot_km_by_level, levels,
+                            labels[vendor], horizon=sweep.turns, meta=meta)
             if len(varied) >= 2:
                 grids = page.attempt(f"heat maps of {vendor}", _heat_grids, sub, varied, turn)
                 if grids:
-                    page.figure(f"heatmap_{safe}.png", f"{vendor}: share of runs alive at "
-                                f"{horizon_text} over each pair of swept parameters",
-                                plots.plot_survival_heatmaps, grids, vendor)
+                    page.figure(f"heatmap_{safe}.png", f"{labels[vendor]}: share of runs alive "
+                                f"at {horizon_text} over each pair of swept parameters",
+                                plots.plot_survival_heatmaps, grids, labels[vendor])
         for vendor in startups:
             sub = vs[vs["vendor"] == vendor]
             page.attempt(f"scenario discovery for {vendor}", _discovery, page, sweep, vendor,
-                         sub, varied, turn, threshold=prim_threshold)
-        _cox_section(page, sweep, varied)
+                         sub, varied, turn, threshold=prim_threshold, name=labels[vendor])
+        _cox_section(page, sweep, varied, labels)
 
     if sweep.is_sobol and sweep.parameters:
-        for name, output in _sobol_outputs(sweep, turn):
+        for key, name, output in _sobol_outputs(sweep, turn, labels):
             indices = page.attempt(f"Sobol indices of {name}", sensitivity.sobol_from_sweep,
                                    sweep.runs, output, sweep.parameters, n_boot=n_boot,
                                    seed=seed)
@@ -697,7 +725,7 @@ def report_sweep(path: str, outdir: str, turn: Optional[int], n_boot: int,
                 page.warn(f"Sobol indices of {name}: a 95 % interval is {width:.2f} wide "
                           f"(> {SOBOL_MAX_WIDTH}) at N = {indices.attrs.get('N')}: too "
                           f"uncertain to read; run a larger Sobol design.")
-            page.figure(f"sobol_{_safe_name(name)}.png", f"Sobol indices of {name}",
+            page.figure(f"sobol_{_safe_name(key)}.png", f"Sobol indices of {name}",
                         plots.plot_sobol, indices, title=f"Sobol indices: {name}",
                         warning=(f"TOO UNCERTAIN TO READ: intervals up to {width:.2f} wide"
                                  if uncertain else None))

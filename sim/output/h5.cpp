@@ -1,5 +1,7 @@
 #include "sim/output/detail/h5.hpp"
 
+#include "sim/output/detail/layout.hpp"
+
 #include <hdf5_hl.h>
 
 #include <algorithm>
@@ -313,7 +315,8 @@ std::vector<std::string> member_names(hid_t group) {
             fail_on(group, "cannot list group");
         Handle member(H5Oopen(group, name.c_str(), H5P_DEFAULT));
         if (!member.valid()) fail_on(group, "cannot open", "'" + name + "' in");
-        if (H5Iget_type(member.get()) == H5I_DATASET && is_scale(member.get())) continue;
+        if (H5Iget_type(member.get()) == H5I_DATASET && (layout::is_coordinate_name(name) || is_scale(member.get())))
+            continue;
         names.push_back(std::move(name));
     }
     return names;
@@ -349,7 +352,7 @@ struct ScaleBackReference {
 }  // namespace
 
 AxisLabels::AxisLabels(Templates& templates, hid_t group, std::vector<std::string> scales)
-    : templates_(templates), group_(group), scales_(std::move(scales)) {
+    : templates_(templates), group_(group), scales_(std::move(scales)), back_refs_(scales_.size()) {
     for (const auto& name : scales_) {
         Handle scale = open_dataset(group_, name);
         set_fixed_string_attr(templates_, scale.get(), "CLASS", "DIMENSION_SCALE");
@@ -357,50 +360,52 @@ AxisLabels::AxisLabels(Templates& templates, hid_t group, std::vector<std::strin
         scale_refs_.push_back(object_ref(group_, name));
     }
     list_type_ = Handle(check(H5Tvlen_create(H5T_STD_REF_OBJ), "cannot make a reference list type"));
-    list_space_ = dataspace({scales_.size()});
 }
 
 void AxisLabels::attach(hid_t dataset, const std::string& name) {
+    std::vector<std::size_t> axes(scales_.size());
+    for (std::size_t k = 0; k < axes.size(); ++k)
+        axes[k] = k;
+    attach(dataset, name, axes);
+}
+
+void AxisLabels::attach(hid_t dataset, const std::string& name, const std::vector<std::size_t>& axes) {
     // DIMENSION_LIST: per axis, the list of scales attached to it (one here).
-    std::vector<hvl_t> lists(scales_.size());
-    for (std::size_t k = 0; k < scales_.size(); ++k)
-        lists[k] = hvl_t{1, &scale_refs_[k]};
-    Handle attr(H5Acreate2(dataset, "DIMENSION_LIST", list_type_.get(), list_space_.get(), H5P_DEFAULT, H5P_DEFAULT));
+    std::vector<hvl_t> lists(axes.size());
+    for (std::size_t k = 0; k < axes.size(); ++k)
+        lists[k] = hvl_t{1, &scale_refs_.at(axes[k])};
+    if (list_spaces_.size() <= axes.size()) list_spaces_.resize(axes.size() + 1);
+    Handle& space = list_spaces_[axes.size()];
+    if (!space.valid()) space = dataspace({axes.size()});
+    Handle attr(H5Acreate2(dataset, "DIMENSION_LIST", list_type_.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT));
     if (!attr.valid()) fail_on(dataset, "cannot create attribute", "'DIMENSION_LIST' of");
     if (H5Awrite(attr.get(), list_type_.get(), lists.data()) < 0)
         fail_on(dataset, "cannot write attribute", "'DIMENSION_LIST' of");
-    dataset_refs_.push_back(object_ref(group_, name));
+    const hobj_ref_t ref = object_ref(group_, name);
+    for (std::size_t k = 0; k < axes.size(); ++k)
+        back_refs_[axes[k]].push_back({ref, static_cast<int>(k)});
 }
 
 void AxisLabels::finish() {
     // REFERENCE_LIST: on each scale, every (dataset, axis) it labels.
-    if (dataset_refs_.empty()) return;
     Handle type(check(H5Tcreate(H5T_COMPOUND, sizeof(ScaleBackReference)), "cannot make a compound type"));
     check_status(H5Tinsert(type.get(), "dataset", HOFFSET(ScaleBackReference, dataset), H5T_STD_REF_OBJ),
                  "cannot make a compound type");
     check_status(H5Tinsert(type.get(), "dimension", HOFFSET(ScaleBackReference, dimension), H5T_NATIVE_INT),
                  "cannot make a compound type");
-    Handle space = dataspace({dataset_refs_.size()});
-    std::vector<ScaleBackReference> back(dataset_refs_.size());
     for (std::size_t k = 0; k < scales_.size(); ++k) {
-        for (std::size_t i = 0; i < dataset_refs_.size(); ++i)
-            back[i] = ScaleBackReference{dataset_refs_[i], static_cast<int>(k)};
+        if (back_refs_[k].empty()) continue;
+        std::vector<ScaleBackReference> back;
+        back.reserve(back_refs_[k].size());
+        for (const auto& [dataset, dimension] : back_refs_[k])
+            back.push_back(ScaleBackReference{dataset, dimension});
+        Handle space = dataspace({back.size()});
         Handle scale = open_dataset(group_, scales_[k]);
         Handle attr(H5Acreate2(scale.get(), "REFERENCE_LIST", type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT));
         if (!attr.valid()) fail_on(scale.get(), "cannot create attribute", "'REFERENCE_LIST' of");
         if (H5Awrite(attr.get(), type.get(), back.data()) < 0)
             fail_on(scale.get(), "cannot write attribute", "'REFERENCE_LIST' of");
     }
-}
-
-void label_axes(Templates& templates, hid_t group, const std::vector<std::string>& datasets,
-                const std::vector<std::string>& scales) {
-    AxisLabels labels(templates, group, scales);
-    for (const auto& name : datasets) {
-        Handle dataset = open_dataset(group, name);
-        labels.attach(dataset.get(), name);
-    }
-    labels.finish();
 }
 
 bool is_scale(hid_t dataset) {

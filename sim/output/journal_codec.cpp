@@ -225,10 +225,12 @@ std::uint32_t crc32(std::span<const std::byte> data, std::uint32_t crc) {
         ::crc32_z(crc, reinterpret_cast<const Bytef*>(data.data()), static_cast<z_size_t>(data.size())));
 }
 
-std::vector<std::byte> encode_header(const SweepHeader& h) {
+std::vector<std::byte> encode_header(const SweepHeader& h, std::uint32_t version) {
+    if (version < oldest_readable_version || version > format_version)
+        throw DecodeError(fmt::format("journal format version {} cannot be written", version));
     Encoder e;
     e.u8(header_type);
-    e.u32(format_version);
+    e.u32(version);
     e.str(h.kind);
     e.str(h.pricewar_version);
     e.u64(h.master_seed);
@@ -244,6 +246,12 @@ std::vector<std::byte> encode_header(const SweepHeader& h) {
     e.strs(h.market_summary_units);
     e.u8(h.series ? 1 : 0);
     e.strs(h.offer_names);
+    if (version >= 3) {
+        e.strs(h.vendor_display_names);
+        e.strs(h.offer_display_names);
+        e.str(h.start_date);
+        e.f64(h.turn_days);
+    }
     return e.take();
 }
 
@@ -251,9 +259,14 @@ SweepHeader decode_header(std::span<const std::byte> payload) {
     Decoder d(payload);
     if (d.u8() != header_type) throw DecodeError("not a header record");
     const std::uint32_t version = d.u32();
-    if (version != format_version)
-        throw DecodeError(fmt::format("journal format version {} is not supported (this pricewar writes {})", version,
-                                      format_version));
+    if (version < oldest_readable_version)
+        throw DecodeError(fmt::format(
+            "journal format version {} is too old (this pricewar reads versions {} to {}): finish that sweep with the "
+            "pricewar that started it, or delete the journal to start over",
+            version, oldest_readable_version, format_version));
+    if (version > format_version)
+        throw DecodeError(fmt::format("journal format version {} is newer than this pricewar reads ({} to {})", version,
+                                      oldest_readable_version, format_version));
     SweepHeader h;
     h.kind = d.str();
     h.pricewar_version = d.str();
@@ -270,6 +283,12 @@ SweepHeader decode_header(std::span<const std::byte> payload) {
     h.market_summary_units = d.strs();
     h.series = d.u8() != 0;
     h.offer_names = d.strs();
+    if (version >= 3) {
+        h.vendor_display_names = d.strs();
+        h.offer_display_names = d.strs();
+        h.start_date = d.str();
+        h.turn_days = d.f64();
+    }
     d.expect_end();
     return h;
 }

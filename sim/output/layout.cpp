@@ -12,11 +12,16 @@ bool is_scale_name(const std::string& name) {
     return name == turn_scale || name == vendor_scale || name == offer_scale || name == run_scale;
 }
 
+bool is_coordinate_name(const std::string& name) {
+    return name == date_coordinate || name == vendor_name_coordinate || name == offer_name_coordinate;
+}
+
 std::string name_problem(const std::string& name) {
     if (name.empty()) return "is empty";
     if (name == ".") return "is '.'";
     if (name.find('/') != std::string::npos) return "contains '/'";
     if (is_scale_name(name)) return "is reserved for a dimension scale";
+    if (is_coordinate_name(name)) return "is reserved for a coordinate variable";
     return {};
 }
 

@@ -68,6 +68,8 @@ SweepContents read_contents(hid_t file) {
     h.turns = h5::attr_value<std::int32_t>(file, "turns");
     h.currency = h5::attr_string(file, "currency");
     h.series = h5::attr_value<std::int32_t>(file, "series") != 0;
+    if (h5::has_attr(file, "turn_days")) h.turn_days = h5::attr_value<double>(file, "turn_days");
+    if (h5::has_attr(file, "start_date")) h.start_date = h5::attr_string(file, "start_date");
     {
         Handle sweep = h5::open_group(file, "sweep");
         h.sweep_toml = h5::attr_string(sweep.get(), "toml");
@@ -78,10 +80,15 @@ SweepContents read_contents(hid_t file) {
         Handle vendors = h5::open_group(file, "vendors");
         h.vendor_names = h5::read_strings(h5::open_dataset(vendors.get(), "name").get());
         h.vendor_kinds = read_string_rows(vendors.get(), "kind", h.vendor_names.size());
+        // Files of format 1 have no display names (records_presentation() stays false).
+        if (h5::has_link(vendors.get(), "display_name"))
+            h.vendor_display_names = read_string_rows(vendors.get(), "display_name", h.vendor_names.size());
     }
     if (h.series) {
         Handle offers = h5::open_group(file, "offers");
         h.offer_names = h5::read_strings(h5::open_dataset(offers.get(), "name").get());
+        if (h5::has_link(offers.get(), "display_name"))
+            h.offer_display_names = read_string_rows(offers.get(), "display_name", h.offer_names.size());
     }
     Handle summary = h5::open_group(file, "summary");
     Handle market = h5::open_group(summary.get(), "market");
@@ -329,10 +336,14 @@ void merge_sweep_files(const std::vector<std::string>& shards, const std::string
     const bool with_series =
         std::all_of(contents.begin(), contents.end(), [](const auto& c) { return c.header.series; });
     for (std::size_t i = 1; i < contents.size(); ++i) {
-        const bool both_series = contents[0].header.series && contents[i].header.series;
-        auto diff = detail::header_differences(contents[0].header, contents[i].header, false);
-        if (both_series && contents[0].header.offer_names != contents[i].header.offer_names)
-            diff.emplace_back("offer_names");
+        const SweepHeader& a = contents[0].header;
+        const SweepHeader& b = contents[i].header;
+        const bool both_series = a.series && b.series;
+        auto diff = detail::header_differences(a, b, false);
+        if (both_series && a.offer_names != b.offer_names) diff.emplace_back("offer_names");
+        if (both_series && a.records_presentation() && b.records_presentation() &&
+            a.offer_display_names != b.offer_display_names)
+            diff.emplace_back("offer_display_names");
         if (!diff.empty())
             throw OutputError(fmt::format("cannot merge '{}' with '{}': not shards of the same sweep (differs in: {})",
                                           shards[i], shards[0], fmt::join(diff, ", ")));
@@ -361,7 +372,20 @@ void merge_sweep_files(const std::vector<std::string>& shards, const std::string
 
     SweepHeader header = contents[0].header;
     header.series = with_series;
-    if (!with_series) header.offer_names.clear();
+    // Labels and calendar from a shard that records them (shards of an earlier format do not;
+    // with series kept, every shard has the same offers).
+    const auto labelled =
+        std::find_if(contents.begin(), contents.end(), [](const auto& c) { return c.header.records_presentation(); });
+    if (labelled != contents.end()) {
+        header.vendor_display_names = labelled->header.vendor_display_names;
+        header.offer_display_names = labelled->header.offer_display_names;
+        header.start_date = labelled->header.start_date;
+        header.turn_days = labelled->header.turn_days;
+    }
+    if (!with_series) {
+        header.offer_names.clear();
+        header.offer_display_names.clear();
+    }
 
     write_sweep_atomically(out_path, [&](hid_t file) {
         std::vector<ShardSeries> shard_series;

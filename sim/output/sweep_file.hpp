@@ -22,7 +22,9 @@
 
 namespace pricewar {
 
-inline constexpr int sweep_format_version = 1;
+// 2: display names (/vendors/display_name, /offers/display_name), start_date and turn_days,
+// and the coordinate variables `date`, `vendor_name`, `offer_name`. Version 1 files are read.
+inline constexpr int sweep_format_version = 2;
 
 // What every run of one batch or sweep shares. A shard of a sweep carries the header of the
 // whole sweep: the unions below must be computed over the sweep's full plan (not over the
@@ -43,6 +45,19 @@ struct SweepHeader {
 
     bool series = false;
     std::vector<std::string> offer_names;  // union over the runs ("vendor.offer"); used with series
+
+    // Labels and calendar, for readers (no run depends on them). Display names parallel vendor_names and offer_names
+    // (the first scenario naming an id wins). Journals and files of earlier formats did not
+    // record them: both lists are then empty and records_presentation() is false.
+    std::vector<std::string> vendor_display_names, offer_display_names;
+    // "YYYY-MM-DD" of turn 0 when every run has the same one and the same turn_days, else empty.
+    std::string start_date;
+    // Days per turn of every run; 0 when the runs differ (or when not recorded).
+    double turn_days = 0.0;
+
+    [[nodiscard]] bool records_presentation() const {
+        return vendor_display_names.size() == vendor_names.size() && offer_display_names.size() == offer_names.size();
+    }
 
     friend bool operator==(const SweepHeader&, const SweepHeader&) = default;
 };

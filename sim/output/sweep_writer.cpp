@@ -2,12 +2,14 @@
 #include "sim/output/detail/sweep.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <optional>
 #include <set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace pricewar::detail {
 
@@ -67,6 +69,15 @@ void validate_header(const SweepHeader& h) {
                                        h.market_summary_names.size()));
     require_link_names(h.market_summary_names, "market summary");
     require_unique(h.offer_names, "offer_names");
+    const bool none = h.vendor_display_names.empty() && h.offer_display_names.empty();
+    if (!h.records_presentation() && !none)
+        throw InvalidInput(fmt::format("{} vendor display names for {} vendors, {} offer display names for {} offers",
+                                       h.vendor_display_names.size(), h.vendor_names.size(),
+                                       h.offer_display_names.size(), h.offer_names.size()));
+    if (!(h.turn_days >= 0.0) || !std::isfinite(h.turn_days))
+        throw InvalidInput(fmt::format("turn_days is {} (expected a finite number >= 0)", h.turn_days));
+    if (!h.start_date.empty() && h.turn_days <= 0.0)
+        throw InvalidInput(fmt::format("start_date '{}' without a common turn_days", h.start_date));
 }
 
 std::vector<std::string> header_differences(const SweepHeader& a, const SweepHeader& b, bool compare_series) {
@@ -90,6 +101,14 @@ std::vector<std::string> header_differences(const SweepHeader& a, const SweepHea
     if (compare_series) {
         field(a.series == b.series, "series");
         field(a.offer_names == b.offer_names, "offer_names");
+    }
+    // Labels and calendar only where both record them (journals and files of earlier formats
+    // do not), so older outputs still resume and merge.
+    if (a.records_presentation() && b.records_presentation()) {
+        field(a.vendor_display_names == b.vendor_display_names, "vendor_display_names");
+        if (compare_series) field(a.offer_display_names == b.offer_display_names, "offer_display_names");
+        field(a.start_date == b.start_date, "start_date");
+        field(a.turn_days == b.turn_days, "turn_days");
     }
     return out;
 }
@@ -287,9 +306,12 @@ struct SweepWriter::Impl {
     std::vector<std::int64_t> run_ids;
 
     // Labels the data of `path` with dimension scales: `run` on axis 0, then `turn` (when
-    // `turns`), then `labels` (named `label`) on the next axis.
-    void add_scales(hid_t file, const char* path, bool turns, const char* label,
-                    const std::vector<std::string>* labels) {
+    // `turns`), then `labels` (named `label`) on the next axis. With `turns` and a start date,
+    // the coordinate variable `date` over `turn`; with `names`, the coordinate variable
+    // `names_name` over the label axis. Every data dataset names its coordinate variables in
+    // its `coordinates` attribute (CF), so netCDF readers see them as coordinates.
+    void add_scales(hid_t file, const char* path, bool turns, const char* label, const std::vector<std::string>* labels,
+                    const char* names_name = nullptr, const std::vector<std::string>* names = nullptr) {
         h5::Templates tpl;
         h5::Handle group = h5::open_group(file, path);
         const auto members = h5::member_names(group.get());
@@ -297,18 +319,49 @@ struct SweepWriter::Impl {
         run_scales.push_back(h5::create_dataset(tpl, group.get(), layout::run_scale, h5::Type<std::int64_t>::file(),
                                                 {r}, h5::DatasetOptions{{4096}, false}));
         std::vector<std::string> scales{layout::run_scale};
+        std::vector<std::string> coordinates;
+        std::vector<std::size_t> coordinate_axis;  // the scale each coordinate variable runs along
         if (turns) {
-            std::vector<std::int32_t> values(static_cast<std::size_t>(header.turns));
-            for (std::size_t i = 0; i < values.size(); ++i)
+            const auto n = static_cast<std::size_t>(header.turns);
+            std::vector<std::int32_t> values(n);
+            for (std::size_t i = 0; i < n; ++i)
                 values[i] = static_cast<std::int32_t>(i);
-            h5::write_dataset<std::int32_t>(tpl, group.get(), layout::turn_scale, {values.size()}, values, "");
+            h5::Handle scale = h5::write_dataset<std::int32_t>(tpl, group.get(), layout::turn_scale, {n}, values, "");
+            if (header.turn_days > 0.0) h5::set_attr<double>(tpl, scale.get(), "turn_days", header.turn_days);
+            if (!header.start_date.empty()) {
+                h5::set_attr(tpl, scale.get(), "start_date", header.start_date);
+                std::vector<double> days(n);
+                for (std::size_t i = 0; i < n; ++i)
+                    days[i] = static_cast<double>(i) * header.turn_days;
+                h5::Handle date = h5::write_dataset<double>(tpl, group.get(), layout::date_coordinate, {n}, days,
+                                                            layout::date_units(header.start_date));
+                h5::set_attr(tpl, date.get(), "calendar", "proleptic_gregorian");
+                coordinates.emplace_back(layout::date_coordinate);
+                coordinate_axis.push_back(scales.size());
+            }
             scales.emplace_back(layout::turn_scale);
         }
         if (labels != nullptr) {
             h5::write_string_dataset(tpl, group.get(), label, *labels);
+            if (names != nullptr) {
+                h5::write_string_dataset(tpl, group.get(), names_name, *names);
+                coordinates.emplace_back(names_name);
+                coordinate_axis.push_back(scales.size());
+            }
             scales.emplace_back(label);
         }
-        h5::label_axes(tpl, group.get(), members, scales);
+        h5::AxisLabels axes(tpl, group.get(), scales);
+        const std::string coordinate_list = fmt::format("{}", fmt::join(coordinates, " "));
+        for (const auto& name : members) {
+            h5::Handle dataset = h5::open_dataset(group.get(), name);
+            axes.attach(dataset.get(), name);
+            if (!coordinates.empty()) h5::set_attr(tpl, dataset.get(), "coordinates", coordinate_list);
+        }
+        for (std::size_t k = 0; k < coordinates.size(); ++k) {
+            h5::Handle dataset = h5::open_dataset(group.get(), coordinates[k]);
+            axes.attach(dataset.get(), coordinates[k], {coordinate_axis[k]});
+        }
+        axes.finish();
     }
 
     Impl(hid_t file, const SweepHeader& h, std::size_t rows_, bool sobol_, const SeriesLayout* layout)
@@ -339,6 +392,8 @@ struct SweepWriter::Impl {
         h5::set_attr<std::int32_t>(file, "turns", h.turns);
         h5::set_attr(file, "currency", h.currency);
         h5::set_attr<std::int32_t>(file, "series", layout != nullptr ? 1 : 0);
+        if (h.turn_days > 0.0) h5::set_attr<double>(file, "turn_days", h.turn_days);
+        if (!h.start_date.empty()) h5::set_attr(file, "start_date", h.start_date);
         {
             h5::Handle sweep = h5::create_group(file, "sweep");
             h5::set_attr(sweep.get(), "toml", h.sweep_toml);
@@ -370,10 +425,13 @@ struct SweepWriter::Impl {
             h5::Handle vendors = h5::create_group(file, "vendors");
             h5::write_string_dataset(vendors.get(), "name", h.vendor_names);
             h5::write_string_dataset(vendors.get(), "kind", h.vendor_kinds);
+            if (h.records_presentation())
+                h5::write_string_dataset(vendors.get(), "display_name", h.vendor_display_names);
         }
         if (layout != nullptr) {
             h5::Handle offers = h5::create_group(file, "offers");
             h5::write_string_dataset(offers.get(), "name", h.offer_names);
+            if (h.records_presentation()) h5::write_string_dataset(offers.get(), "display_name", h.offer_display_names);
         }
         {
             h5::Handle summary = h5::create_group(file, "summary");
@@ -420,13 +478,19 @@ struct SweepWriter::Impl {
                 }
             }
         }
+        const bool named = h.records_presentation();
+        const auto* vendor_names = named ? &h.vendor_display_names : nullptr;
+        const auto* offer_names = named ? &h.offer_display_names : nullptr;
         add_scales(file, "design", false, nullptr, nullptr);
         add_scales(file, "runs", false, nullptr, nullptr);
-        add_scales(file, "summary/vendor", false, layout::vendor_scale, &h.vendor_names);
+        add_scales(file, "summary/vendor", false, layout::vendor_scale, &h.vendor_names, layout::vendor_name_coordinate,
+                   vendor_names);
         add_scales(file, "summary/market", false, nullptr, nullptr);
         if (layout != nullptr) {
-            add_scales(file, "series/offer", true, layout::offer_scale, &h.offer_names);
-            add_scales(file, "series/vendor", true, layout::vendor_scale, &h.vendor_names);
+            add_scales(file, "series/offer", true, layout::offer_scale, &h.offer_names, layout::offer_name_coordinate,
+                       offer_names);
+            add_scales(file, "series/vendor", true, layout::vendor_scale, &h.vendor_names,
+                       layout::vendor_name_coordinate, vendor_names);
             add_scales(file, "series/market", true, nullptr, nullptr);
         }
     }

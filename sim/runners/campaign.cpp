@@ -31,11 +31,6 @@ namespace fs = std::filesystem;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-template <class T>
-void add_unique(std::vector<T>& list, const T& item) {
-    if (std::find(list.begin(), list.end(), item) == list.end()) list.push_back(item);
-}
-
 // Rows travelling from the workers to the writer: bounded, so a slow disk holds the workers
 // back instead of filling memory.
 class RowQueue {
@@ -72,10 +67,19 @@ private:
     std::condition_variable not_full_, not_empty_;
 };
 
-// Header fields that must agree for a finished file to count as this campaign's output.
+// Header fields that must agree for a finished file to count as this campaign's output: all
+// but the version, and the labels and calendar only when both record them (a file of an
+// earlier format does not).
 bool same_campaign(SweepHeader a, SweepHeader b) {
     a.pricewar_version.clear();
     b.pricewar_version.clear();
+    if (!a.records_presentation() || !b.records_presentation())
+        for (SweepHeader* h : {&a, &b}) {
+            h->vendor_display_names.clear();
+            h->offer_display_names.clear();
+            h->start_date.clear();
+            h->turn_days = 0.0;
+        }
     return a == b;
 }
 
@@ -126,19 +130,27 @@ int execute_threads(const Campaign& campaign, const ExecOptions& options) {
 void describe_scenarios(SweepHeader& header, const std::vector<const Scenario*>& scenarios) {
     header.vendor_names.clear();
     header.vendor_kinds.clear();
+    header.vendor_display_names.clear();
     header.offer_names.clear();
+    header.offer_display_names.clear();
     header.market_summary_names.clear();
     header.market_summary_units.clear();
     header.turns = 0;
+    header.start_date.clear();
+    header.turn_days = 0.0;
+    bool same_calendar = true;
     for (std::size_t s = 0; s < scenarios.size(); ++s) {
         const Scenario& sc = *scenarios[s];
         if (s == 0) {
             header.currency = sc.currency;
+            header.turn_days = sc.turn_days;
+            header.start_date = sc.start_date;
         } else if (sc.currency != header.currency) {
             throw InputError(sc.source_path, 0, 0, "currency",
                              "is \"" + sc.currency + "\" but " + scenarios[0]->source_path + " uses \"" +
                                  header.currency + "\" (one batch, one currency)");
         }
+        same_calendar = same_calendar && sc.turn_days == header.turn_days && sc.start_date == header.start_date;
         if (const std::string problem = repeated_game_problem(sc); !problem.empty()) {
             const auto colon = problem.find(": ");
             throw_in_scenario(sc, colon == std::string::npos ? "strategy" : problem.substr(0, colon),
@@ -149,9 +161,15 @@ void describe_scenarios(SweepHeader& header, const std::vector<const Scenario*>&
             if (std::find(header.vendor_names.begin(), header.vendor_names.end(), v.id) == header.vendor_names.end()) {
                 header.vendor_names.push_back(v.id);
                 header.vendor_kinds.emplace_back(to_string(v.kind));
+                header.vendor_display_names.push_back(v.name.empty() ? v.id : v.name);
             }
-            for (const auto& o : v.offers)
-                add_unique(header.offer_names, v.id + "." + o.id);
+            for (const auto& o : v.offers) {
+                const std::string id = v.id + "." + o.id;
+                if (std::find(header.offer_names.begin(), header.offer_names.end(), id) != header.offer_names.end())
+                    continue;
+                header.offer_names.push_back(id);
+                header.offer_display_names.push_back(o.name.empty() ? o.id : o.name);
+            }
         }
         // The recorder's summary names and units, from a run stopped before its first turn.
         for (const auto& m : summary_schema(sc)) {
@@ -161,6 +179,14 @@ void describe_scenarios(SweepHeader& header, const std::vector<const Scenario*>&
             header.market_summary_names.push_back(m.name);
             header.market_summary_units.push_back(m.units);
         }
+    }
+    // Dates only when every run shares them: scenarios of a batch that disagree on start_date
+    // or turn_days leave the file without a calendar (turns only).
+    if (!same_calendar) {
+        header.start_date.clear();
+        if (std::any_of(scenarios.begin(), scenarios.end(),
+                        [&](const Scenario* sc) { return sc->turn_days != header.turn_days; }))
+            header.turn_days = 0.0;
     }
 }
 
@@ -248,11 +274,13 @@ Output::Output(const Campaign& campaign, const ExecOptions& options)
         try {
             journal_.emplace(SweepJournal::resume(journal_path_, campaign.header));
         } catch (const OutputError& e) {
-            // Another sweep's journal, or one a running process holds, is a usage problem
-            // (exit 2); a damaged or unreadable journal stays an output failure.
+            // Another sweep's journal, one a running process holds, or one of a journal format
+            // this pricewar does not read is a usage problem (exit 2); a damaged or unreadable
+            // journal stays an output failure.
             const std::string what = e.what();
             if (what.find("belongs to a different sweep") != std::string::npos ||
-                what.find("in use by another process") != std::string::npos)
+                what.find("in use by another process") != std::string::npos ||
+                what.find("journal format version") != std::string::npos)
                 throw InputError(journal_path_, 0, 0, "(file)", what);
             throw;
         }

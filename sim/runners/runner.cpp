@@ -64,12 +64,20 @@ int run_sweep(const SweepOptions& options) {
     for (const auto& p : spec.parameters)
         h.parameters.push_back(p.path);
     runners::describe_scenarios(h, {&base});
-    // A varied horizon: the header holds the longest.
-    for (std::size_t j = 0; j < spec.parameters.size(); ++j)
+    // A varied horizon: the header holds the longest. A varied turn length: no common calendar.
+    for (std::size_t j = 0; j < spec.parameters.size(); ++j) {
         if (spec.parameters[j].path == "turns")
             for (const auto& plan : c.plans)
                 h.turns = std::max(h.turns, static_cast<int>(std::lround(plan.values[j])));
-    if (!options.series) h.offer_names.clear();
+        if (spec.parameters[j].path == "turn_days") {
+            h.turn_days = 0.0;
+            h.start_date.clear();
+        }
+    }
+    if (!options.series) {
+        h.offer_names.clear();
+        h.offer_display_names.clear();
+    }
 
     const std::string scenario_name = base.name;
     const bool series = options.series;
@@ -112,7 +120,10 @@ int run_batch(const BatchOptions& options) {
     h.design = "batch";
     h.series = options.series;
     runners::describe_scenarios(h, pointers);
-    if (!options.series) h.offer_names.clear();
+    if (!options.series) {
+        h.offer_names.clear();
+        h.offer_display_names.clear();
+    }
 
     const auto replicates = static_cast<std::int64_t>(options.replicates);
     const auto runs = static_cast<std::int64_t>(scenarios.size()) * replicates;

@@ -167,6 +167,10 @@ def write_run(path, turns=30, exit_turn=12, fixed_strings=False, events=True):
 
 SWEEP_VENDORS = VENDORS + ["yi"]
 SWEEP_KINDS = KINDS + ["startup"]
+#: Display names a labelled sweep file carries (/vendors/display_name, /offers/display_name).
+SWEEP_NAMES = ["Volcano Engine", "Zhipu AI", "Baichuan Intelligence", "OpenAI", "01.AI"]
+OFFER_NAMES = ["Doubao Lite", "Doubao Pro", "GLM-3 Turbo", "GLM-4", "Baichuan 4", "GPT-4o"]
+START_DATE = "2024-04-29"
 PARAMS = ["vendors.baichuan.cash", "market.vc_climate"]
 RANGES = [(1e5, 1e7), (0.0, 1.0)]
 
@@ -179,9 +183,10 @@ def _exit_turn(cash, vc, turns, rng):
 
 
 def write_sweep(path, design="sobol", n=16, replicates=2, turns=40, fixed_strings=False,
-                series=False, seed=7):
+                series=False, seed=7, labels=False):
     """design: "sobol" (Saltelli blocks), "lhs" (random design) or "batch" (two scenarios,
-    no varied parameter)."""
+    no varied parameter). labels: display names and a start date (sweep format 2); without,
+    the file is one of format 1 (ids and turns only)."""
     rng = np.random.default_rng(seed)
     k = len(PARAMS)
     lows = np.array([r[0] for r in RANGES])
@@ -244,6 +249,10 @@ def write_sweep(path, design="sobol", n=16, replicates=2, turns=40, fixed_string
         g = f.create_group("vendors")
         _strings(g, "name", SWEEP_VENDORS, fixed=fixed_strings)
         _strings(g, "kind", SWEEP_KINDS, fixed=not fixed_strings)
+        if labels:
+            f.attrs["format_version"] = 2
+            f.attrs["start_date"] = START_DATE
+            _strings(g, "display_name", SWEEP_NAMES, fixed=fixed_strings)
         d = f.create_group("design")
         d.create_dataset("run_id", data=np.arange(n_runs, dtype=np.int64))
         d.create_dataset("replicate", data=np.array([r[2] for r in rows], dtype=np.int32))
@@ -274,6 +283,8 @@ def write_sweep(path, design="sobol", n=16, replicates=2, turns=40, fixed_string
             _strings(f["offers"], "name", OFFERS, fixed=fixed_strings)
             f["offers"].create_dataset("vendor", data=np.array(OFFER_VENDOR, dtype=np.int32))
             _strings(f["offers"], "tier", TIERS, fixed=fixed_strings)
+            if labels:
+                _strings(f["offers"], "display_name", OFFER_NAMES, fixed=fixed_strings)
             per_run = [run_arrays(turns, exit_turn=min(turns - 1, 10 + i % 5),
                                   rng=np.random.default_rng(i)) for i in range(n_runs)]
             for group in ("offer", "vendor", "market"):

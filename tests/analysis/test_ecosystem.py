@@ -72,6 +72,17 @@ class Files(unittest.TestCase):
             pricewar("sweep", TINY, "-o", shard, "--series", "--shard", f"{i}/2")
         cls.merged = os.path.join(d, "merged.h5")
         pricewar("merge", *cls.shards, "-o", cls.merged)
+        # The tiny sweep with a start date, in two shards merged: dates and display names.
+        with open(TINY) as f:
+            text = f.read().replace('"../default.toml"', repr(DEFAULT).replace("'", '"'))
+        dated_toml = os.path.join(d, "dated.toml")
+        with open(dated_toml, "w") as f:
+            f.write(text.replace("[set]\n", '[set]\nstart_date = "2024-04-29"\n'))
+        dated_shards = [os.path.join(d, f"dated{i}.h5") for i in (1, 2)]
+        for i, shard in enumerate(dated_shards, start=1):
+            pricewar("sweep", dated_toml, "-o", shard, "--series", "--shard", f"{i}/2")
+        cls.dated = os.path.join(d, "dated.h5")
+        pricewar("merge", *dated_shards, "-o", cls.dated)
 
     @classmethod
     def tearDownClass(cls):
@@ -148,6 +159,41 @@ class Files(unittest.TestCase):
         one = load_run(self.sweep_file, run=3)
         self.assertEqual(len(one.market), 20)
 
+    def test_xarray_shows_dates_and_display_names_of_a_sweep(self):
+        with h5py.File(self.dated) as f:
+            names = list(f["vendors/display_name"].asstr()[:])
+            offer_names = list(f["offers/display_name"].asstr()[:])
+            self.assertEqual(f.attrs["start_date"], "2024-04-29")
+        self.assertIn("LowCost AI", names)
+        for group in ("series/vendor", "series/offer", "series/market"):
+            with self.open(self.dated, group) as ds:
+                self.assertEqual(ds["date"].dims, ("turn",), group)
+                self.assertIn("date", ds.coords, group)
+                self.assertEqual(str(ds["date"].values[0])[:10], "2024-04-29")
+                self.assertEqual(str(ds["date"].values[19])[:10], "2024-09-09")  # 19 weeks on
+        with self.open(self.dated, "series/vendor") as ds:
+            self.assertEqual(list(ds.coords["vendor_name"].values), names)
+            self.assertEqual(ds["vendor_name"].dims, ("vendor",))
+            self.assertEqual(ds["cash"].dims, ("run", "turn", "vendor"))
+            self.assertIn("vendor_name", ds["cash"].coords)
+        with self.open(self.dated, "series/offer") as ds:
+            self.assertEqual(list(ds.coords["offer_name"].values), offer_names)
+        with self.open(self.dated, "summary/vendor") as ds:
+            self.assertEqual(list(ds.coords["vendor_name"].values), names)
+        with self.open(self.sweep_file, "series/vendor") as ds:   # no start date: no dates
+            self.assertNotIn("date", ds.variables)
+            self.assertIn("vendor_name", ds.coords)
+
+        s = load_sweep(self.dated)
+        self.assertEqual(s.vendors["display_name"].tolist(), names)
+        self.assertEqual(str(s.start_date), "2024-04-29")
+        ds = s.to_xarray(series=True)
+        self.assertEqual(list(ds["vendor_name"].values), names)
+        self.assertEqual(list(ds["offer_name"].values), offer_names)
+        self.assertEqual(ds["date"].dims, ("turn",))
+        self.assertEqual(str(ds["date"].values[1])[:10], "2024-05-06")
+        self.assertNotIn("date", load_sweep(self.sweep_file).to_xarray(series=True).coords)
+
     def test_run_data_to_xarray(self):
         r = load_run(self.run_file)
         ds = r.to_xarray()
@@ -156,6 +202,10 @@ class Files(unittest.TestCase):
         self.assertEqual(ds["offer_revenue"].dims, ("turn", "offer"))
         self.assertEqual(list(ds["vendor"].values), r.vendors["name"].tolist())
         self.assertEqual(list(ds["offer"].values), r.offers["name"].tolist())
+        names = dict(zip(ds["vendor"].values, ds["vendor_name"].values))
+        self.assertEqual(names["lowcost"], "LowCost AI")    # from the resolved scenario
+        self.assertEqual(dict(zip(ds["offer"].values, ds["offer_name"].values))["lowcost.v2"],
+                         "LowCost-V2")
         with h5py.File(self.run_file) as f:
             np.testing.assert_array_equal(ds["cash"].values, f["series/vendor/cash"][()])
             np.testing.assert_array_equal(ds["offer_revenue"].values, f["series/offer/revenue"][()])

@@ -205,6 +205,60 @@ class SweepFile(unittest.TestCase):
         self.assertEqual(sorted(set(batch.runs["scenario"])), ["cold_vc", "default"])
 
 
+    def test_display_names_and_calendar(self):
+        # A file of format 1 has neither: ids stand for names, turns for dates.
+        self.assertEqual(self.sweep.vendors["display_name"].tolist(), synthetic.SWEEP_VENDORS)
+        self.assertEqual(self.sweep.offers["display_name"].tolist(), synthetic.OFFERS)
+        self.assertIsNone(self.sweep.start_date)
+        self.assertEqual(self.sweep.turn_days, 7.0)
+        path = os.path.join(self.tmp.name, "labelled.h5")
+        synthetic.write_sweep(path, design="lhs", n=6, series=True, labels=True,
+                              fixed_strings=True)
+        sweep = load_sweep(path)
+        self.assertEqual(sweep.vendors["name"].tolist(), synthetic.SWEEP_VENDORS)
+        self.assertEqual(sweep.vendors["display_name"].tolist(), synthetic.SWEEP_NAMES)
+        self.assertEqual(sweep.offers["name"].tolist(), synthetic.OFFERS)
+        self.assertEqual(sweep.offers["display_name"].tolist(), synthetic.OFFER_NAMES)
+        self.assertEqual(sweep.offers["vendor"].tolist(),
+                         [synthetic.VENDORS[i] for i in synthetic.OFFER_VENDOR])
+        self.assertEqual(str(sweep.start_date), synthetic.START_DATE)
+        # A run read from the file is labelled the same way, and its offers know their vendor.
+        from pricewar_analysis import presentation
+        run = load_run(path, run=1)
+        meta = presentation.scenario_meta(run)
+        self.assertEqual(meta.vendor("baichuan"), "Baichuan Intelligence")
+        self.assertEqual(meta.offer("zhipu.glm-4"), "Zhipu AI: GLM-4")
+        self.assertEqual(str(meta.start_date), synthetic.START_DATE)
+        self.assertEqual(meta.date_of(2).date().isoformat(), "2024-05-13")
+        self.assertEqual(run.offers["vendor"].tolist(),
+                         [synthetic.VENDORS[i] for i in synthetic.OFFER_VENDOR])
+        self.assertEqual(presentation.scenario_meta(sweep).vendor("yi"), "01.AI")
+        # Dimension-scale-like coordinate variables are not series.
+        with h5py.File(path, "a") as f:
+            f["series/vendor"].create_dataset("vendor_name", data=np.array(
+                synthetic.SWEEP_NAMES, dtype=object), dtype=synthetic.VLEN)
+            f["series/market"].create_dataset("date", data=np.arange(40) * 7.0)
+        run = load_run(path, run=1)
+        self.assertNotIn("vendor_name", run.vendor_series.columns)
+        self.assertNotIn("date", run.market.columns)
+
+    def test_to_xarray_has_names_and_dates(self):
+        path = os.path.join(self.tmp.name, "labelled-x.h5")
+        synthetic.write_sweep(path, design="lhs", n=6, series=True, labels=True)
+        ds = load_sweep(path).to_xarray(series=True)
+        self.assertEqual(list(ds["vendor_name"].values), synthetic.SWEEP_NAMES)
+        self.assertEqual(ds["vendor_name"].dims, ("vendor",))
+        self.assertEqual(list(ds["offer_name"].values), synthetic.OFFER_NAMES)
+        self.assertEqual(ds["date"].dims, ("turn",))
+        self.assertEqual(str(ds["date"].values[0])[:10], "2024-04-29")
+        self.assertEqual(str(ds["date"].values[3])[:10], "2024-05-20")
+        self.assertIn("date", ds["cash"].coords)
+        self.assertIn("vendor_name", ds["cash"].coords)
+        plain = self.sweep.to_xarray(series=True)
+        self.assertNotIn("date", plain.coords)
+        self.assertEqual(list(plain["vendor_name"].values), synthetic.SWEEP_VENDORS)
+
+
 class BadFiles(unittest.TestCase):
 
     def setUp(self):

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import tempfile
 import unittest
+from unittest import mock
 
 import matplotlib
 
@@ -25,6 +26,52 @@ def run_report(*argv):
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = report.main(list(argv))
     return code, out.getvalue(), err.getvalue()
+
+
+def report_figures(*argv):
+    """Runs the report and keeps every figure it draws: (exit code, {file name: Figure},
+    stderr)."""
+    figures = {}
+    original = report._Page.figure
+
+    def capture(page, filename, caption, draw, *args, **kwargs):
+        def keep(*a, **k):
+            fig = draw(*a, **k)
+            figures[filename] = fig
+            return fig
+        return original(page, filename, caption, keep, *args, **kwargs)
+
+    with mock.patch.object(report._Page, "figure", capture):
+        code, _, err = run_report(*argv)
+    return code, figures, err
+
+
+def figure_texts(fig):
+    """Every title, axis label, y tick label and legend entry of a figure."""
+    texts = [fig._suptitle.get_text()] if fig._suptitle is not None else []
+    for legend in fig.legends:
+        texts += [t.get_text() for t in legend.get_texts()]
+    for ax in fig.axes:
+        texts += [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]
+        texts += [t.get_text() for t in ax.get_yticklabels()]
+        if ax.get_legend() is not None:
+            texts += [t.get_text() for t in ax.get_legend().get_texts()]
+    return [t for t in texts if t]
+
+
+def legend_texts(fig):
+    texts = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+    for ax in fig.axes:
+        if ax.get_legend() is not None:
+            texts += [t.get_text() for t in ax.get_legend().get_texts()]
+    return texts
+
+
+def date_axes(fig):
+    """The axes of a figure whose x axis is labelled with dates."""
+    import matplotlib.dates as mdates
+    return [ax for ax in fig.axes
+            if isinstance(ax.xaxis.get_major_formatter(), mdates.ConciseDateFormatter)]
 
 
 class ReportChecks(unittest.TestCase):
@@ -120,6 +167,71 @@ class SweepReports(ReportChecks):
         self.assertIn("Per-vendor survival and profit", page)
         self.assertIn("Sobol design", page)
 
+    def test_labelled_sweep_figures_show_display_names_and_dates(self):
+        # A file that records display names and a start date: every sweep figure names
+        # vendors by display name, and every time axis shows dates, as the run figures do.
+        path = os.path.join(self.tmp.name, "labelled.h5")
+        synthetic.write_sweep(path, design="sobol", n=16, replicates=2, series=True, labels=True)
+        outdir = os.path.join(self.tmp.name, "labelled")
+        code, figures, err = report_figures(path, "-o", outdir, "--n-boot", "100")
+        self.assertEqual(code, 0, err)
+        names = dict(zip(synthetic.SWEEP_VENDORS, synthetic.SWEEP_NAMES))
+        startups = [v for v, k in zip(synthetic.SWEEP_VENDORS, synthetic.SWEEP_KINDS)
+                    if k == "startup"]
+        date_label = f"date (turn 0 = {synthetic.START_DATE}, 7 days per turn)"
+
+        km = figures["km_vendors.png"]
+        self.assertEqual([t.split(" (n=")[0] for t in legend_texts(km)],
+                         synthetic.SWEEP_NAMES)
+        self.assertEqual(date_axes(km), km.axes)
+        self.assertEqual(km.axes[0].get_xlabel(), date_label)
+        exits = figures["exits.png"]
+        self.assertTrue(all(t.split(" (")[0] in names.values() for t in legend_texts(exits)))
+        self.assertTrue(exits.axes[0].get_xlabel().startswith("exit date (turn 0 = 2024-04-29"))
+        self.assertEqual(len(date_axes(exits)), 1)
+        self.assertEqual(sorted(legend_texts(figures["survival_by_vendor.png"])),
+                         sorted(names[v] for v in startups))
+        for vendor in ("zhipu", "baichuan"):
+            levels = figures[f"km_levels_{vendor}.png"]
+            self.assertTrue(levels._suptitle.get_text().startswith(names[vendor] + ":"))
+            self.assertEqual(len(date_axes(levels)), 2)   # one panel per parameter
+            self.assertTrue(figures[f"heatmap_{vendor}.png"]._suptitle.get_text()
+                            .startswith(names[vendor] + ":"))
+            self.assertIn(f"survival of {names[vendor]}",
+                          figures[f"sobol_survival_of_{vendor}.png"].axes[0].get_title())
+        prims = [f for f in figures if f.startswith("prim_")]
+        self.assertTrue(prims)
+        for name in prims:
+            self.assertIn(names[name[5:-4]], figures[name]._suptitle.get_text())
+        cox = [t for t in figure_texts(figures["cox.png"]) if " | " in t]
+        self.assertTrue(cox)
+        self.assertTrue(all(t.split(" | ")[0] in list(names.values()) + ["pooled, strata = vendor"]
+                            for t in cox), cox)
+        envelopes = figures["envelopes.png"]
+        self.assertEqual(sorted(legend_texts(envelopes)), sorted(names[v] for v in startups))
+        self.assertEqual(date_axes(envelopes), envelopes.axes)
+        # No figure shows a bare vendor id where a display name belongs.
+        for filename, fig in figures.items():
+            for text in legend_texts(fig):
+                self.assertNotIn(text.split(" (")[0].split(":")[0], synthetic.SWEEP_VENDORS,
+                                 f"{filename}: {text}")
+        with open(os.path.join(outdir, "index.html"), encoding="utf-8") as f:
+            page = f.read()
+        self.assertIn("turn 0 = 2024-04-29", page)
+        self.assertIn("<td>Baichuan Intelligence</td>", page)
+        self.assertIn("Scenario discovery (PRIM): where Zhipu AI survives", page)
+
+        # The same file without labels (format 1): ids and turns.
+        plain = os.path.join(self.tmp.name, "plain.h5")
+        synthetic.write_sweep(plain, design="sobol", n=16, replicates=2, series=True)
+        code, figures, err = report_figures(plain, "-o", os.path.join(self.tmp.name, "plain"),
+                                            "--n-boot", "100")
+        self.assertEqual(code, 0, err)
+        km = figures["km_vendors.png"]
+        self.assertEqual([t.split(" (n=")[0] for t in legend_texts(km)], synthetic.SWEEP_VENDORS)
+        self.assertEqual(km.axes[0].get_xlabel(), "turn")
+        self.assertEqual(date_axes(figures["envelopes.png"]), [])
+
     def test_lhs_sweep_with_turn(self):
         path = os.path.join(self.tmp.name, "lhs.h5")
         synthetic.write_sweep(path, design="lhs", n=30, replicates=2, fixed_strings=True)
@@ -141,6 +253,18 @@ class SweepReports(ReportChecks):
         self.assertIn("pricewar batch", page)
         self.assertNotIn("survival_vs_parameters.png", page)
         self.assertIn("Per scenario: which startups survive", page)
+        self.assertIn("<th>zhipu alive</th>", page)
+
+        labelled = os.path.join(self.tmp.name, "labelled-batch.h5")
+        synthetic.write_sweep(labelled, design="batch", replicates=6, labels=True)
+        outdir = os.path.join(self.tmp.name, "labelled-batch")
+        code, figures, err = report_figures(labelled, "-o", outdir)
+        self.assertEqual(code, 0, err)
+        with open(os.path.join(outdir, "index.html"), encoding="utf-8") as f:
+            page = f.read()
+        self.assertIn("<th>Zhipu AI alive</th>", page)
+        self.assertEqual([t.split(" (n=")[0] for t in legend_texts(figures["km_vendors.png"])],
+                         synthetic.SWEEP_NAMES)
 
     def test_all_runs_failed(self):
         import h5py

@@ -22,13 +22,13 @@ import unittest
 import numpy as np
 
 from pricewar_analysis import io
-from test_report import ReportChecks, run_report
+from test_report import ReportChecks, date_axes, legend_texts, report_figures, run_report
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TIMEOUT = 1800
 
 # A sweep of a few seconds over a startup's cash (doubling levels) and the VC climate, in
-# which premium2 exits at low cash and survives at high cash.
+# which premium2 exits at low cash and survives at high cash; dated from 2024-04-29.
 SMALL_SWEEP = """
 scenario = "{scenario}"
 seed = 5
@@ -48,6 +48,7 @@ values = [0.25, 0.5, 1.0]
 
 [set]
 "developers.count" = 500
+start_date = "2024-04-29"
 """
 
 IMAGE_CHECK = """<script>
@@ -214,13 +215,24 @@ class RealFiles(ReportChecks):
         out = os.path.join(self.tmp.name, "small.h5")
         self.pricewar("sweep", toml, "-o", out, "--jobs", "2", "--series")
         outdir = os.path.join(self.tmp.name, "small_report")
-        code, _, err = run_report(out, "-o", outdir)
+        code, figures, err = report_figures(out, "-o", outdir)
         self.assertEqual(code, 0, err)
         page = self.assert_figures(outdir, ["km_vendors.png", "survival_by_vendor.png",
                                             "km_levels_premium2.png", "heatmap_premium2.png",
                                             "prim_premium2.png", "cox.png", "envelopes.png"])
-        self.assertIn("Scenario discovery (PRIM): where premium2 survives", page)
-        self.assertIn("Scenario discovery (CART): premium2", page)
+        # display names (from the scenario) and dates (from its start_date), as in run reports
+        self.assertIn("Scenario discovery (PRIM): where Premium Two survives", page)
+        self.assertIn("Scenario discovery (CART): Premium Two", page)
+        self.assertIn("turn 0 = 2024-04-29", page)
+        sweep = io.load_sweep(out)
+        names = sweep.vendors["display_name"].tolist()
+        self.assertIn("Premium Two", names)
+        self.assertEqual([t.split(" (n=")[0] for t in legend_texts(figures["km_vendors.png"])],
+                         names)
+        for name in ("km_vendors.png", "km_levels_premium2.png", "envelopes.png"):
+            self.assertEqual(date_axes(figures[name]), figures[name].axes, name)
+        self.assertIn("Premium Two", legend_texts(figures["survival_by_vendor.png"]))
+        self.assertIn("Premium Two", legend_texts(figures["envelopes.png"]))
         self.assertIn("Survival regression (Cox proportional hazards)", page)
         self.assertIn("Proportional-hazards check", page)
         self.assertIn("Per-vendor survival and profit", page)

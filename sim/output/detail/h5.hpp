@@ -178,12 +178,9 @@ inline Handle create_group(hid_t loc, const std::string& name) {
 Handle open_group(hid_t loc, const std::string& name);
 bool has_link(hid_t loc, const std::string& name);
 // Member names in creation order where tracked, else in name order. Dimension scales (the
-// coordinate datasets `turn`, `vendor`, `offer`, `run`) are left out: callers list the data.
+// coordinate datasets `turn`, `vendor`, `offer`, `run`) and the coordinate variables (`date`,
+// `vendor_name`, `offer_name`) are left out: callers list the data.
 std::vector<std::string> member_names(hid_t group);
-
-// label_axes: AxisLabels over the datasets `datasets` of `group` (opened by name).
-void label_axes(Templates& templates, hid_t group, const std::vector<std::string>& datasets,
-                const std::vector<std::string>& scales);
 bool is_scale(hid_t dataset);
 
 // Attributes. The overloads taking Templates reuse its types and dataspaces.
@@ -273,7 +270,10 @@ inline Handle write_string_dataset(hid_t loc, const std::string& name, const std
 class AxisLabels {
 public:
     AxisLabels(Templates& templates, hid_t group, std::vector<std::string> scales);
+    // Axis k of the dataset gets scales[k], for every scale.
     void attach(hid_t dataset, const std::string& name);
+    // Axis k of the dataset gets scales[axes[k]] (a coordinate variable over some of the axes).
+    void attach(hid_t dataset, const std::string& name, const std::vector<std::size_t>& axes);
     void finish();
 
 private:
@@ -281,9 +281,9 @@ private:
     hid_t group_;
     std::vector<std::string> scales_;
     std::vector<hobj_ref_t> scale_refs_;
-    std::vector<hobj_ref_t> dataset_refs_;
+    std::vector<std::vector<std::pair<hobj_ref_t, int>>> back_refs_;  // per scale: (dataset, axis)
     Handle list_type_;
-    Handle list_space_;
+    std::vector<Handle> list_spaces_;  // by number of axes
 };
 
 }  // namespace pricewar::h5

@@ -25,7 +25,11 @@ inline constexpr std::array<std::byte, 8> file_magic{std::byte{'P'}, std::byte{'
 inline constexpr std::array<std::byte, 4> record_magic{std::byte{'P'}, std::byte{'W'}, std::byte{'R'}, std::byte{'C'}};
 inline constexpr std::size_t frame_bytes = 12;  // magic + length + crc
 inline constexpr std::uint32_t max_payload_bytes = std::uint32_t{1} << 30;
-inline constexpr std::uint32_t format_version = 2;  // 2: rows carry exit_reason
+// 2: rows carry exit_reason; 3: the header carries display names, start_date and turn_days.
+inline constexpr std::uint32_t format_version = 3;
+// The oldest version still read: a version 2 header decodes with the presentation fields empty
+// (SweepHeader::records_presentation() false); its rows are those of version 3.
+inline constexpr std::uint32_t oldest_readable_version = 2;
 
 // zlib's CRC-32 of `data`, continuing from `crc` (0 to start).
 std::uint32_t crc32(std::span<const std::byte> data, std::uint32_t crc = 0);
@@ -36,7 +40,8 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-std::vector<std::byte> encode_header(const SweepHeader& header);
+// `version`: format_version, or an older readable one (tests write journals of older programs).
+std::vector<std::byte> encode_header(const SweepHeader& header, std::uint32_t version = format_version);
 // Series are stored only when with_series and row.series is set.
 std::vector<std::byte> encode_row(const RunRow& row, bool with_series);
 SweepHeader decode_header(std::span<const std::byte> payload);

@@ -37,6 +37,21 @@ inline constexpr const char* offer_scale = "offer";
 inline constexpr const char* run_scale = "run";
 bool is_scale_name(const std::string& name);
 
+// Coordinate variables (netCDF "auxiliary coordinates"): labels over a scale's dimension that
+// are not dimensions themselves, named in each data dataset's `coordinates` attribute (CF), so
+// xarray shows them as coordinates. `date` [turn]: the calendar date of each turn (CF time,
+// "days since START_DATE"), where the scenario sets start_date; `vendor_name` [vendor] and
+// `offer_name` [offer]: display names. Reserved like the scales' names.
+inline constexpr const char* date_coordinate = "date";
+inline constexpr const char* vendor_name_coordinate = "vendor_name";
+inline constexpr const char* offer_name_coordinate = "offer_name";
+bool is_coordinate_name(const std::string& name);
+
+// The CF units of the `date` coordinate: "days since YYYY-MM-DD".
+inline std::string date_units(const std::string& start_date) {
+    return "days since " + start_date;
+}
+
 // Units attribute value: an empty unit means a dimensionless number.
 inline std::string units_or_one(const std::string& units) {
     return units.empty() ? "1" : units;

@@ -39,8 +39,10 @@ struct ExecOptions {
 int execute(const Campaign& campaign, const ExecOptions& options);
 
 // The header fields that come from the scenarios: vendor and offer unions (first appearance
-// order), turns (the longest), currency, and the market summary names and units (from a run
-// of zero turns). Throws InputError when the scenarios disagree on the currency.
+// order) with their display names (the first scenario's), turns (the longest), currency, the
+// calendar (start_date and turn_days, kept only where every scenario has the same), and the
+// market summary names and units (from a run of zero turns). Throws InputError when the
+// scenarios disagree on the currency.
 void describe_scenarios(SweepHeader& header, const std::vector<const Scenario*>& scenarios);
 
 // The summary row of a finished run, in the header's vendor and market-summary order (a vendor

@@ -98,6 +98,10 @@ SweepHeader make_header(bool series, std::int64_t runs_planned) {
     h.market_summary_units = {"CNY", "1", "CNY"};
     h.series = series;
     h.offer_names = {"v0.lite", "v0.pro", "v1.lite", "v1.pro", "v2.lite", "v2.pro"};
+    h.vendor_display_names = {"Vendor Zero (零)", "v1", "Vendor Two"};
+    h.offer_display_names = {"Zero Lite", "Zero Pro", "v1 lite", "v1 pro", "Two Lite 32k", "Two Pro"};
+    h.start_date = "2024-04-29";
+    h.turn_days = 7.0;
     return h;
 }
 
@@ -338,7 +342,7 @@ void collect(hid_t obj, const std::string& path, bool is_dataset, std::map<std::
     }
     // member_names leaves the dimension scales out; compare them too.
     auto members = h5::member_names(obj);
-    for (const char* scale : {"turn", "vendor", "offer", "run"})
+    for (const char* scale : {"turn", "vendor", "offer", "run", "date", "vendor_name", "offer_name"})
         if (h5::has_link(obj, scale)) members.emplace_back(scale);
     for (const auto& name : members) {
         h5::Handle child(H5Oopen(obj, name.c_str(), H5P_DEFAULT));

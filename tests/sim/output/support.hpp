@@ -18,7 +18,8 @@ namespace pricewar::test {
 // A run with `vendors` vendors, two offers each, `turns` turns and some events.
 RunRecord make_record(std::uint64_t seed, std::size_t vendors = 3, int turns = 12);
 
-// A sweep over 3 vendors (v0 startup, v1 cloud, v2 foreign), 2 parameters, 3 market summaries.
+// A sweep over 3 vendors (v0 startup, v1 cloud, v2 foreign), 2 parameters, 3 market summaries,
+// with display names and a start date, 7 days per turn.
 SweepHeader make_header(bool series, std::int64_t runs_planned = 30);
 // A deterministic row; every 7th run failed (no series), every 4th lacks vendor v2.
 RunRow make_row(const SweepHeader& header, std::int64_t run_id, bool sobol = false);

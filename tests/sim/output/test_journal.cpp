@@ -58,7 +58,7 @@ TEST_CASE("journal: records carry zlib's CRC-32, as the journals written before"
     h.parameters = {"market.x"};
     h.market_summary_names = {"final_hhi"};
     h.market_summary_units = {"index 0-10000"};
-    const auto record = journal::frame(journal::encode_header(h));
+    const auto record = journal::frame(journal::encode_header(h, 2));
     REQUIRE(record.size() == 226);
     const std::vector<std::uint8_t> expected_frame{0x50, 0x57, 0x52, 0x43, 0xd6, 0x00,
                                                    0x00, 0x00, 0xf9, 0x69, 0xdf, 0x59};
@@ -396,12 +396,17 @@ TEST_CASE("journal: append cost") {
     SweepHeader header = make_header(false, 400);
     header.vendor_names.clear();
     header.vendor_kinds.clear();
+    header.vendor_display_names.clear();
     header.offer_names.clear();
+    header.offer_display_names.clear();
     for (int v = 0; v < 10; ++v) {
         header.vendor_names.push_back(fmt::format("v{}", v));
         header.vendor_kinds.emplace_back("startup");
-        header.offer_names.push_back(fmt::format("v{}.lite", v));
-        header.offer_names.push_back(fmt::format("v{}.pro", v));
+        header.vendor_display_names.push_back(fmt::format("Vendor {}", v));
+        for (const char* tier : {"lite", "pro"}) {
+            header.offer_names.push_back(fmt::format("v{}.{}", v, tier));
+            header.offer_display_names.push_back(fmt::format("Vendor {} {}", v, tier));
+        }
     }
     header.parameters.emplace_back("developers.count");
     header.market_summary_names.clear();

@@ -320,3 +320,72 @@ TEST_CASE("a batch: scenario x replicate, scenario slowest, seeds from the maste
         CHECK_THROWS_AS((void)run_batch(bad), InputError);
     }
 }
+
+TEST_CASE("batches and sweeps record display names, and the calendar only where every run shares it") {
+    const ScratchDir dir;
+    const std::string text = test::read_text(test::source_path("scenarios/default.toml"));
+    // The default scenario with another name and calendar lines in place of `turn_days = 7`.
+    auto variant = [&](const std::string& name, const std::string& calendar) {
+        std::string t = text;
+        const auto at = t.find("name = \"default\"");
+        REQUIRE(at != std::string::npos);
+        t.replace(at, 16, "name = \"" + name + "\"");
+        const auto days = t.find("turn_days = 7\n");
+        REQUIRE(days != std::string::npos);
+        t.replace(days, 14, calendar);
+        test::write_text(dir.file(name + ".toml"), t);
+        return dir.file(name + ".toml");
+    };
+    const auto batch = [&](const std::vector<std::string>& scenarios, const std::string& out) {
+        BatchOptions b;
+        b.scenarios = scenarios;
+        b.out = dir.file(out);
+        b.series = true;
+        b.overrides = {"developers.count=100", "turns=60"};
+        REQUIRE(run_batch(b) == 0);
+        return read_sweep_file(b.out).header;
+    };
+    const std::string april = variant("april", "turn_days = 7\nstart_date = \"2024-04-29\"\n");
+    {
+        const SweepHeader h = batch({april, variant("april2", "turn_days = 7\nstart_date = \"2024-04-29\"\n")}, "a.h5");
+        CHECK(h.start_date == "2024-04-29");
+        CHECK(h.turn_days == 7.0);
+        REQUIRE(h.records_presentation());
+        const auto lowcost =
+            std::find(h.vendor_names.begin(), h.vendor_names.end(), "lowcost") - h.vendor_names.begin();
+        CHECK(h.vendor_display_names.at(static_cast<std::size_t>(lowcost)) == "LowCost AI");
+        const auto v2 = std::find(h.offer_names.begin(), h.offer_names.end(), "lowcost.v2") - h.offer_names.begin();
+        CHECK(h.offer_display_names.at(static_cast<std::size_t>(v2)) == "LowCost-V2");
+    }
+    {
+        const SweepHeader h = batch({april, variant("may", "turn_days = 7\nstart_date = \"2024-05-06\"\n")}, "b.h5");
+        CHECK(h.start_date.empty());  // the scenarios disagree: turns only
+        CHECK(h.turn_days == 7.0);
+    }
+    {
+        const SweepHeader h =
+            batch({april, variant("fortnight", "turn_days = 14\nstart_date = \"2024-04-29\"\n")}, "c.h5");
+        CHECK(h.start_date.empty());
+        CHECK(h.turn_days == 0.0);
+    }
+    {  // A sweep: the calendar of the base scenario after [set]; none when turn_days is varied.
+        const auto sweep_over = [&](const std::string& name, const std::string& parameter) {
+            const std::string path = dir.file(name + ".toml");
+            test::write_text(path, "scenario = \"" + test::source_path("scenarios/default.toml") +
+                                       "\"\nturns = 6\n[design]\nkind = \"factorial\"\n[[parameter]]\npath = \"" +
+                                       parameter +
+                                       "\"\nvalues = [7, 14]\n[set]\n\"developers.count\" = 100\nstart_date = "
+                                       "\"2024-04-29\"\n");
+            REQUIRE(run_sweep(sweep(path, dir.file(name + ".h5"))) == 0);
+            return read_sweep_file(dir.file(name + ".h5")).header;
+        };
+        const SweepHeader dated = sweep_over("dated", "vendors.lowcost.gpu_lead_turns");
+        CHECK(dated.start_date == "2024-04-29");
+        CHECK(dated.turn_days == 7.0);
+        CHECK(dated.offer_names.empty());  // without --series
+        CHECK(dated.records_presentation());
+        const SweepHeader varied = sweep_over("varied", "turn_days");
+        CHECK(varied.start_date.empty());
+        CHECK(varied.turn_days == 0.0);
+    }
+}
