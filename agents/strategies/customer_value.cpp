@@ -117,7 +117,10 @@ private:
     }
 
     struct Outcome {
-        double value = 0.0;        // objective
+        double current = 0.0;      // this turn's profit of the vendor, on the base carried out
+        double base = 0.0;         // developers carried out of this turn on the offer
+        double q = 0.0;            // beta x delta: per-turn discounted persistence of a developer
+        double usage = 0.0;        // Mtok per developer per turn on the offer at this price
         double vendor_mtok = 0.0;  // forecast tokens requested from the vendor
     };
 
@@ -143,46 +146,36 @@ private:
         }
         const double s = books.cross_subsidy_per_developer;
         Outcome out;
-        out.value = (p - self.unit_cost) * usage * base + s * base;
+        out.current = (p - self.unit_cost) * usage * base + s * base;
         out.vendor_mtok = usage * base;
         for (std::size_t o = 0; o < ctx.offers.size(); ++o) {  // the vendor's other offers
             const auto& other = ctx.offers[o];
             if (o == me || other.vendor != self.vendor) continue;
-            out.value += (other.price - other.unit_cost) * forecast_[o].tokens_mtok + s * forecast_[o].developers;
+            out.current += (other.price - other.unit_cost) * forecast_[o].tokens_mtok + s * forecast_[o].developers;
             out.vendor_mtok += forecast_[o].tokens_mtok;
         }
-        // Value of the base: sum_k beta^k delta^k ((p' u' + S) - c u' g^k), with the static
-        // best-response price of this turn as the expected future price p' (the vendor expects
-        // to harvest at the price a one-turn profit maximiser would set, not at today's
-        // investment price), u' the usage per developer there and g the believed per-turn cost
-        // factor. Expecting last turn's own price instead makes the price cycle: a high list
-        // price promises a margin that justifies giving tokens away, a zero price the opposite.
         const double days = ctx.market != nullptr ? ctx.market->turn_days : 7.0;
-        const double beta = std::exp(-p_.discount_rate * days / 365.0);
-        const double g = std::pow(1.0 - p_.believed_cost_decline, days / 365.0);
-        const double q = beta * delta;
-        if (q > 0.0 && base > 0.0) {
-            const double u = expected_usage_ > 0.0 ? expected_usage_ : usage;
-            const double value = (expected_price_ * u + s) * q / (1.0 - q) - self.unit_cost * u * q * g / (1.0 - q * g);
-            out.value += value * base;
-        }
+        out.q = std::exp(-p_.discount_rate * days / 365.0) * delta;
+        out.base = base;
+        out.usage = usage;
         return out;
     }
 
-    // One-turn profit of the vendor at price p of this offer, the others at their prices, with
-    // the static logit forecast (as best_response).
-    double static_profit(const PricingContext& ctx, double p) {
-        (*ctx.demand)(ctx.offer, p, forecast_);
+    // Value of one developer carried out of this turn: sum_j q^j ((p' u' + S) - c u' g^j) with
+    // the expected future price p' and usage u' there, g the believed per-turn cost factor.
+    double developer_value(const PricingContext& ctx, double q, double expected_price, double expected_usage) const {
+        if (!(q > 0.0)) return 0.0;
         const auto& self = ctx.offers[ctx.offer];
         const double s = ctx.vendors[self.vendor].cross_subsidy_per_developer;
-        double total = 0.0;
-        for (std::size_t o = 0; o < ctx.offers.size(); ++o) {
-            const auto& other = ctx.offers[o];
-            if (other.vendor != self.vendor) continue;
-            const double price = static_cast<int>(o) == ctx.offer ? p : other.price;
-            total += (price - other.unit_cost) * forecast_[o].tokens_mtok + s * forecast_[o].developers;
-        }
-        return total;
+        const double days = ctx.market != nullptr ? ctx.market->turn_days : 7.0;
+        const double g = std::pow(1.0 - p_.believed_cost_decline, days / 365.0);
+        return (expected_price * expected_usage + s) * q / (1.0 - q) -
+               self.unit_cost * expected_usage * q * g / (1.0 - q * g);
+    }
+
+    static double objective(const Outcome& o, double developer_value) {
+        const double v = o.current + (o.base > 0.0 ? o.base * developer_value : 0.0);
+        return std::isfinite(v) ? v : -kInf;  // a non-finite value (a NaN forecast) never wins
     }
 
     double forward_looking_price(const PricingContext& ctx) {
@@ -195,26 +188,64 @@ private:
         for (const auto& o : ctx.offers)
             if (o.available) scale = std::max(scale, o.price);
         const double hi = std::max(lo, std::min(p_.max_price, 10.0 * scale));
-        // The harvest price the base is valued at: this turn's static best response.
-        expected_price_ = maximise_price(
-            lo, hi, p_.grid_points,
-            [&](double x) {
-                const double v = static_profit(ctx, x);
-                return std::isfinite(v) ? v : -kInf;
-            },
-            kPriceTolerance);
-        {
-            (*ctx.demand)(ctx.offer, expected_price_, forecast_);
-            const auto me = static_cast<std::size_t>(ctx.offer);
-            const double f = forecast_[me].developers;
-            expected_usage_ = f > 0.0 ? forecast_[me].tokens_mtok / f : self.tokens_per_developer;
+
+        // Markov expectations: the vendor cannot commit to future prices, so the future price
+        // it values its base at is the price this rule sets, a fixed point e = argmax_k
+        // J(p_k; e) over the price grid. One forecast per grid price serves every candidate
+        // expectation. Among several fixed points the vendor takes the most valuable; with none
+        // (the best reply jumps over the diagonal), the crossing.
+        const int n = std::max(2, p_.grid_points);
+        grid_.resize(static_cast<std::size_t>(n) + 1);
+        // Grid: lo, then geometric from max(lo, hi / 10^4) to hi. Prices on sale span four
+        // decades (free lite tiers to flagships), so a linear grid would put every price that
+        // matters for a cheap offer in its first cell.
+        const double bottom = std::max(lo, 1e-4 * hi);
+        auto price_at = [&](int k) {
+            if (k == 0) return lo;
+            if (k == n) return hi;
+            return bottom * std::pow(hi / bottom, static_cast<double>(k - 1) / (n - 1));
+        };
+        for (int k = 0; k <= n; ++k)
+            grid_[static_cast<std::size_t>(k)] = evaluate(ctx, l, price_at(k));
+        auto expected_usage = [&](int e) {
+            const double u = grid_[static_cast<std::size_t>(e)].usage;
+            return u > 0.0 ? u : self.tokens_per_developer;
+        };
+        auto best_reply = [&](int e) {
+            int best = 0;
+            double best_v = -kInf;
+            for (int k = 0; k <= n; ++k) {
+                const auto& o = grid_[static_cast<std::size_t>(k)];
+                const double v = objective(o, developer_value(ctx, o.q, price_at(e), expected_usage(e)));
+                if (v > best_v) {
+                    best_v = v;
+                    best = k;
+                }
+            }
+            return best;
+        };
+        int fixed = -1, crossing = n;
+        double fixed_v = -kInf;
+        for (int e = 0; e <= n; ++e) {
+            const int r = best_reply(e);
+            if (r <= e && crossing == n) crossing = e;
+            if (r != e) continue;
+            const auto& o = grid_[static_cast<std::size_t>(e)];
+            const double v = objective(o, developer_value(ctx, o.q, price_at(e), expected_usage(e)));
+            if (fixed < 0 || v > fixed_v) {
+                fixed = e;
+                fixed_v = v;
+            }
         }
-        // A non-finite value (e.g. a NaN forecast at a zero price) never wins.
+        const int e = fixed >= 0 ? fixed : crossing;
+        const double pe = price_at(e), ue = expected_usage(e);
+        // Refine the reply to that expectation inside the grid cells around it.
+        const int k = best_reply(e);
         double p = maximise_price(
-            lo, hi, p_.grid_points,
+            price_at(std::max(0, k - 1)), price_at(std::min(n, k + 1)), 2,
             [&](double x) {
-                const double v = evaluate(ctx, l, x).value;
-                return std::isfinite(v) ? v : -kInf;
+                const Outcome o = evaluate(ctx, l, x);
+                return objective(o, developer_value(ctx, o.q, pe, ue));
             },
             kPriceTolerance);
         // Capacity: no cut while rationed; when the forecast exceeds capacity, rise to the
@@ -240,8 +271,7 @@ private:
     CustomerValueParams p_;
     std::vector<DemandForecast> forecast_;
     std::vector<double> reference_;
-    double expected_price_ = 0.0;  // future price the base is valued at (this turn's)
-    double expected_usage_ = 0.0;  // usage per developer at it
+    std::vector<Outcome> grid_;  // the forecasts at the grid prices of one decision
     int war_until_ = 0;
     bool war_for_good_ = false;
 };
