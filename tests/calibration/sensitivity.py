@@ -2,13 +2,13 @@
 """One-at-a-time sensitivity of the stylised facts (docs/calibration.md, section 5).
 
 For each row, copies the seven scenarios of scenarios/china-2024 to a temporary folder,
-changes one parameter in every file that has it, runs the stylised-facts test case of
-test_calibration on the copies (PRICEWAR_CALIBRATION_DIR) and prints one Markdown table row
+changes one parameter in every file that has it, runs the in-sample stylised-facts test case
+of test_calibration (rules.toml) on the copies (PRICEWAR_CALIBRATION_DIR) and prints one Markdown table row
 with the figures the test printed.
 
     python3 tests/calibration/sensitivity.py BUILD/tests/calibration/test_calibration
 
-Standard library only. Exit status 1 when a substitution matches nothing in endogenous.toml
+Standard library only. Exit status 1 when a substitution matches nothing in rules.toml
 (the scenario changed and the row no longer means what it says).
 """
 
@@ -67,15 +67,15 @@ def edited_copy(changes, folder):
             text = f.read()
         for pattern, replacement in changes:
             text, n = re.subn(pattern, replacement, text, flags=re.MULTILINE)
-            if name == "endogenous.toml" and n == 0:
-                raise SystemExit(f"'{pattern}' matches nothing in endogenous.toml")
+            if name == "rules.toml" and n == 0:
+                raise SystemExit(f"'{pattern}' matches nothing in rules.toml")
         with open(os.path.join(folder, name), "w", encoding="utf-8") as f:
             f.write(text)
 
 
 def measure(binary, folder):
     env = dict(os.environ, PRICEWAR_CALIBRATION_DIR=folder)
-    out = subprocess.run([binary, "-tc=stylised*"], env=env, capture_output=True, text=True).stdout
+    out = subprocess.run([binary, "-tc=stylised facts of the 2024*"], env=env, capture_output=True, text=True).stdout
     found = {}
     for key, pattern in FIGURES.items():
         m = re.search(pattern, out)

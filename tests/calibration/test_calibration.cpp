@@ -582,47 +582,6 @@ TEST_CASE("first responses: endogenous prices against the recorded history") {
     }
 }
 
-TEST_CASE("counterfactuals against the endogenous baseline") {
-    struct Row {
-        std::string name, what;
-    };
-    const std::vector<Row> rows = {{"endogenous", "baseline"},
-                                   {"no-deepseek", "DeepSeek never cuts"},
-                                   {"no-cross-subsidy", "no cloud attach revenue"},
-                                   {"gpu-export-shock", "GPU supply -80 % from turn 10"},
-                                   {"inelastic-demand", "every elasticity < 1"},
-                                   {"vc-winter", "vc_climate halves at turn 26"}};
-    MESSAGE(fmt::format("{} seeds each; mean ± sd", kPricedSeeds));
-    MESSAGE(fmt::format(
-        "| scenario | change | startup survival t104 | avg price t{0} (CNY/Mtok) | total tokens t{0} (M Mtok/week) | "
-        "total spend t{0} (M CNY/week) | unserved t{0} (% of requested) | giants' cumulative profit (bn CNY) | "
-        "tokens t9 / t0 |",
-        kCompareTurn));
-    const auto t = static_cast<std::size_t>(kCompareTurn);
-    for (const auto& row : rows) {
-        const Scenario sc = load_scenario(scenario_path(row.name));
-        std::vector<double> survival, price, tokens, spend, unserved, giants_profit, early_growth;
-        for (const auto& r : run_seeds(sc, kPricedSeeds)) {
-            survival.push_back(r.market_summary_value("startup_survival_share"));
-            price.push_back(series(r.market_series, "avg_price").at(t, 0));
-            const double served = series(r.market_series, "total_tokens").at(t, 0);
-            const double lost = series(r.market_series, "unserved_tokens").at(t, 0);
-            tokens.push_back(served / 1e6);
-            spend.push_back(series(r.market_series, "total_spend").at(t, 0) / 1e6);
-            unserved.push_back(100 * lost / (served + lost));
-            double profit = 0;
-            for (const auto& id : kGiants)
-                profit += r.cumulative_profit[static_cast<std::size_t>(vendor_index(r, id))];
-            giants_profit.push_back(profit / 1e9);
-            const auto& all = series(r.market_series, "total_tokens");
-            early_growth.push_back(all.at(9, 0) / all.at(0, 0));
-        }
-        MESSAGE(fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} |", row.name, row.what, pm(stats(survival)),
-                            pm(stats(price)), pm(stats(tokens)), pm(stats(spend)), pm(stats(unserved)),
-                            pm(stats(giants_profit)), pm(stats(early_growth))));
-    }
-}
-
 TEST_CASE("startup survival agrees across agent counts and with mean-field mode") {
     // docs/calibration.md, "Convergence in the number of agents": the same population of teams
     // (count x weight) at 4,000 and 8,000 agents, and in mean-field mode, on rules.toml (the
