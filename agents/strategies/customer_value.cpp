@@ -31,6 +31,7 @@ struct CustomerValueParams {
     double tolerance = 0.05;
     double quality_band = 0.25;
     int punishment_turns = 0;
+    int multimarket = 0;
 };
 
 class CustomerValue final : public PricingStrategy {
@@ -67,7 +68,7 @@ private:
             if (static_cast<int>(o) == ctx.offer || ctx.offers[o].vendor == self.vendor) continue;
             if (ctx.available_history->at(row, o) < 0.5) continue;
             const double q = ctx.quality_history->at(row, o);
-            if (!(std::abs(q - self.quality) <= p_.quality_band + 1e-12)) continue;
+            if (!comparable(ctx, q)) continue;
             const double p = ctx.price_history->at(row, o);
             if (!std::isfinite(p)) continue;
             if (reference_[o] == kInf) {
@@ -81,6 +82,19 @@ private:
             war_for_good_ = true;
         else
             war_until_ = ctx.turn + p_.punishment_turns;
+        return false;
+    }
+
+    // Is a rival of quality q comparable: within quality_band of this offer or, with
+    // multimarket contact, of any offer of this vendor on sale (Bernheim & Whinston 1990: a
+    // deviation in one market is answered in every market the firms meet in).
+    bool comparable(const PricingContext& ctx, double q) const {
+        const auto& self = ctx.offers[ctx.offer];
+        const double band = p_.quality_band + 1e-12;
+        if (std::abs(q - self.quality) <= band) return true;
+        if (p_.multimarket == 0) return false;
+        for (const auto& own : ctx.offers)
+            if (own.vendor == self.vendor && own.available && std::abs(q - own.quality) <= band) return true;
         return false;
     }
 
@@ -300,7 +314,9 @@ StrategyInfo customer_value_strategy() {
          {"tolerance", &P::tolerance, 0, 1, "a rival's cut below its reference price that ends coordination"},
          {"quality_band", &P::quality_band, 0, 10, "quality distance within which a rival is comparable"},
          {"punishment_turns", &P::punishment_turns, 0, 100000,
-          "turns of forward-looking pricing after a cut (0: for good)", "turns"}});
+          "turns of forward-looking pricing after a cut (0: for good)", "turns"},
+         {"multimarket", &P::multimarket, 0, 1,
+          "1 = a cut by a rival comparable to any of the vendor's offers ends coordination on this one"}});
 }
 
 }  // namespace pricewar::strategies

@@ -168,6 +168,37 @@ TEST_CASE("customer_value: coordinating vendors hold focal prices until a maveri
     CHECK(offer_table(phase, "price").at(10, 0) == doctest::Approx(1.8));
 }
 
+TEST_CASE("customer_value: with multimarket contact a cut in one tier ends coordination in every tier of the vendor") {
+    // Vendor "one" sells a pro offer (quality 2.0, the maverick's class) and a lite offer
+    // (quality 1.0, outside the maverick's band). The maverick cuts at turn 5: the pro offer
+    // leaves its focal price either way; the lite offer only with multimarket contact.
+    auto lite_price_after_cut = [](int multimarket) {
+        const auto s =
+            strategy("customer_value", {{"coordinate", 1}, {"quality_band", 0.5}, {"multimarket", multimarket}});
+        auto sc = symmetric(s, 12);
+        sc.vendors[0].offers.push_back(offer("lite", "lite", 1.0, 1.8, 0.5, s));
+        auto m = vendor("maverick", VendorKind::startup, 1e12, {offer("m", "pro", 2.0, 1.8, 1.0)});
+        m.fixed_cost = 0;
+        m.gpu_opex = 0;
+        sc.vendors.push_back(m);
+        Event cut;
+        cut.turn = 5;
+        cut.kind = Event::Kind::price;
+        cut.offer = 3;  // one.m, one.lite, two.m, maverick.m
+        cut.price_in = cut.price_out = 1.2;
+        sc.events = {cut};
+        const auto r = run_scenario(sc, 1);
+        const auto& p = offer_table(r, "price");
+        CHECK(p.at(5, 1) == doctest::Approx(1.8));  // the cut is seen from turn 6
+        CHECK(p.at(8, 0) < 1.7);                    // the pro offer is at war in both cases
+        return p.at(8, 1);
+    };
+    const double separate = lite_price_after_cut(0), joint = lite_price_after_cut(1);
+    MESSAGE("lite price at turn 8: " << separate << " without, " << joint << " with multimarket contact");
+    CHECK(separate == doctest::Approx(1.8));
+    CHECK(std::abs(joint - 1.8) > 0.05);
+}
+
 TEST_CASE("a scripted price holds in its turn; strategies act from the next turn") {
     auto sc = symmetric(strategy("best_response"), 6);
     Event e;
