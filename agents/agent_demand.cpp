@@ -11,6 +11,8 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
+#include <type_traits>
 
 namespace pricewar {
 
@@ -69,6 +71,12 @@ AgentDemand::AgentDemand(const Scenario& sc, std::uint64_t seed)
     counts_exact_ = spec_.weight >= 0.0 && spec_.weight == std::floor(spec_.weight) &&
                     spec_.weight * static_cast<double>(n) <= 0x1p53;
     budgets_ = std::any_of(traits_.budget.begin(), traits_.budget.end(), [](float b) { return b < kInf; });
+    // An off-sale option's threshold is +inf: an infinite value would pass `value >= threshold`
+    // and never fail `value < threshold`, so an offer taken off sale would stay affordable and
+    // its developers would not have to re-choose. The largest finite value keeps every on-sale
+    // option affordable and every off-sale one not.
+    for (auto& v : traits_.value)
+        v = std::min(v, std::numeric_limits<std::remove_reference_t<decltype(v)>>::max());
     // Initially aware developers: the first ones in a random order of the population.
     Rng init(seed, Stream::awareness, 1);
     const auto initial = static_cast<std::size_t>(std::llround(spec_.initial_aware * static_cast<double>(n)));

@@ -113,3 +113,27 @@ TEST_CASE("UniformStream draws exactly the sequence of Rng::uniform, across its 
         REQUIRE(stream() == rng.uniform());
     }
 }
+
+TEST_CASE("agent mode: developers with an infinite value leave an offer taken off sale") {
+    // The logit duopoly's developers can afford any price (value = +inf); offer one.m is
+    // withdrawn at turn 3. Its developers must re-choose: none is left on it afterwards.
+    auto sc = testing::logit_duopoly(testing::strategy("static"), testing::strategy("static"), 6);
+    sc.developers.mode = DemandMode::agent;
+    sc.developers.count = 400;
+    Event w;
+    w.turn = 3;
+    w.kind = Event::Kind::withdraw;
+    w.offer = 0;
+    sc.events = {w};
+    const auto r = run_scenario(sc, 1);
+    const Table* developers = nullptr;
+    for (const auto& t : r.offer_series)
+        if (t.name == "developers") developers = &t;
+    REQUIRE(developers != nullptr);
+    CHECK(developers->at(2, 0) > 0.0);
+    for (std::size_t t = 3; t < 6; ++t) {
+        INFO("turn " << t);
+        CHECK(developers->at(t, 0) == 0.0);
+        CHECK(developers->at(t, 1) > 0.0);
+    }
+}
