@@ -143,13 +143,13 @@ TEST_CASE("is_sweep_file tells sweep files from scenarios") {
 
 TEST_CASE("the example sweeps load") {
     for (const char* name :
-         {"tiny.toml", "startup-survival.toml", "lhs-example.toml", "sobol-example.toml", "sobol-endogenous.toml"}) {
+         {"tiny.toml", "startup-survival.toml", "lhs-example.toml", "sobol-example.toml", "sobol-rules.toml"}) {
         CAPTURE(name);
         const auto path = test::source_path(std::string("scenarios/sweeps/") + name);
         CHECK_NOTHROW((void)load_sweep_file(path));
     }
     CHECK(expand(load_sweep_file(test::source_path("scenarios/sweeps/startup-survival.toml"))).size() == 3 * 3 * 3 * 5);
-    CHECK(expand(load_sweep_file(test::source_path("scenarios/sweeps/sobol-endogenous.toml"))).size() ==
+    CHECK(expand(load_sweep_file(test::source_path("scenarios/sweeps/sobol-rules.toml"))).size() ==
           1024 * (10 + 2));
 }
 
