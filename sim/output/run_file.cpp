@@ -98,6 +98,17 @@ void write_tables(h5::Templates& templates, hid_t group, const std::vector<Table
     const bool market = labels == nullptr;
     const std::size_t rows = tables.empty() ? static_cast<std::size_t>(std::max(0, r.turns)) : tables.front().rows;
     write_turn_scale(templates, group, r, rows);
+    // With a start date, the coordinate variable `date` over `turn` (CF time: days since turn
+    // 0), named in every table's `coordinates` attribute, as in sweep files.
+    const bool dated = !r.start_date.empty();
+    if (dated) {
+        std::vector<double> days(rows);
+        for (std::size_t i = 0; i < rows; ++i)
+            days[i] = static_cast<double>(i) * r.turn_days;
+        Handle date = h5::write_dataset<double>(templates, group, layout::date_coordinate, {rows}, days,
+                                                layout::date_units(r.start_date));
+        h5::set_attr(templates, date.get(), "calendar", "proleptic_gregorian");
+    }
     std::vector<std::string> scales{layout::turn_scale};
     if (!market) {
         h5::write_string_dataset(templates, group, label, *labels);
@@ -109,6 +120,11 @@ void write_tables(h5::Templates& templates, hid_t group, const std::vector<Table
         Handle dataset =
             h5::write_dataset<double>(templates, group, t.name, dims, t.values, layout::units_or_one(t.units));
         axes.attach(dataset.get(), t.name);
+        if (dated) h5::set_attr(templates, dataset.get(), "coordinates", std::string(layout::date_coordinate));
+    }
+    if (dated) {
+        Handle date = h5::open_dataset(group, layout::date_coordinate);
+        axes.attach(date.get(), layout::date_coordinate, {0});
     }
     axes.finish();
 }

@@ -65,6 +65,8 @@ class Files(unittest.TestCase):
         d = cls.tmp.name
         cls.run_file = os.path.join(d, "run.h5")
         pricewar("run", DEFAULT, "--turns", "30", "-q", "-o", cls.run_file)
+        cls.dated_run = os.path.join(d, "dated-run.h5")
+        pricewar("run", DEFAULT, "--turns", "10", "-q", "--set", "start_date=\"2024-04-29\"", "-o", cls.dated_run)
         cls.sweep_file = os.path.join(d, "sweep.h5")
         pricewar("sweep", TINY, "-o", cls.sweep_file, "--series", "--jobs", "2")
         cls.shards = [os.path.join(d, f"shard{i}.h5") for i in (1, 2)]
@@ -110,6 +112,16 @@ class Files(unittest.TestCase):
             with self.open(self.run_file, "summary/vendor") as ds:
                 self.assertEqual(ds["exit_turn"].dims, ("vendor",))
                 self.assertEqual(list(ds["vendor"].values), vendors)
+
+    def test_xarray_reads_the_date_of_a_dated_run_file(self):
+        for group in ("series/vendor", "series/offer", "series/market"):
+            with self.open(self.dated_run, group) as ds:
+                self.assertIn("date", ds.coords, group)
+                self.assertEqual(ds["date"].dims, ("turn",))
+                self.assertEqual(str(ds["date"].values[0])[:10], "2024-04-29")
+                self.assertEqual(str(ds["date"].values[1])[:10], "2024-05-06")
+        with self.open(self.run_file, "series/vendor") as ds:  # no start date, no date
+            self.assertNotIn("date", ds.coords)
 
     def check_sweep(self, path):
         with h5py.File(path) as f:
