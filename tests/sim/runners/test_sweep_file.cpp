@@ -149,8 +149,7 @@ TEST_CASE("the example sweeps load") {
         CHECK_NOTHROW((void)load_sweep_file(path));
     }
     CHECK(expand(load_sweep_file(test::source_path("scenarios/sweeps/startup-survival.toml"))).size() == 3 * 3 * 3 * 5);
-    CHECK(expand(load_sweep_file(test::source_path("scenarios/sweeps/sobol-rules.toml"))).size() ==
-          1024 * (10 + 2));
+    CHECK(expand(load_sweep_file(test::source_path("scenarios/sweeps/sobol-rules.toml"))).size() == 1024 * (10 + 2));
 }
 
 TEST_CASE("sweep file errors: file, line and key") {
