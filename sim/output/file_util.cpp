@@ -3,6 +3,7 @@
 #include "sim/output/output_error.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -90,6 +91,33 @@ void AtomicOutput::commit() {
                                       final_path_, temp_path_, errno_text(errno)));
     committed_ = true;
     sync_dir(parent_dir(final_path_));
+}
+
+void lock_journal(const FileDescriptor& fd, const std::string& path) {
+    if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+        if (errno == EWOULDBLOCK) throw OutputError(fmt::format("journal '{}' is in use by another process", path));
+        throw OutputError(fmt::format("cannot lock journal '{}': {}", path, errno_text(errno)));
+    }
+}
+
+int write_all_at(int fd, std::span<const std::byte> bytes, std::uint64_t offset) {
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+        const ssize_t n = ::pwrite(fd, bytes.data() + done, bytes.size() - done, static_cast<off_t>(offset + done));
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return errno;
+        }
+        if (n == 0) return EIO;
+        done += static_cast<std::size_t>(n);
+    }
+    return 0;
+}
+
+int sync_data(int fd) {
+    while (::fdatasync(fd) != 0)
+        if (errno != EINTR) return errno;
+    return 0;
 }
 
 }  // namespace pricewar::detail

@@ -23,36 +23,9 @@ namespace {
 
 using detail::errno_text;
 using detail::FileDescriptor;
-
-void lock_journal(const FileDescriptor& fd, const std::string& path) {
-    if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
-        if (errno == EWOULDBLOCK) throw OutputError(fmt::format("journal '{}' is in use by another process", path));
-        throw OutputError(fmt::format("cannot lock journal '{}': {}", path, errno_text(errno)));
-    }
-}
-
-// Writes all of `bytes` at `offset` (one pwrite unless the kernel splits it). Returns errno
-// on failure, 0 on success.
-int write_all_at(int fd, std::span<const std::byte> bytes, std::uint64_t offset) {
-    std::size_t done = 0;
-    while (done < bytes.size()) {
-        const ssize_t n = ::pwrite(fd, bytes.data() + done, bytes.size() - done, static_cast<off_t>(offset + done));
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return errno;
-        }
-        if (n == 0) return EIO;
-        done += static_cast<std::size_t>(n);
-    }
-    return 0;
-}
-
-int sync_data(int fd) {
-    while (::fdatasync(fd) != 0) {
-        if (errno != EINTR) return errno;
-    }
-    return 0;
-}
+using detail::lock_journal;
+using detail::sync_data;
+using detail::write_all_at;
 
 void check_header(const SweepHeader& header, const std::string& path) {
     try {

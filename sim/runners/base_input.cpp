@@ -102,10 +102,26 @@ std::uint64_t read_master_seed(const input::Context& ctx, const toml::node& n) {
     return static_cast<std::uint64_t>(input::read_integer(ctx, n, "seed", 0, kMaxInt));
 }
 
-bool is_integer_path(const SweepSpec& spec, const Scenario& base, const std::string& path) {
-    // The resolved TOML writes whole numbers without a decimal point whatever the key's type,
-    // so ask the loader: a fraction added to the current value is refused only by integer keys.
-    const toml::table resolved = toml::parse(resolved_toml(base), std::string_view("resolved"));
+std::string read_input_text(const std::string& path) {
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) throw InputError(path, 0, 0, "(file)", "cannot read: is a directory");
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw InputError(path, 0, 0, "(file)", std::string("cannot read: ") + std::strerror(errno));
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in.bad()) throw InputError(path, 0, 0, "(file)", std::string("cannot read: ") + std::strerror(errno));
+    return text.str();
+}
+
+std::optional<std::string> try_read_text(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return std::nullopt;
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+const toml::node* resolved_node(const toml::table& resolved, const std::string& path) {
     const toml::node* n = &resolved;
     std::size_t start = 0;
     while (n != nullptr) {
@@ -116,6 +132,14 @@ bool is_integer_path(const SweepSpec& spec, const Scenario& base, const std::str
         if (dot == std::string::npos) break;
         start = dot + 1;
     }
+    return n;
+}
+
+bool is_integer_path(const SweepSpec& spec, const Scenario& base, const std::string& path) {
+    // The resolved TOML writes whole numbers without a decimal point whatever the key's type,
+    // so ask the loader: a fraction added to the current value is refused only by integer keys.
+    const toml::table resolved = toml::parse(resolved_toml(base), std::string_view("resolved"));
+    const toml::node* n = resolved_node(resolved, path);
     if (n == nullptr || !n->is_integer()) return false;
     auto overrides = fixed_overrides(spec);
     overrides.push_back(path + "=" + override_number(static_cast<double>(n->as_integer()->get()) + 0.5, false));

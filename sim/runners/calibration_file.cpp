@@ -63,16 +63,7 @@ bool contains(const std::vector<std::string>& list, const std::string& s) {
 // The scenario's current value at a dotted path (after defaults and [set]).
 std::optional<double> scenario_value(const Scenario& base, const std::string& path) {
     const toml::table resolved = toml::parse(resolved_toml(base), std::string_view("resolved"));
-    const toml::node* n = &resolved;
-    std::size_t start = 0;
-    while (n != nullptr) {
-        const auto dot = path.find('.', start);
-        const auto* t = n->as_table();
-        n = t != nullptr ? t->get(path.substr(start, dot == std::string::npos ? std::string::npos : dot - start))
-                         : nullptr;
-        if (dot == std::string::npos) break;
-        start = dot + 1;
-    }
+    const toml::node* n = runners::resolved_node(resolved, path);
     if (n == nullptr) return std::nullopt;
     if (const auto* f = n->as_floating_point()) return f->get();
     if (const auto* i = n->as_integer()) return static_cast<double>(i->get());
@@ -471,23 +462,14 @@ CalibrationSpec parse_calibration(std::string_view text, const std::string& path
 }
 
 CalibrationSpec load_calibration_file(const std::string& path) {
-    std::error_code ec;
-    if (fs::is_directory(path, ec)) throw InputError(path, 0, 0, "(file)", "cannot read: is a directory");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw InputError(path, 0, 0, "(file)", std::string("cannot read: ") + std::strerror(errno));
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (in.bad()) throw InputError(path, 0, 0, "(file)", std::string("cannot read: ") + std::strerror(errno));
-    return parse_calibration(text.str(), path);
+    return parse_calibration(runners::read_input_text(path), path);
 }
 
 bool is_calibration_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return false;
-    std::ostringstream text;
-    text << in.rdbuf();
+    const auto text = runners::try_read_text(path);
+    if (!text) return false;
     try {
-        const toml::table root = parse_toml(text.str(), path);
+        const toml::table root = parse_toml(*text, path);
         return root.contains("moment");
     } catch (const InputError&) {
         return false;

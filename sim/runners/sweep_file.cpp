@@ -326,23 +326,14 @@ SweepSpec parse_sweep(std::string_view text, const std::string& path) {
 }
 
 SweepSpec load_sweep_file(const std::string& path) {
-    std::error_code ec;
-    if (fs::is_directory(path, ec)) throw InputError(path, 0, 0, "(file)", "cannot read: is a directory");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw InputError(path, 0, 0, "(file)", std::string("cannot read: ") + std::strerror(errno));
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (in.bad()) throw InputError(path, 0, 0, "(file)", std::string("cannot read: ") + std::strerror(errno));
-    return parse_sweep(text.str(), path);
+    return parse_sweep(runners::read_input_text(path), path);
 }
 
 bool is_sweep_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return false;
-    std::ostringstream text;
-    text << in.rdbuf();
+    const auto text = runners::try_read_text(path);
+    if (!text) return false;
     try {
-        const toml::table root = parse_toml(text.str(), path);
+        const toml::table root = parse_toml(*text, path);
         return root.contains("scenario") || root.contains("design") || root.contains("parameter");
     } catch (const InputError&) {
         return false;

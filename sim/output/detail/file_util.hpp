@@ -2,6 +2,8 @@
 // POSIX pieces of the output layer: an owned file descriptor and the write-to-a-temporary,
 // fsync, rename sequence that keeps partial files away from final names. Internal.
 
+#include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string>
 #include <utility>
@@ -68,5 +70,16 @@ private:
     bool committed_ = false;
     bool synced_ = false;  // write() already made the temporary file durable
 };
+
+// Takes an exclusive, non-blocking lock on a journal; OutputError when another process
+// holds it.
+void lock_journal(const FileDescriptor& fd, const std::string& path);
+
+// Writes all of `bytes` at `offset` (one pwrite unless the kernel splits it). Returns errno
+// on failure, 0 on success.
+int write_all_at(int fd, std::span<const std::byte> bytes, std::uint64_t offset);
+
+// fdatasync, retried on EINTR. Returns errno on failure, 0 on success.
+int sync_data(int fd);
 
 }  // namespace pricewar::detail

@@ -5,6 +5,7 @@
 // Internal to sim/runners.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,16 @@ Scenario load_base(const input::Context& ctx, const SweepSpec& spec, const std::
 
 // `seed`: an integer >= 0, or a decimal string for seeds above 2^63 - 1.
 std::uint64_t read_master_seed(const input::Context& ctx, const toml::node& n);
+
+// The whole text of an input file; InputError "(file): cannot read: ..." otherwise.
+std::string read_input_text(const std::string& path);
+
+// The text of a file that may not be readable (for the sniffing of is_*_file): nullopt then.
+std::optional<std::string> try_read_text(const std::string& path);
+
+// The node at a dotted path of the base scenario's resolved TOML (after defaults and
+// [set]), or nullptr. The table owns the node: keep it alive while the node is used.
+const toml::node* resolved_node(const toml::table& resolved, const std::string& path);
 
 // Is the scenario value at `path` an integer key? (The loader refuses a fraction there.)
 bool is_integer_path(const SweepSpec& spec, const Scenario& base, const std::string& path);
