@@ -135,7 +135,7 @@ private:
         double base = 0.0;         // developers carried out of this turn on the offer
         double q = 0.0;            // beta x delta: per-turn discounted persistence of a developer
         double usage = 0.0;        // Mtok per developer per turn on the offer at this price
-        double vendor_mtok = 0.0;  // forecast tokens requested from the vendor
+        double vendor_mtok = 0.0;  // tokens requested from the vendor if every aware developer chose afresh
     };
 
     Outcome evaluate(const PricingContext& ctx, const Lockin& l, double p) {
@@ -161,7 +161,10 @@ private:
         const double s = books.cross_subsidy_per_developer;
         Outcome out;
         out.current = (p - self.unit_cost) * usage * base + s * base;
-        out.vendor_mtok = usage * base;
+        // Capacity is planned against the static demand (every aware developer choosing
+        // afresh), not the base carried out: when rivals ration, their developers all re-choose,
+        // and a plan on the locked-in base would let the offer cut into rationing every other turn.
+        out.vendor_mtok = forecast_[me].tokens_mtok;
         for (std::size_t o = 0; o < ctx.offers.size(); ++o) {  // the vendor's other offers
             const auto& other = ctx.offers[o];
             if (o == me || other.vendor != self.vendor) continue;

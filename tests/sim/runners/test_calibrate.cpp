@@ -9,7 +9,6 @@
 #include <chrono>
 #include <cstdlib>
 #include <optional>
-#include <regex>
 #include <thread>
 
 #include <fmt/format.h>
@@ -291,9 +290,13 @@ TEST_CASE("calibrate --resume after SIGINT: no evaluation redone, the uninterrup
     CHECK(err.find("belongs to a different calibration") != std::string::npos);
 
     REQUIRE_MESSAGE(test::run_command({bin, "calibrate", path, "-o", part, "--resume"}, &err, &out) == 0, err);
-    std::smatch m;
-    REQUIRE(std::regex_search(out, m, std::regex(R"((\d+) evaluations simulated now, (\d+) from the journal)")));
-    const long now = std::stol(m[1]), replayed = std::stol(m[2]);
+    // "... (N evaluations simulated now, M from the journal)"
+    const auto tail = out.find(" evaluations simulated now, ");
+    REQUIRE(tail != std::string::npos);
+    const auto open = out.rfind('(', tail);
+    REQUIRE(open != std::string::npos);
+    const long now = std::stol(out.substr(open + 1, tail - open - 1));
+    const long replayed = std::stol(out.substr(tail + std::string(" evaluations simulated now, ").size()));
     CHECK(replayed == journaled);
     CHECK(static_cast<std::size_t>(now + replayed) == whole.trace_objective.size());
     check_same_result(dir.file("whole.h5"), part);
