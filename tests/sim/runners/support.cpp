@@ -183,4 +183,17 @@ long journal_rows(const std::string& journal_path) {
     return records > 0 ? records - 1 : 0;
 }
 
+NoLeakCheck::NoLeakCheck() {
+    const char* old = std::getenv("ASAN_OPTIONS");
+    if (old != nullptr) saved_ = old;
+    ::setenv("ASAN_OPTIONS", (saved_ ? *saved_ + ":" : std::string()).append("detect_leaks=0").c_str(), 1);
+}
+
+NoLeakCheck::~NoLeakCheck() {
+    if (saved_)
+        ::setenv("ASAN_OPTIONS", saved_->c_str(), 1);
+    else
+        ::unsetenv("ASAN_OPTIONS");
+}
+
 }  // namespace pricewar::test

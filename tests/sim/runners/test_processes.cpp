@@ -134,27 +134,7 @@ TEST_CASE("SIGINT stops handing out runs, journals the running ones and exits 1"
 }
 
 #ifdef PRICEWAR_MPIEXEC
-namespace {
-// In sanitizer builds: OpenMPI does not free its own allocations at exit (nor can a rank the
-// job aborts), which LeakSanitizer would report as a failure of every rank. Memory errors are
-// still checked.
-struct NoLeakCheck {
-    std::optional<std::string> saved;
-    NoLeakCheck() {
-        const char* old = std::getenv("ASAN_OPTIONS");
-        if (old != nullptr) saved = old;
-        ::setenv("ASAN_OPTIONS", (saved ? *saved + ":" : std::string()).append("detect_leaks=0").c_str(), 1);
-    }
-    ~NoLeakCheck() {
-        if (saved)
-            ::setenv("ASAN_OPTIONS", saved->c_str(), 1);
-        else
-            ::unsetenv("ASAN_OPTIONS");
-    }
-    NoLeakCheck(const NoLeakCheck&) = delete;
-    NoLeakCheck& operator=(const NoLeakCheck&) = delete;
-};
-}  // namespace
+using test::NoLeakCheck;
 
 TEST_CASE("mpirun: a sweep over MPI ranks equals a local run") {
     const std::string bin = test::pricewar_binary();
