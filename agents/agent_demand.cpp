@@ -495,30 +495,71 @@ void AgentDemand::set_choice(std::size_t d, std::int16_t c) {
     }
 }
 
-void AgentDemand::forecast(const OfferBoard& board, int offer, double price, std::vector<DemandForecast>& out) const {
+void AgentDemand::ForecastSample::clear() {
+    for (auto* v : {&value, &beta, &alpha, &base_usage, &elasticity, &budget, &on_value})
+        v->clear();
+    on_offset.clear();
+}
+
+void AgentDemand::resample_forecast(std::size_t offers) const {
+    // The aware population on a deterministic sample of at most ~kForecastSample developers
+    // (every stride-th), in developer order.
+    auto& s = forecast_sample_;
+    s.clear();
+    const std::size_t n = choice_.size();
+    const std::size_t stride = std::max<std::size_t>(1, n / kForecastSample);
+    const std::size_t m = offers;
+    s.on_offset.assign(m + 2, 0);
+    for (std::size_t d = 0; d < n; d += stride) {
+        const int c = choice_[d];
+        if (c == kUnaware) continue;
+        s.value.push_back(traits_.value[d]);
+        s.beta.push_back(traits_.quality_weight[d]);
+        s.alpha.push_back(traits_.price_weight[d]);
+        s.base_usage.push_back(traits_.base_usage[d]);
+        s.elasticity.push_back(traits_.elasticity[d]);
+        s.budget.push_back(traits_.budget[d]);
+        if (c >= 0 && static_cast<std::size_t>(c) < m) ++s.on_offset[static_cast<std::size_t>(c) + 2];
+    }
+    for (std::size_t o = 0; o < m; ++o)  // counts to offsets, shifted by one for the fill below
+        s.on_offset[o + 2] += s.on_offset[o + 1];
+    s.on_value.resize(s.on_offset[m + 1]);
+    for (std::size_t d = 0; d < n; d += stride) {
+        const int c = choice_[d];
+        if (c >= 0 && static_cast<std::size_t>(c) < m)
+            s.on_value[s.on_offset[static_cast<std::size_t>(c) + 1]++] = traits_.value[d];
+    }
+    s.on_offset.pop_back();
+    forecast_cache_.invalidate();
+    forecast_sampled_ = true;
+}
+
+void AgentDemand::forecast(const OfferBoard& board, int offer, double price, ForecastScope scope,
+                           std::vector<DemandForecast>& out) const {
     // The aware population on a deterministic sample of at most ~kForecastSample developers,
     // scaled up (a vendor's market research, not a census).
     out.assign(board.price.size(), DemandForecast{});
     const std::size_t n = choice_.size();
     const std::size_t stride = std::max<std::size_t>(1, n / kForecastSample);
     const double mass = spec_.weight * static_cast<double>(stride);
-    if (!forecast_sampled_) {  // the aware changed since the last forecast (a turn, an exit)
-        forecast_sample_.clear();
-        for (std::size_t d = 0; d < n; d += stride)
-            if (choice_[d] != kUnaware) forecast_sample_.push_back(d);
-        forecast_cache_.invalidate();
-        forecast_sampled_ = true;
-    }
-    for (const std::size_t d : forecast_sample_)
-        if (choice_[d] == offer && traits_.value[d] >= price + kappa_)
-            out[static_cast<std::size_t>(offer)].retained += mass;
+    if (!forecast_sampled_)
+        resample_forecast(board.price.size());  // the aware changed since the last forecast (a turn, an exit)
+    const auto& s = forecast_sample_;
+    const auto own = static_cast<std::size_t>(offer);
+    if (own + 1 < s.on_offset.size())
+        for (std::size_t k = s.on_offset[own]; k < s.on_offset[own + 1]; ++k)
+            if (s.on_value[k] >= price + kappa_) out[own].retained += mass;
     forecast_cache_.add(
-        board, offer, price, kappa_, spec_, forecast_sample_.size(),
+        board, offer, price, scope, kappa_, spec_, s.value.size(),
         [&](std::size_t j) {
-            const std::size_t d = forecast_sample_[j];
-            return LogitDeveloper{mass, traits_.value[d], traits_.quality_weight[d], traits_.price_weight[d]};
+            return LogitDeveloper{mass, s.value[j], s.beta[j], s.alpha[j]};
         },
-        [&](std::size_t j, double p, double log_cost) { return usage_at_from_log(forecast_sample_[j], p, log_cost); },
+        [&](std::size_t j, double p, double log_cost) {
+            // usage_at_from_log, on the sample's copy of the traits
+            double q = s.base_usage[j] * std::exp(-static_cast<double>(s.elasticity[j]) * (log_cost - log_ref_));
+            if (p > 0.0 && std::isfinite(s.budget[j])) q = std::min(q, s.budget[j] / p);
+            return q;
+        },
         out);
 }
 

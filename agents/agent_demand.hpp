@@ -28,7 +28,7 @@ public:
     void choose(int turn, const OfferBoard& board, DemandTotals& totals) override;
     void serve(const OfferBoard& board, std::span<const double> served_fraction, DemandTotals& totals) override;
     void release_vendor(int vendor, const OfferBoard& board) override;
-    void forecast(const OfferBoard& board, int offer, double price,
+    void forecast(const OfferBoard& board, int offer, double price, ForecastScope scope,
                   std::vector<DemandForecast>& per_offer) const override;
     [[nodiscard]] std::size_t state_bytes() const override;
 
@@ -109,8 +109,18 @@ private:
     bool full_service_sums_ = false;
     // Forecasts of one turn share the sampled aware developers and their logit terms; any
     // change of the developers' states (choose, serve, release_vendor) clears them.
+    // The sample's traits are copied into contiguous arrays (a forecast reads them once per
+    // price tried), and the values of the sampled developers on each offer are grouped by offer
+    // (CSR, sample order) for the retained count.
+    struct ForecastSample {
+        std::vector<float> value, beta, alpha, base_usage, elasticity, budget;
+        std::vector<std::size_t> on_offset;  // [offers + 1]
+        std::vector<float> on_value;         // values of the sampled developers on each offer
+        void clear();
+    };
+    void resample_forecast(std::size_t offers) const;
     mutable bool forecast_sampled_ = false;
-    mutable std::vector<std::size_t> forecast_sample_;
+    mutable ForecastSample forecast_sample_;
     mutable LogitSweepCache forecast_cache_;
 };
 

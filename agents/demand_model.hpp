@@ -50,9 +50,9 @@ public:
     virtual void serve(const OfferBoard& board, std::span<const double> served_fraction, DemandTotals& totals) = 0;
     // An exit: every developer on these offers must re-choose next turn.
     virtual void release_vendor(int vendor, const OfferBoard& board) = 0;
-    // Expected demand of every offer (static logit, no noise draw) when `offer` is priced at
-    // `price` and the others as on the board; used by best-response pricing.
-    virtual void forecast(const OfferBoard& board, int offer, double price,
+    // Expected demand of the offers in `scope` (static logit, no noise draw) when `offer` is
+    // priced at `price` and the others as on the board; used by forward-looking pricing.
+    virtual void forecast(const OfferBoard& board, int offer, double price, ForecastScope scope,
                           std::vector<DemandForecast>& per_offer) const = 0;
     // Bytes of developer state held (for memory accounting).
     [[nodiscard]] virtual std::size_t state_bytes() const = 0;

@@ -98,32 +98,37 @@ struct LogitDeveloper {
 // Repeated forecasts that vary one offer's price against fixed other prices (a pricing
 // strategy's search over one price) share every developer's logit terms of the other options.
 // The cache keeps them, per developer, relative to the best other option: exp(u_o - u_best)
-// and usage per offer (weighted by them), and their sum with the outside option. Each price tried then costs two
-// exponentials per developer (its utility and its usage) instead of two per option. Results
-// equal add_logit_demand's up to rounding. Not thread-safe; owned by one demand model.
+// and usage per offer (weighted by them), and their sum with the outside option. Each price
+// tried then costs two exponentials per developer (its utility and its usage) instead of two
+// per option. Only the offers in the forecast's scope are kept and accumulated (the priced
+// offer's vendor's, or every offer): a vendor's objective reads no rival's forecast, and the
+// accumulation over every offer was most of a forecast's cost. Results equal
+// add_logit_demand's up to rounding, and do not depend on the scope for the offers in it.
+// Not thread-safe; owned by one demand model.
 class LogitSweepCache {
 public:
     // The developers' states changed (a turn's choices, an exit): forget the terms.
     void invalidate() { valid_ = false; }
 
-    // out[o] += the static logit demand of `count` developers, with offer `offer` at `price`
-    // and the board's other prices. dev(j) gives developer j as a LogitDeveloper; usage(j, p, log(p + kappa)) its usage
-    // at price p.
+    // out[o] += the static logit demand of `count` developers, for the offers o in `scope`, with
+    // offer `offer` at `price` and the board's other prices. dev(j) gives developer j as a
+    // LogitDeveloper; usage(j, p, log(p + kappa)) its usage at price p.
     template <class Developer, class Usage>
-    void add(const OfferBoard& board, int offer, double price, double kappa, const DeveloperSpec& spec,
-             std::size_t count, Developer&& dev, Usage&& usage, std::vector<DemandForecast>& out) {
-        const std::size_t m = board.price.size();
+    void add(const OfferBoard& board, int offer, double price, ForecastScope scope, double kappa,
+             const DeveloperSpec& spec, std::size_t count, Developer&& dev, Usage&& usage,
+             std::vector<DemandForecast>& out) {
         const auto own = static_cast<std::size_t>(offer);
-        if (!matches(board, offer, kappa, spec, count)) rebuild(board, offer, kappa, spec, count, dev, usage);
+        if (!matches(board, offer, scope, kappa, spec, count))
+            rebuild(board, offer, scope, kappa, spec, count, dev, usage);
         const bool log_utility = spec.price_utility == PriceUtility::log;
         const double log_cost = std::log(price + kappa);
         const double term = log_utility ? log_cost : price;
         const bool open = board.available[own] != 0;
-        acc_developers_.assign(m, 0.0);
-        acc_tokens_.assign(m, 0.0);
+        const std::size_t t = tracked_.size();
+        acc_developers_.assign(t, 0.0);
+        acc_tokens_.assign(t, 0.0);
         for (std::size_t j = 0; j < count; ++j) {
             const auto d = dev(j);
-            const double* e = terms_.data() + j * (m + 1);
             double own_e = 0.0, scale = 1.0;
             if (open && d.value >= price + kappa) {
                 const double x = (d.beta * board.quality[own] - d.alpha * term) / spec.noise_scale - best_[j];
@@ -142,25 +147,28 @@ public:
                 out[own].tokens_mtok += d.mass * prob * usage(j, price, log_cost);
             }
             if (scale == 0.0) continue;
-            // The other options' shares: two multiply-adds per option over contiguous rows (the
-            // priced offer's entries are 0), accumulated apart and added to `out` at the end.
+            // The tracked offers' shares: two multiply-adds per offer over contiguous rows,
+            // accumulated apart and added to `out` at the end.
             const double w = d.mass / sum;
-            const double* eu = weighted_usage_.data() + j * m;
-            for (std::size_t o = 0; o < m; ++o) {
-                acc_developers_[o] += w * e[o];
-                acc_tokens_[o] += w * eu[o];
+            const double* e = terms_.data() + j * t;
+            const double* eu = weighted_usage_.data() + j * t;
+            for (std::size_t k = 0; k < t; ++k) {
+                acc_developers_[k] += w * e[k];
+                acc_tokens_[k] += w * eu[k];
             }
         }
-        for (std::size_t o = 0; o < m; ++o) {
-            if (o == own) continue;
-            out[o].developers += acc_developers_[o];
-            out[o].tokens_mtok += acc_tokens_[o];
+        for (std::size_t k = 0; k < t; ++k) {
+            out[tracked_[k]].developers += acc_developers_[k];
+            out[tracked_[k]].tokens_mtok += acc_tokens_[k];
         }
     }
 
 private:
-    bool matches(const OfferBoard& board, int offer, double kappa, const DeveloperSpec& spec, std::size_t count) const {
-        if (!valid_ || offer != offer_ || count != count_ || kappa != kappa_ || spec.noise_scale != mu_) return false;
+    bool matches(const OfferBoard& board, int offer, ForecastScope scope, double kappa, const DeveloperSpec& spec,
+                 std::size_t count) const {
+        if (!valid_ || offer != offer_ || scope != scope_ || count != count_ || kappa != kappa_ ||
+            spec.noise_scale != mu_)
+            return false;
         if (board.outside_price != outside_price_ || board.outside_quality != outside_quality_) return false;
         const std::size_t m = board.price.size();
         if (price_.size() != m) return false;
@@ -174,10 +182,11 @@ private:
     }
 
     template <class Developer, class Usage>
-    void rebuild(const OfferBoard& board, int offer, double kappa, const DeveloperSpec& spec, std::size_t count,
-                 Developer&& dev, Usage&& usage) {
+    void rebuild(const OfferBoard& board, int offer, ForecastScope scope, double kappa, const DeveloperSpec& spec,
+                 std::size_t count, Developer&& dev, Usage&& usage) {
         const std::size_t m = board.price.size();
         offer_ = offer;
+        scope_ = scope;
         count_ = count;
         kappa_ = kappa;
         mu_ = spec.noise_scale;
@@ -186,17 +195,24 @@ private:
         price_.assign(board.price.begin(), board.price.end());
         quality_.assign(board.quality.begin(), board.quality.end());
         open_.assign(board.available.begin(), board.available.end());
+        // The offers whose shares are accumulated: the other on-sale offers in the scope.
+        tracked_.clear();
+        const int vendor = board.vendor[static_cast<std::size_t>(offer)];
+        for (std::size_t o = 0; o < m; ++o)
+            if (static_cast<int>(o) != offer && open_[o] != 0 &&
+                (scope == ForecastScope::market || board.vendor[o] == vendor))
+                tracked_.push_back(o);
+        const std::size_t t = tracked_.size();
         const bool log_utility = spec.price_utility == PriceUtility::log;
-        std::vector<double> log_cost(m + 1);
+        std::vector<double> log_cost(m + 1), e(m + 1);
         for (std::size_t o = 0; o <= m; ++o)
             log_cost[o] = std::log((o == m ? outside_price_ : price_[o]) + kappa);
-        terms_.assign(count * (m + 1), 0.0);
-        weighted_usage_.assign(count * m, 0.0);
+        terms_.assign(count * t, 0.0);
+        weighted_usage_.assign(count * t, 0.0);
         best_.assign(count, -kInf);
         sums_.assign(count, 0.0);
         for (std::size_t j = 0; j < count; ++j) {
             const auto d = dev(j);
-            double* e = terms_.data() + j * (m + 1);
             double best = -kInf;
             for (std::size_t o = 0; o <= m; ++o) {
                 const bool outside = o == m;
@@ -215,22 +231,29 @@ private:
             for (std::size_t o = 0; o <= m; ++o) {
                 e[o] = e[o] == -kInf ? 0.0 : std::exp(e[o] - best);
                 sum += e[o];
-                if (o < m && e[o] > 0.0) weighted_usage_[j * m + o] = e[o] * usage(j, price_[o], log_cost[o]);
             }
             sums_[j] = sum;
+            for (std::size_t k = 0; k < t; ++k) {
+                const std::size_t o = tracked_[k];
+                terms_[j * t + k] = e[o];
+                if (e[o] > 0.0) weighted_usage_[j * t + k] = e[o] * usage(j, price_[o], log_cost[o]);
+            }
         }
         valid_ = true;
     }
 
     bool valid_ = false;
     int offer_ = -1;
+    ForecastScope scope_ = ForecastScope::market;
     std::size_t count_ = 0;
     double kappa_ = 0.0, mu_ = 1.0, outside_price_ = 0.0, outside_quality_ = 0.0;
     std::vector<double> price_, quality_;
     std::vector<std::uint8_t> open_;
-    std::vector<double> terms_;           // [developer][option]: exp(u - best), 0 when not viable
-    std::vector<double> weighted_usage_;  // [developer][offer]: terms_ x usage at the offer's price
-    std::vector<double> best_, sums_;     // per developer: best other utility, sum of terms_
+    std::vector<std::size_t> tracked_;    // the other on-sale offers in the scope
+    std::vector<double> terms_;           // [developer][tracked offer]: exp(u - best), 0 when not viable
+    std::vector<double> weighted_usage_;  // [developer][tracked offer]: terms_ x usage at the offer's price
+    std::vector<double> best_,
+        sums_;  // per developer: best other utility, sum of exp(u - best) over every other option
     std::vector<double> acc_developers_, acc_tokens_;
 };
 

@@ -263,8 +263,9 @@ void MeanFieldDemand::release_vendor(int vendor, const OfferBoard& /*board*/) {
     }
 }
 
-void MeanFieldDemand::forecast(const OfferBoard& board, int offer, double price,
+void MeanFieldDemand::forecast(const OfferBoard& board, int offer, double price, ForecastScope /*scope*/,
                                std::vector<DemandForecast>& out) const {
+    // Every offer is filled whatever the scope: the types are few, so the saving would be small.
     out.assign(board.price.size(), DemandForecast{});
     std::vector<double> prices = board.price, scratch;
     prices[static_cast<std::size_t>(offer)] = price;

@@ -15,7 +15,7 @@ public:
     void choose(int turn, const OfferBoard& board, DemandTotals& totals) override;
     void serve(const OfferBoard& board, std::span<const double> served_fraction, DemandTotals& totals) override;
     void release_vendor(int vendor, const OfferBoard& board) override;
-    void forecast(const OfferBoard& board, int offer, double price,
+    void forecast(const OfferBoard& board, int offer, double price, ForecastScope scope,
                   std::vector<DemandForecast>& per_offer) const override;
     [[nodiscard]] std::size_t state_bytes() const override;
 

@@ -67,7 +67,12 @@ struct DemandForecast {
     double developers = 0.0;
     double retained = 0.0;  // priced offer only: its developers of last turn still able to afford it
 };
-using DemandOracle = std::function<void(int offer, double price, std::vector<DemandForecast>& per_offer)>;
+// Which offers a forecast must fill: the priced offer's vendor's (a vendor's own profit) or
+// every offer (a joint objective). Entries outside the scope may be left at zero: a forecast
+// repeated for every price tried need not spend time on offers its caller never reads.
+enum class ForecastScope { vendor, market };
+using DemandOracle =
+    std::function<void(int offer, double price, ForecastScope scope, std::vector<DemandForecast>& per_offer)>;
 
 struct PricingContext {
     int turn = 0;   // the turn being priced

@@ -49,7 +49,7 @@ public:
 
 private:
     double profit(const PricingContext& ctx, double p) {
-        (*ctx.demand)(ctx.offer, p, forecast_);
+        (*ctx.demand)(ctx.offer, p, joint_ ? ForecastScope::market : ForecastScope::vendor, forecast_);
         const int me = ctx.offers[ctx.offer].vendor;
         double total = 0.0;
         std::vector<double>& devs = vendor_devs_;

@@ -139,7 +139,7 @@ private:
     };
 
     Outcome evaluate(const PricingContext& ctx, const Lockin& l, double p) {
-        (*ctx.demand)(ctx.offer, p, forecast_);
+        (*ctx.demand)(ctx.offer, p, ForecastScope::vendor, forecast_);
         const auto& self = ctx.offers[ctx.offer];
         const auto& books = ctx.vendors[self.vendor];
         const auto me = static_cast<std::size_t>(ctx.offer);

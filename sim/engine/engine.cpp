@@ -72,8 +72,8 @@ Simulation::Simulation(Scenario scenario, std::uint64_t seed)
     for (std::size_t v = 0; v < vendors_.size(); ++v)
         initial_quality_.push_back(best_quality(v));
     demand_ = make_demand_model(sc_, seed_);
-    oracle_ = [this](int offer, double price, std::vector<DemandForecast>& out) {
-        demand_->forecast(board_, offer, price, out);
+    oracle_ = [this](int offer, double price, ForecastScope scope, std::vector<DemandForecast>& out) {
+        demand_->forecast(board_, offer, price, scope, out);
     };
     served_fraction_.assign(sc_.vendors.size(), 1.0);
     offer_views_.resize(offers_.size());
@@ -327,7 +327,7 @@ void Simulation::check_deviations(int t) {
     const std::size_t V = vendors_.size(), O = offers_.size();
     std::vector<double> gain(V, std::numeric_limits<double>::quiet_NaN()), value(V, 0.0);
     auto profit = [&](std::size_t v, std::size_t o, double p) {
-        oracle_(static_cast<int>(o), p, deviation_forecast_);
+        oracle_(static_cast<int>(o), p, ForecastScope::vendor, deviation_forecast_);
         double x = 0.0, devs = 0.0;
         for (std::size_t m = 0; m < O; ++m) {
             if (offers_[m].vendor != static_cast<int>(v) || board_.available[m] == 0) continue;

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "agents/agent_demand.hpp"
 #include "sim/engine/engine.hpp"
 #include "sim/model/rng.hpp"
 #include "sim/model/series.hpp"
@@ -136,4 +137,49 @@ TEST_CASE("agent mode: developers with an infinite value leave an offer taken of
         CHECK(developers->at(t, 0) == 0.0);
         CHECK(developers->at(t, 1) > 0.0);
     }
+}
+
+TEST_CASE("agent-mode forecasts: the vendor scope gives the vendor's offers exactly what the market scope gives") {
+    // A vendor's objective reads only its own offers' forecasts, so the vendor scope skips
+    // the rivals' (docs/model.md, "Forecasts"); the offers it keeps must not change.
+    const auto sc = testing::small_market(3000, 4);
+    AgentDemand demand(sc, 11);
+    OfferBoard board;
+    for (const auto& v : sc.vendors)
+        for (const auto& o : v.offers) {
+            board.price.push_back(0.5 * (o.price_in + o.price_out));
+            board.quality.push_back(o.quality);
+            board.free_quota.push_back(0.0);
+            board.vendor.push_back(static_cast<int>(&v - sc.vendors.data()));
+            board.available.push_back(1);
+        }
+    board.vendors = static_cast<int>(sc.vendors.size());
+    board.vendor_rationed.assign(sc.vendors.size(), 0);
+    board.outside_price = sc.market.outside.cost;
+    board.outside_quality = sc.market.outside.quality;
+    DemandTotals totals;
+    totals.reset(board.price.size(), sc.vendors.size());
+    demand.choose(0, board, totals);
+    std::vector<DemandForecast> by_vendor, by_market;
+    for (const double p : {0.5, 2.0, 8.0}) {
+        demand.forecast(board, 0, p, ForecastScope::vendor, by_vendor);
+        demand.forecast(board, 0, p, ForecastScope::market, by_market);
+        INFO("price " << p);
+        for (std::size_t o = 0; o < board.price.size(); ++o) {
+            INFO("offer " << o);
+            if (board.vendor[o] == board.vendor[0]) {
+                CHECK(by_vendor[o].developers == by_market[o].developers);
+                CHECK(by_vendor[o].tokens_mtok == by_market[o].tokens_mtok);
+                CHECK(by_vendor[o].developers > 0.0);
+            } else {
+                CHECK(by_vendor[o].developers == 0.0);
+                CHECK(by_market[o].developers > 0.0);
+            }
+        }
+    }
+    // The priced offer's forecast falls with its price; its sibling gains (substitutes).
+    demand.forecast(board, 0, 0.5, ForecastScope::vendor, by_vendor);
+    demand.forecast(board, 0, 8.0, ForecastScope::vendor, by_market);
+    CHECK(by_vendor[0].developers > by_market[0].developers);
+    CHECK(by_vendor[1].developers < by_market[1].developers);
 }
