@@ -24,7 +24,7 @@ constexpr std::size_t kForecastSample = 2000;
 
 // The largest of values[0, count), with four running maxima so that the comparisons overlap
 // (the maximum of numbers does not depend on the order they are compared in).
-double max_of(const double* values, std::size_t count) {
+inline __attribute__((always_inline)) double max_of(const double* values, std::size_t count) {
     double m0 = -kInf, m1 = -kInf, m2 = -kInf, m3 = -kInf;
     std::size_t o = 0;
     for (; o + 4 <= count; o += 4) {
@@ -145,12 +145,18 @@ double AgentDemand::usage_at_from_log(std::size_t d, double p, double log_cost) 
     return q;
 }
 
+__attribute__((always_inline)) inline void AgentDemand::note_option(std::size_t i, int c) {
+    const std::size_t opt = c >= 0 ? static_cast<std::size_t>(c) : opt_.count;  // count: the outside option
+    terms_.log_rel[i] = opt_.log_rel[opt];
+    terms_.price[i] = opt_.price[opt];
+    terms_.unused[i] = c >= kOutside ? 0.0f : -1.0f;
+}
+
 void AgentDemand::choose(int /*turn*/, const OfferBoard& board, DemandTotals& totals) {
     forecast_sampled_ = false;
     const std::size_t n = choice_.size();
     const std::size_t m = board.price.size();
     const std::size_t outside = m;
-    const int outside_vendor = board.vendors;
     const double w = spec_.weight;
     prepare(board);
 
@@ -172,11 +178,6 @@ void AgentDemand::choose(int /*turn*/, const OfferBoard& board, DemandTotals& to
     }
 
     // Pass 2: choice and requested usage.
-    std::array<double, kMaxOptions> u{}, base{};
-    std::array<int, kMaxVendors + 1> neighbours_on{};
-    const double mu = spec_.noise_scale;
-    const double inv_mu = 1.0 / mu;
-    const double gamma = spec_.network_weight;
     std::size_t until_sample = 0;  // developers left before the next one sampled for surplus
     std::fill_n(full_service_spend_.begin(), m, 0.0);
     Counts counts;  // developers by state, option and vendor (used when counts_exact_)
@@ -213,101 +214,9 @@ void AgentDemand::choose(int /*turn*/, const OfferBoard& board, DemandTotals& to
             entry.sampled = sampled_for_surplus;
             entry.draw = decide && value >= opt_.min_threshold ? choice_uniform_() : 0.0;
         }
-        // (a2) The listed developers in order; the memory they will read (network row,
-        // neighbours' states, traits) is fetched a few developers ahead.
-        for (std::size_t j = 0; j < listed; ++j) {
-            if (j + 8 < listed) prefetch_developer(work_[j + 8].developer, 0);
-            if (j + 4 < listed && work_[j + 4].decide) prefetch_developer(work_[j + 4].developer, 1);
-            const std::size_t d = work_[j].developer;
-            const bool decide = work_[j].decide, sampled_for_surplus = work_[j].sampled;
-            int c = choice_[d];
-            const double value = traits_.value[d];
-            const int current_vendor = c >= 0 ? opt_.vendor[c] : (c == kOutside ? outside_vendor : last_vendor_[d]);
-            int degree = 0;
-            if (decide && gamma > 0.0 && networked) {  // the network term matters only to a choice
-                std::fill_n(neighbours_on.begin(), board.vendors + 2, 0);
-                const auto b = graph_.offsets[d], e = graph_.offsets[d + 1];
-                degree = static_cast<int>(e - b);
-                for (auto k = b; k < e; ++k)  // a neighbour on no option counts in the last slot
-                    ++neighbours_on[opt_.state_vendor[static_cast<std::size_t>(choice_[graph_.targets[k]] -
-                                                                               kNewAware)]];
-            }
-            const double beta = traits_.quality_weight[d], alpha = traits_.price_weight[d],
-                         s = traits_.switching_cost[d];
-            // Deterministic utility of each option without the developer-specific network
-            // and switching terms; -inf where not viable. Branch-free loops vectorise.
-            // (Reductions sit in loops of their own: exact max and sum orders, vectorised maps.)
-            for (std::size_t o = 0; o <= m; ++o) {
-                const double b = beta * opt_.quality[o] - alpha * opt_.price_term[o] - opt_.penalty[o];
-                base[o] = value >= opt_.threshold[o] ? b : -kInf;
-            }
-            // Some option is viable (base has a finite entry) exactly when value reaches the
-            // lowest threshold: a viable option's terms are finite.
-            const bool viable = value >= opt_.min_threshold;
-            if (sampled_for_surplus && viable) {
-                const double surplus_best = max_of(base.data(), m + 1);
-                for (std::size_t o = 0; o <= m; ++o) {
-                    const double e = fast_exp((base[o] - surplus_best) * inv_mu);
-                    u[o] = base[o] > -kInf ? e : 0.0;
-                }
-                double sum = 0.0;
-                for (std::size_t o = 0; o <= m; ++o)
-                    sum += u[o];
-                totals.consumer_surplus +=
-                    w * static_cast<double>(surplus_stride_) * (surplus_best + mu * std::log(sum));
-            }
-            if (decide) {
-                if (!viable) {
-                    c = kInactive;
-                } else {
-                    if (degree > 0) {
-                        const double per_neighbour = gamma * inv_mu / degree;
-                        for (std::size_t o = 0; o <= m; ++o) {
-                            const bool other_vendor = current_vendor >= 0 && opt_.vendor[o] != current_vendor;
-                            u[o] = (base[o] - (other_vendor ? s : 0.0)) * inv_mu +
-                                   per_neighbour * neighbours_on[opt_.vendor[o]];
-                        }
-                    } else {
-                        for (std::size_t o = 0; o <= m; ++o) {
-                            const bool other_vendor = current_vendor >= 0 && opt_.vendor[o] != current_vendor;
-                            u[o] = (base[o] - (other_vendor ? s : 0.0)) * inv_mu;
-                        }
-                    }
-                    const double best = max_of(u.data(), m + 1);
-                    for (std::size_t o = 0; o <= m; ++o) {
-                        const double e = fast_exp(u[o] - best);
-                        u[o] = base[o] > -kInf ? e : 0.0;
-                    }
-                    double sum = 0.0;
-                    for (std::size_t o = 0; o <= m; ++o)
-                        sum += u[o];
-                    double target = work_[j].draw * sum;  // drawn in (a1): a choice among viable options
-                    std::size_t pick = m;
-                    for (std::size_t o = 0; o <= m; ++o) {
-                        if (u[o] <= 0.0) continue;
-                        pick = o;
-                        target -= u[o];
-                        if (target < 0.0) break;
-                    }
-                    const int new_vendor = opt_.vendor[pick];
-                    if (current_vendor >= 0 && new_vendor != current_vendor) totals.switches += w;
-                    if (new_vendor != current_vendor && pick != outside) {
-                        const std::uint64_t bit = std::uint64_t{1} << new_vendor;
-                        const float granted =
-                            (joined_[d] & bit) != 0 ? 0.0f : static_cast<float>(board.free_quota[pick]);
-                        quota_holders_ += (granted > 0.0f ? 1 : 0) - (quota_[d] > 0.0f ? 1 : 0);
-                        quota_[d] = granted;
-                        joined_[d] |= bit;
-                    }
-                    c = pick == outside ? kOutside : static_cast<int>(pick);
-                    last_vendor_[d] = static_cast<std::int16_t>(new_vendor);
-                }
-                set_choice(d, static_cast<std::int16_t>(c));
-                note_option(d - block, c);
-            }
-        }
-        update_usage(block, block_end);  // (b)
-        if (counts_exact_)               // (c)
+        choose_listed(block, listed, board, totals);  // (a2)
+        update_usage(block, block_end);               // (b)
+        if (counts_exact_)                            // (c)
             add_totals<true>(block, block_end, totals, counts);
         else
             add_totals<false>(block, block_end, totals, counts);
@@ -323,6 +232,112 @@ void AgentDemand::choose(int /*turn*/, const OfferBoard& board, DemandTotals& to
             totals.vendor_developers[v] = static_cast<double>(counts.vendor[v]) * w;
     }
     full_service_sums_ = quota_holders_ == 0;
+}
+
+// (a2) The listed developers of the block in order; the memory they will read (network row,
+// neighbours' states, traits) is fetched a few developers ahead. Cloned for AVX2 (no FMA, so
+// both clones round every operation the same way): the loops over options vectorise twice as
+// wide.
+__attribute__((target_clones("avx2", "default"))) void AgentDemand::choose_listed(std::size_t block, std::size_t listed,
+                                                                                  const OfferBoard& board,
+                                                                                  DemandTotals& totals) {
+    const std::size_t m = board.price.size();
+    const std::size_t outside = m;
+    const int outside_vendor = board.vendors;
+    const double w = spec_.weight;
+    const bool networked = graph_.edges() > 0;
+    std::array<double, kMaxOptions> u{}, base{};
+    std::array<int, kMaxVendors + 1> neighbours_on{};
+    const double mu = spec_.noise_scale;
+    const double inv_mu = 1.0 / mu;
+    const double gamma = spec_.network_weight;
+    for (std::size_t j = 0; j < listed; ++j) {
+        if (j + 8 < listed) prefetch_developer(work_[j + 8].developer, 0);
+        if (j + 4 < listed && work_[j + 4].decide) prefetch_developer(work_[j + 4].developer, 1);
+        const std::size_t d = work_[j].developer;
+        const bool decide = work_[j].decide, sampled_for_surplus = work_[j].sampled;
+        int c = choice_[d];
+        const double value = traits_.value[d];
+        const int current_vendor = c >= 0 ? opt_.vendor[c] : (c == kOutside ? outside_vendor : last_vendor_[d]);
+        int degree = 0;
+        if (decide && gamma > 0.0 && networked) {  // the network term matters only to a choice
+            std::fill_n(neighbours_on.begin(), board.vendors + 2, 0);
+            const auto b = graph_.offsets[d], e = graph_.offsets[d + 1];
+            degree = static_cast<int>(e - b);
+            for (auto k = b; k < e; ++k)  // a neighbour on no option counts in the last slot
+                ++neighbours_on[opt_.state_vendor[static_cast<std::size_t>(choice_[graph_.targets[k]] - kNewAware)]];
+        }
+        const double beta = traits_.quality_weight[d], alpha = traits_.price_weight[d], s = traits_.switching_cost[d];
+        // Deterministic utility of each option without the developer-specific network
+        // and switching terms; -inf where not viable. Branch-free loops vectorise.
+        // (Reductions sit in loops of their own: exact max and sum orders, vectorised maps.)
+        for (std::size_t o = 0; o <= m; ++o) {
+            const double b = beta * opt_.quality[o] - alpha * opt_.price_term[o] - opt_.penalty[o];
+            base[o] = value >= opt_.threshold[o] ? b : -kInf;
+        }
+        // Some option is viable (base has a finite entry) exactly when value reaches the
+        // lowest threshold: a viable option's terms are finite.
+        const bool viable = value >= opt_.min_threshold;
+        if (sampled_for_surplus && viable) {
+            const double surplus_best = max_of(base.data(), m + 1);
+            for (std::size_t o = 0; o <= m; ++o) {
+                const double e = fast_exp((base[o] - surplus_best) * inv_mu);
+                u[o] = base[o] > -kInf ? e : 0.0;
+            }
+            double sum = 0.0;
+            for (std::size_t o = 0; o <= m; ++o)
+                sum += u[o];
+            totals.consumer_surplus += w * static_cast<double>(surplus_stride_) * (surplus_best + mu * std::log(sum));
+        }
+        if (decide) {
+            if (!viable) {
+                c = kInactive;
+            } else {
+                if (degree > 0) {
+                    const double per_neighbour = gamma * inv_mu / degree;
+                    for (std::size_t o = 0; o <= m; ++o) {
+                        const bool other_vendor = current_vendor >= 0 && opt_.vendor[o] != current_vendor;
+                        u[o] = (base[o] - (other_vendor ? s : 0.0)) * inv_mu +
+                               per_neighbour * neighbours_on[opt_.vendor[o]];
+                    }
+                } else {
+                    for (std::size_t o = 0; o <= m; ++o) {
+                        const bool other_vendor = current_vendor >= 0 && opt_.vendor[o] != current_vendor;
+                        u[o] = (base[o] - (other_vendor ? s : 0.0)) * inv_mu;
+                    }
+                }
+                const double best = max_of(u.data(), m + 1);
+                for (std::size_t o = 0; o <= m; ++o) {
+                    const double e = fast_exp(u[o] - best);
+                    u[o] = base[o] > -kInf ? e : 0.0;
+                }
+                double sum = 0.0;
+                for (std::size_t o = 0; o <= m; ++o)
+                    sum += u[o];
+                double target = work_[j].draw * sum;  // drawn in (a1): a choice among viable options
+                std::size_t pick = m;
+                for (std::size_t o = 0; o <= m; ++o) {
+                    if (u[o] <= 0.0) continue;
+                    pick = o;
+                    target -= u[o];
+                    if (target < 0.0) break;
+                }
+                const int new_vendor = opt_.vendor[pick];
+                if (current_vendor >= 0 && new_vendor != current_vendor) totals.switches += w;
+                if (new_vendor != current_vendor && pick != outside) {
+                    const std::uint64_t bit = std::uint64_t{1} << new_vendor;
+                    const float granted = (joined_[d] & bit) != 0 ? 0.0f : static_cast<float>(board.free_quota[pick]);
+                    quota_holders_ += (granted > 0.0f ? 1 : 0) - (quota_[d] > 0.0f ? 1 : 0);
+                    quota_[d] = granted;
+                    joined_[d] |= bit;
+                }
+                c = pick == outside ? kOutside : static_cast<int>(pick);
+                last_vendor_[d] = static_cast<std::int16_t>(new_vendor);
+            }
+            set_choice(d, static_cast<std::int16_t>(c));
+            note_option(d - block, c);
+        }
+    }
 }
 
 namespace {
@@ -400,13 +415,6 @@ void AgentDemand::add_totals(std::size_t first, std::size_t last, DemandTotals& 
             }
         }
     }
-}
-
-void AgentDemand::note_option(std::size_t i, int c) {
-    const std::size_t opt = c >= 0 ? static_cast<std::size_t>(c) : opt_.count;  // count: the outside option
-    terms_.log_rel[i] = opt_.log_rel[opt];
-    terms_.price[i] = opt_.price[opt];
-    terms_.unused[i] = c >= kOutside ? 0.0f : -1.0f;
 }
 
 void AgentDemand::update_usage(std::size_t first, std::size_t last) {

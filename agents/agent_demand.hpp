@@ -52,6 +52,8 @@ private:
     // Software prefetch for a developer about to be processed: stage 0 its row and traits,
     // stage 1 its neighbours' states.
     void prefetch_developer(std::size_t developer, int stage) const;
+    // Pass 2 (a2): the choices of the developers listed in work_ for the block starting at `block`.
+    void choose_listed(std::size_t block, std::size_t listed, const OfferBoard& board, DemandTotals& totals);
     static constexpr std::size_t kBlock = 1024;  // developers per block of the choice pass
     // Requested usage of developers [first, last) at their current option.
     void update_usage(std::size_t first, std::size_t last);
