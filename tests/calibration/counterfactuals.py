@@ -75,6 +75,7 @@ def run(pricewar, name, replicates, tmp, agents, mean_field):
             "names": [n for n, s in zip(names, startup) if s],
             "exit_turn": exit_turn[:, startup],
             "reason": reason[:, startup],
+            "turns": f["series/market/avg_price"].shape[1],
         }
 
 
@@ -89,9 +90,11 @@ def main():
     ap.add_argument("replicates", nargs="?", type=int, default=200)
     ap.add_argument("--agents", type=int)
     ap.add_argument("--mean-field", action="store_true")
-    ap.add_argument("--only", help="run only this scenario")
+    ap.add_argument("--only", help="run only this scenario of scenarios/china-2024/ (e.g. rules)")
     a = ap.parse_args()
     rows = [r for r in ROWS if a.only is None or r[0] == a.only]
+    if a.only is not None and not rows:  # another file of scenarios/china-2024/ (e.g. rules)
+        rows = [(a.only, a.only)]
     with tempfile.TemporaryDirectory() as tmp:
         res = {name: run(a.pricewar, name, a.replicates, tmp, a.agents, a.mean_field)
                for name, _ in rows}

@@ -1,0 +1,147 @@
+#!/usr/bin/python3
+"""Convergence in the number of agents (docs/calibration.md, section 6a).
+
+Runs one China 2024 scenario (default endogenous.toml) with the same population of teams
+(count x weight) at several agent counts and in mean-field mode, the same seeds in every
+group, and prints:
+
+1. per group: startup survival at the horizon, 01.AI's exits, average price and total tokens
+   at turn 52 (mean and standard error over seeds);
+2. survival curves: the mean share of startups still in the API market after every 26th turn
+   and about eight turns of the window where exits happen (standard error over seeds), and the
+   Kaplan-Meier estimate of the turn of a run's first
+   startup exit (one subject per run, censored at the horizon; Greenwood standard errors);
+3. log-rank tests of that first-exit time: every group against the default agent count, and
+   all groups together.
+
+    python3 tests/calibration/convergence.py PRICEWAR [REPLICATES] [--scenario NAME]
+        [--agents 2000 4000 ...] [--default 4000] [--no-mean-field]
+"""
+
+import argparse
+import math
+import os
+import sys
+import tempfile
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "..", "analysis"))
+
+import counterfactuals as cf  # noqa: E402
+from pricewar_analysis import survival  # noqa: E402
+
+
+def first_exit(r):
+    """Per run: the turn of the first startup exit (or the horizon) and whether there was one."""
+    exits = np.where(r["exit_turn"] >= 0, r["exit_turn"], r["turns"]).astype(float)
+    first = exits.min(axis=1)
+    return first, (first < r["turns"]).astype(int)
+
+
+def share_alive(r, t):
+    """Per run: the share of startups still in the API market after turn t."""
+    alive = (r["exit_turn"] < 0) | (r["exit_turn"] > t)
+    return alive.mean(axis=1)
+
+
+def km_at(km, t):
+    """Kaplan-Meier estimate and its standard error at time t (right-continuous step)."""
+    rows = km[km["time"] <= t]
+    if rows.empty:
+        return 1.0, 0.0
+    last = rows.iloc[-1]
+    return float(last["survival"]), float(last["se"])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("pricewar")
+    ap.add_argument("replicates", nargs="?", type=int, default=100)
+    ap.add_argument("--scenario", default="endogenous")
+    ap.add_argument("--agents", type=int, nargs="+", default=[2000, 4000, 8000, 16000, 32000])
+    ap.add_argument("--default", type=int, default=4000)
+    ap.add_argument("--no-mean-field", action="store_true")
+    a = ap.parse_args()
+    groups = [(f"{n:,}", n, False) for n in a.agents]
+    if not a.no_mean_field:
+        groups.append(("mean field", None, True))
+    res = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, (label, n, mf) in enumerate(groups):
+            folder = os.path.join(tmp, str(i))
+            os.mkdir(folder)
+            res[label] = cf.run(a.pricewar, a.scenario, a.replicates, folder, n, mf)
+            print(f"ran {label}", file=sys.stderr, flush=True)
+    seeds = [r["seed"] for r in res.values()]
+    assert all((s == seeds[0]).all() for s in seeds), "the groups do not share their seeds"
+    turns = next(iter(res.values()))["turns"]
+    print(f"{a.scenario}.toml, {a.replicates} seeds per group (the same seeds in every group); "
+          "mean (standard error)\n")
+    print(f"| agents | startup survival t{turns} | first startup exit by t{turns} | avg price t{cf.TURN} "
+          f"(CNY/Mtok) | total tokens t{cf.TURN} (M Mtok/week) |")
+    print("|---|---|---|---|---|")
+    for label, r in res.items():
+        _, event = first_exit(r)
+        cells = []
+        for x in (r["survival"], event, r["price"], r["tokens"]):
+            m, se = cf.mean_se(x)
+            cells.append(f"{m:.3g} ({se:.2g})")
+        print(f"| {label} | " + " | ".join(cells) + " |")
+
+    # Every 26th turn, and about eight turns inside the window where exits happen.
+    exits = np.concatenate([r["exit_turn"][r["exit_turn"] >= 0] for r in res.values()])
+    checkpoints = set(range(26, turns + 1, 26))
+    if exits.size:
+        lo, hi = int(exits.min()), int(exits.max())
+        checkpoints |= set(range(lo, hi + 1, max(1, (hi - lo) // 7)))
+    checkpoints = sorted(checkpoints)
+    print("\nMean share of startups still in the API market after turn t (standard error):\n")
+    print("| agents | " + " | ".join(f"t{t}" for t in checkpoints) + " |")
+    print("|---|" + "---|" * len(checkpoints))
+    for label, r in res.items():
+        cells = []
+        for t in checkpoints:
+            m, se = cf.mean_se(share_alive(r, t))
+            cells.append(f"{m:.3f} ({se:.3f})")
+        print(f"| {label} | " + " | ".join(cells) + " |")
+
+    print("\nKaplan-Meier: probability that no startup has exited by turn t (Greenwood standard "
+          "error):\n")
+    print("| agents | " + " | ".join(f"t{t}" for t in checkpoints) + " |")
+    print("|---|" + "---|" * len(checkpoints))
+    durations, events, labels = [], [], []
+    for label, r in res.items():
+        d, e = first_exit(r)
+        durations.append(d)
+        events.append(e)
+        labels += [label] * len(d)
+        km = survival.kaplan_meier(d, e).to_frame()
+        cells = []
+        for t in checkpoints:
+            s, se = km_at(km, t)
+            cells.append(f"{s:.3f} ({se:.3f})")
+        print(f"| {label} | " + " | ".join(cells) + " |")
+
+    print("\nLog-rank tests of the time to the first startup exit:\n")
+    print("| groups | chi2 | df | p |")
+    print("|---|---|---|---|")
+    ref = f"{a.default:,}"
+    keys = list(res)
+    for i, label in enumerate(keys):
+        if label == ref or ref not in res:
+            continue
+        j = keys.index(ref)
+        lr = survival.logrank_test(np.concatenate([durations[i], durations[j]]),
+                                   np.concatenate([events[i], events[j]]),
+                                   [label] * len(durations[i]) + [ref] * len(durations[j]))
+        print(f"| {label} vs {ref} | {lr.statistic:.2f} | {lr.df} | {lr.p_value:.3g} |")
+    lr = survival.logrank_test(np.concatenate(durations), np.concatenate(events), labels)
+    print(f"| all {len(keys)} groups | {lr.statistic:.2f} | {lr.df} | {lr.p_value:.3g} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
