@@ -58,6 +58,10 @@ struct SweepJournal::State {
     std::string path;
     SweepHeader header;
     detail::RowChecker checker{header};
+    detail::SeriesPlacer placer{header};
+    // Rows carry their series as filtered chunks (journal format 4). A journal begun in an
+    // earlier format keeps raw series, so that it stays one format throughout.
+    bool chunked_series = false;
     FileDescriptor fd;
     std::uint64_t end = 0;         // bytes written
     std::uint64_t synced_end = 0;  // bytes known to be on disk
@@ -109,6 +113,7 @@ SweepJournal SweepJournal::create(const std::string& path, const SweepHeader& he
         lock_journal(state->fd, path);
         write_journal_start(state->fd, path, header, state->end);
         state->synced_end = state->end;
+        state->chunked_series = header.series;
     } catch (...) {
         state->fd.reset();
         (void)::unlink(path.c_str());
@@ -130,7 +135,7 @@ SweepJournal SweepJournal::resume(const std::string& path, const SweepHeader& he
 
     RunIdSet completed;
     const auto scan = journal::scan(state->fd.get(), path, [&](std::uint64_t offset, std::span<const std::byte> p) {
-        const RunRow row = journal::decode_row(p);
+        const RunRow row = journal::decode_journal_row(p).row;
         if (!completed.insert(row.run_id))
             throw OutputError(
                 fmt::format("journal '{}' records run {} twice (second at byte offset {})", path, row.run_id, offset));
@@ -142,6 +147,7 @@ SweepJournal SweepJournal::resume(const std::string& path, const SweepHeader& he
         state->dropped = scan.file_size;
         write_journal_start(state->fd, path, header, state->end);
         state->synced_end = state->end;
+        state->chunked_series = header.series;
         return SweepJournal(std::move(state));
     }
     if (const auto diff = detail::header_differences(scan.header, header, true); !diff.empty())
@@ -161,6 +167,7 @@ SweepJournal SweepJournal::resume(const std::string& path, const SweepHeader& he
     state->end = scan.clean_end;
     state->synced_end = scan.clean_end;
     state->completed = std::move(completed);
+    state->chunked_series = header.series && scan.version >= journal::chunked_series_version;
     return SweepJournal(std::move(state));
 }
 
@@ -192,7 +199,8 @@ void SweepJournal::append(const RunRow& row) {
     }
     std::vector<std::byte> record;
     try {
-        record = journal::frame(journal::encode_row(row, s.header.series));
+        record = journal::frame(s.chunked_series ? journal::encode_row(row, s.placer)
+                                                 : journal::encode_row(row, s.header.series));
     } catch (const journal::DecodeError& e) {
         throw OutputError(fmt::format("cannot append run {} to journal '{}': {}", row.run_id, s.path, e.what()));
     }
