@@ -3,8 +3,12 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <limits>
+#include <new>
 
 #include <fmt/format.h>
+// zlib's input pointers are then pointers to const.
+#define ZLIB_CONST
 #include <zlib.h>
 
 namespace pricewar::detail {
@@ -47,19 +51,17 @@ std::vector<double> unshuffle(std::span<const std::byte> bytes, std::size_t n, b
     return values;
 }
 
-// HDF5's deflate filter hands zlib's compress2 a buffer of ceil(1.001 n) + 12 bytes; when the
-// stream does not fit (never in practice: that exceeds zlib's own bound), the filter fails and
-// HDF5 stores the chunk without it. Returns false then, leaving `out` as it was.
-bool deflate_into(std::span<const std::byte> in, std::vector<std::byte>& out) {
-    auto room = static_cast<uLongf>(std::ceil(static_cast<double>(in.size()) * 1.001)) + 12;
-    std::vector<std::byte> compressed(room);
-    const int status =
-        ::compress2(reinterpret_cast<Bytef*>(compressed.data()), &room, reinterpret_cast<const Bytef*>(in.data()),
-                    static_cast<uLong>(in.size()), deflate_level);
-    if (status != Z_OK) return false;
-    compressed.resize(room);
-    out = std::move(compressed);
-    return true;
+// HDF5's deflate filter hands zlib's compress2 a buffer of ceil(1.001 n) + 12 bytes for n bytes;
+// when the stream does not fit (never in practice: that exceeds zlib's own bound), the filter
+// fails and HDF5 stores the chunk without it.
+std::size_t deflate_room(std::size_t n) {
+    return static_cast<std::size_t>(std::ceil(static_cast<double>(n) * 1.001)) + 12;
+}
+
+void append_checksum(std::vector<std::byte>& bytes) {
+    const std::uint32_t sum = fletcher32(bytes);
+    for (std::size_t i = 0; i < checksum_bytes; ++i)
+        bytes.push_back(static_cast<std::byte>((sum >> (8 * i)) & 0xFFU));
 }
 
 std::vector<std::byte> inflate(std::span<const std::byte> in, std::size_t expected) {
@@ -101,19 +103,53 @@ std::uint32_t fletcher32(std::span<const std::byte> data) {
     return (sum2 << 16) | sum1;
 }
 
-FilteredChunk filter_chunk(std::span<const double> values) {
-    std::vector<std::byte> shuffled(values.size() * element_bytes);
-    shuffle(values, shuffled);
-    FilteredChunk chunk;
-    if (!deflate_into(shuffled, chunk.bytes)) {
-        chunk.filter_mask |= deflate_filter_bit;
-        chunk.bytes = std::move(shuffled);
+// compress2's stream (deflateInit at the level, default window, memory level and strategy),
+// reset between chunks: deflateReset is deflateEnd and deflateInit without freeing the state,
+// and one deflate call with Z_FINISH is what compress2 makes for a chunk below 4 GiB, so the
+// bytes are those compress2 gives.
+struct ChunkEncoder::Compressor {
+    z_stream stream{};
+
+    Compressor() {
+        if (::deflateInit(&stream, deflate_level) != Z_OK) throw std::bad_alloc();
     }
-    // Fletcher-32 of the stored bytes, appended little-endian.
-    const std::uint32_t sum = fletcher32(chunk.bytes);
-    for (std::size_t i = 0; i < checksum_bytes; ++i)
-        chunk.bytes.push_back(static_cast<std::byte>((sum >> (8 * i)) & 0xFFU));
+    ~Compressor() { (void)::deflateEnd(&stream); }
+    Compressor(const Compressor&) = delete;
+    Compressor& operator=(const Compressor&) = delete;
+
+    // False when the stream does not fit in HDF5's buffer (then `out` is to be ignored).
+    bool deflate(std::span<const std::byte> in, std::vector<std::byte>& out) {
+        const std::size_t room = deflate_room(in.size());
+        if (room > std::numeric_limits<uInt>::max() || ::deflateReset(&stream) != Z_OK) return false;
+        out.resize(room);
+        stream.next_in = reinterpret_cast<const Bytef*>(in.data());
+        stream.avail_in = static_cast<uInt>(in.size());
+        stream.next_out = reinterpret_cast<Bytef*>(out.data());
+        stream.avail_out = static_cast<uInt>(room);
+        if (::deflate(&stream, Z_FINISH) != Z_STREAM_END) return false;
+        out.resize(static_cast<std::size_t>(stream.total_out));
+        return true;
+    }
+};
+
+ChunkEncoder::ChunkEncoder() : compressor_(std::make_unique<Compressor>()) {}
+ChunkEncoder::~ChunkEncoder() = default;
+
+FilteredChunk ChunkEncoder::encode(std::span<const double> values) {
+    shuffled_.resize(values.size() * element_bytes);
+    shuffle(values, shuffled_);
+    FilteredChunk chunk;
+    if (!compressor_->deflate(shuffled_, chunk.bytes)) {
+        chunk.filter_mask |= deflate_filter_bit;
+        chunk.bytes = shuffled_;
+    }
+    append_checksum(chunk.bytes);
     return chunk;
+}
+
+FilteredChunk filter_chunk(std::span<const double> values) {
+    ChunkEncoder encoder;
+    return encoder.encode(values);
 }
 
 std::vector<double> unfilter_chunk(const FilteredChunk& chunk, std::size_t count) {

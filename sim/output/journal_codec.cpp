@@ -184,7 +184,8 @@ std::vector<Table> decode_tables(Decoder& d) {
 
 constexpr std::array<detail::Group, 3> all_groups{detail::offer_group, detail::vendor_group, detail::market_group};
 
-void encode_chunked_tables(Encoder& e, const RunRecord& run, const detail::SeriesPlacer& placer) {
+void encode_chunked_tables(Encoder& e, const RunRecord& run, const detail::SeriesPlacer& placer,
+                           detail::ChunkEncoder& encoder) {
     std::size_t count = 0;
     for (const detail::Group g : all_groups)
         count += detail::tables_of(run, g).size();
@@ -193,7 +194,7 @@ void encode_chunked_tables(Encoder& e, const RunRecord& run, const detail::Serie
     for (const detail::Group g : all_groups)
         for (const auto& t : detail::tables_of(run, g)) {
             placer.place(run, g, t.name, values);
-            const detail::FilteredChunk chunk = detail::filter_chunk(values);
+            const detail::FilteredChunk chunk = encoder.encode(values);
             e.u8(static_cast<std::uint8_t>(g));
             e.str(t.name);
             e.str(t.units);
@@ -411,11 +412,12 @@ std::vector<std::byte> encode_row(const RunRow& row, bool with_series) {
     return e.take();
 }
 
-std::vector<std::byte> encode_row(const RunRow& row, const detail::SeriesPlacer& placer) {
+std::vector<std::byte> encode_row(const RunRow& row, const detail::SeriesPlacer& placer,
+                                  detail::ChunkEncoder& encoder) {
     Encoder e;
     encode_row_fields(e, row);
     e.u8(row.series ? chunked_series : no_series);
-    if (row.series) encode_chunked_tables(e, *row.series, placer);
+    if (row.series) encode_chunked_tables(e, *row.series, placer, encoder);
     return e.take();
 }
 

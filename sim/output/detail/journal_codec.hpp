@@ -69,9 +69,9 @@ std::vector<std::byte> encode_header(const SweepHeader& header, std::uint32_t ve
 // Series are stored raw, only when with_series and row.series is set (journal versions 2 and 3).
 std::vector<std::byte> encode_row(const RunRow& row, bool with_series);
 // Series, when row.series is set, are placed by `placer` (which must be of the journal's
-// header) and stored as filtered chunks: the compression is done by the appending thread
-// instead of the one building the file.
-std::vector<std::byte> encode_row(const RunRow& row, const detail::SeriesPlacer& placer);
+// header) and stored as filtered chunks made by `encoder`: the compression is done by the
+// appending thread instead of the one building the file.
+std::vector<std::byte> encode_row(const RunRow& row, const detail::SeriesPlacer& placer, detail::ChunkEncoder& encoder);
 // `version`, when given, receives the header's journal format version.
 SweepHeader decode_header(std::span<const std::byte> payload, std::uint32_t* version = nullptr);
 JournalRow decode_journal_row(std::span<const std::byte> payload);
