@@ -38,7 +38,7 @@ public:
 
 // Makes the chunk HDF5 would store for `values` (the chunk's elements in the dataset's order,
 // stored as IEEE little-endian doubles). One encoder makes chunk after chunk with the same
-// zlib compressor: made afresh for every chunk, zlib's 270 kB of state had the heap grow and
+// zlib compressor: made afresh for every chunk, zlib's 260 kB of state had the heap grow and
 // shrink each time, which cost more in page faults than the compression itself. Not for use by
 // two threads at once.
 class ChunkEncoder {
