@@ -234,9 +234,11 @@ BENCHMARK(BM_DefaultRunAndWrite)->Unit(benchmark::kMillisecond)->UseRealTime()->
 
 // A sweep with --series of `runs` runs of the default scenario (a factorial sweep without
 // parameters), in process and one run after the other: the time in the runs (scenario
-// loading, the run, its row with the series), in the journal (encoding each row, write,
-// fdatasync) and in building the HDF5 file from the journal (finalize_sweep). `pricewar sweep
-// --jobs 1` does the same work, with the journal on a writer thread beside the runs.
+// loading, the run, its row with the series), in the journal's appends (placing each series
+// table on the sweep's offers and vendors and compressing it into the file's chunk, encoding
+// the row, write, fdatasync) and in building the HDF5 file from the journal (finalize_sweep,
+// which stores the chunks as they are). `pricewar sweep --jobs 1` does the same work, with the
+// journal, and so the compression, on a writer thread beside the runs.
 static void BM_SeriesSweep(benchmark::State& state) {
     const auto runs = state.range(0);
     const std::string base = PRICEWAR_SOURCE_DIR "/scenarios/default.toml";

@@ -1,5 +1,6 @@
 #include "sim/output/detail/h5.hpp"
 
+#include "sim/output/detail/chunk_filter.hpp"
 #include "sim/output/detail/layout.hpp"
 
 #include <hdf5_hl.h>
@@ -535,7 +536,7 @@ Handle Templates::make_dataset_create_list(const DatasetKey& key) {
     check_status(H5Pset_chunk(dcpl.get(), static_cast<int>(key.chunk.size()), key.chunk.data()), "cannot set chunking");
     if (key.compress) {
         check_status(H5Pset_shuffle(dcpl.get()), "cannot set the shuffle filter");
-        check_status(H5Pset_deflate(dcpl.get(), 4), "cannot set the deflate filter");
+        check_status(H5Pset_deflate(dcpl.get(), detail::deflate_level), "cannot set the deflate filter");
     }
     if (!key.variable) check_status(H5Pset_fletcher32(dcpl.get()), "cannot set checksums");
     return dcpl;
@@ -671,6 +672,34 @@ void write_strings_block(Templates& templates, hid_t dataset, hsize_t first, std
     if (H5Dwrite(dataset, templates.string_type(), memory_space.get(), file_space.get(),
                  templates.string_transfer_list(values.size()), texts.data()) < 0)
         fail_on(dataset, "cannot write");
+}
+
+void write_chunk(hid_t dataset, const std::vector<hsize_t>& offset, std::span<const std::byte> bytes,
+                 std::uint32_t filter_mask) {
+    if (H5Dwrite_chunk(dataset, H5P_DEFAULT, filter_mask, offset.data(), bytes.size(), bytes.data()) < 0)
+        fail_on(dataset, "cannot write a chunk of");
+}
+
+ChunkLayout chunk_layout(hid_t dataset) {
+    Handle dcpl(H5Dget_create_plist(dataset));
+    if (!dcpl.valid()) fail_on(dataset, "cannot read the creation properties of");
+    ChunkLayout layout;
+    if (H5Pget_layout(dcpl.get()) != H5D_CHUNKED) return layout;
+    const int rank = H5Pget_chunk(dcpl.get(), 0, nullptr);
+    if (rank < 0) fail_on(dataset, "cannot read the chunk shape of");
+    layout.shape.resize(static_cast<std::size_t>(rank));
+    if (H5Pget_chunk(dcpl.get(), rank, layout.shape.data()) < 0) fail_on(dataset, "cannot read the chunk shape of");
+    const int filters = H5Pget_nfilters(dcpl.get());
+    if (filters < 0) fail_on(dataset, "cannot read the filters of");
+    for (unsigned i = 0; i < static_cast<unsigned>(filters); ++i) {
+        unsigned flags = 0;
+        std::size_t values = 0;
+        unsigned config = 0;
+        const H5Z_filter_t id = H5Pget_filter2(dcpl.get(), i, &flags, &values, nullptr, 0, nullptr, &config);
+        if (id < 0) fail_on(dataset, "cannot read the filters of");
+        layout.filters.push_back(id);
+    }
+    return layout;
 }
 
 template <class T>

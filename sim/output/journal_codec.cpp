@@ -1,6 +1,7 @@
 #include "sim/output/detail/journal_codec.hpp"
 
 #include "sim/output/detail/file_util.hpp"
+#include "sim/output/detail/sweep.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -62,6 +63,10 @@ public:
         for (auto x : v)
             i32(x);
     }
+    void bytes(std::span<const std::byte> v) {
+        u64(v.size());
+        out_.insert(out_.end(), v.begin(), v.end());
+    }
     std::vector<std::byte> take() { return std::move(out_); }
 
 private:
@@ -113,6 +118,10 @@ public:
             x = i32();
         return v;
     }
+    std::vector<std::byte> bytes() {
+        const auto b = take(count(1));
+        return {b.begin(), b.end()};
+    }
     void expect_end() const {
         if (pos_ != in_.size())
             throw DecodeError(fmt::format("{} unexpected bytes after the record's fields", in_.size() - pos_));
@@ -140,6 +149,11 @@ private:
 constexpr std::uint8_t header_type = 'H';
 constexpr std::uint8_t row_type = 'R';
 
+// What follows a row's fields.
+constexpr std::uint8_t no_series = 0;
+constexpr std::uint8_t raw_series = 1;
+constexpr std::uint8_t chunked_series = 2;
+
 void encode_tables(Encoder& e, const std::vector<Table>& tables) {
     e.u64(tables.size());
     for (const auto& t : tables) {
@@ -166,6 +180,95 @@ std::vector<Table> decode_tables(Decoder& d) {
         tables.push_back(std::move(t));
     }
     return tables;
+}
+
+constexpr std::array<detail::Group, 3> all_groups{detail::offer_group, detail::vendor_group, detail::market_group};
+
+void encode_chunked_tables(Encoder& e, const RunRecord& run, const detail::SeriesPlacer& placer,
+                           detail::ChunkEncoder& encoder) {
+    std::size_t count = 0;
+    for (const detail::Group g : all_groups)
+        count += detail::tables_of(run, g).size();
+    e.u64(count);
+    std::vector<double> values;
+    for (const detail::Group g : all_groups)
+        for (const auto& t : detail::tables_of(run, g)) {
+            placer.place(run, g, t.name, values);
+            const detail::FilteredChunk chunk = encoder.encode(values);
+            e.u8(static_cast<std::uint8_t>(g));
+            e.str(t.name);
+            e.str(t.units);
+            e.u32(chunk.filter_mask);
+            e.bytes(chunk.bytes);
+        }
+}
+
+std::vector<ChunkedTable> decode_chunked_tables(Decoder& d) {
+    const std::uint64_t n = d.u64();
+    std::vector<ChunkedTable> tables;
+    for (std::uint64_t i = 0; i < n; ++i) {
+        ChunkedTable t;
+        t.group = d.u8();
+        if (t.group >= all_groups.size()) throw DecodeError(fmt::format("series group {} is unknown", t.group));
+        t.name = d.str();
+        t.units = d.str();
+        t.chunk.filter_mask = d.u32();
+        t.chunk.bytes = d.bytes();
+        tables.push_back(std::move(t));
+    }
+    return tables;
+}
+
+void encode_row_fields(Encoder& e, const RunRow& row) {
+    e.u8(row_type);
+    e.i64(row.run_id);
+    e.i64(row.replicate);
+    e.u64(row.seed);
+    e.str(row.scenario);
+    e.f64s(row.parameter_values);
+    e.i32(row.sobol_block);
+    e.i32(row.sobol_index);
+    e.i32(row.status);
+    e.str(row.error);
+    e.f64(row.wall_seconds);
+    e.i32s(row.exit_turn);
+    e.i32s(row.exit_reason);
+    e.f64s(row.final_share);
+    e.f64s(row.cumulative_profit);
+    e.f64s(row.peak_loss);
+    e.f64s(row.market_summary);
+}
+
+RunRow decode_row_fields(Decoder& d) {
+    if (d.u8() != row_type) throw DecodeError("not a run record");
+    RunRow row;
+    row.run_id = d.i64();
+    row.replicate = d.i64();
+    row.seed = d.u64();
+    row.scenario = d.str();
+    row.parameter_values = d.f64s();
+    row.sobol_block = d.i32();
+    row.sobol_index = d.i32();
+    row.status = d.i32();
+    row.error = d.str();
+    row.wall_seconds = d.f64();
+    row.exit_turn = d.i32s();
+    row.exit_reason = d.i32s();
+    row.final_share = d.f64s();
+    row.cumulative_profit = d.f64s();
+    row.peak_loss = d.f64s();
+    row.market_summary = d.f64s();
+    return row;
+}
+
+RunRecord decode_raw_series(Decoder& d) {
+    RunRecord series;
+    series.vendor_names = d.strs();
+    series.offer_names = d.strs();
+    series.offer_series = decode_tables(d);
+    series.vendor_series = decode_tables(d);
+    series.market_series = decode_tables(d);
+    return series;
 }
 
 }  // namespace
@@ -255,10 +358,11 @@ std::vector<std::byte> encode_header(const SweepHeader& h, std::uint32_t version
     return e.take();
 }
 
-SweepHeader decode_header(std::span<const std::byte> payload) {
+SweepHeader decode_header(std::span<const std::byte> payload, std::uint32_t* version_out) {
     Decoder d(payload);
     if (d.u8() != header_type) throw DecodeError("not a header record");
     const std::uint32_t version = d.u32();
+    if (version_out != nullptr) *version_out = version;
     if (version < oldest_readable_version)
         throw DecodeError(fmt::format(
             "journal format version {} is too old (this pricewar reads versions {} to {}): finish that sweep with the "
@@ -295,25 +399,9 @@ SweepHeader decode_header(std::span<const std::byte> payload) {
 
 std::vector<std::byte> encode_row(const RunRow& row, bool with_series) {
     Encoder e;
-    e.u8(row_type);
-    e.i64(row.run_id);
-    e.i64(row.replicate);
-    e.u64(row.seed);
-    e.str(row.scenario);
-    e.f64s(row.parameter_values);
-    e.i32(row.sobol_block);
-    e.i32(row.sobol_index);
-    e.i32(row.status);
-    e.str(row.error);
-    e.f64(row.wall_seconds);
-    e.i32s(row.exit_turn);
-    e.i32s(row.exit_reason);
-    e.f64s(row.final_share);
-    e.f64s(row.cumulative_profit);
-    e.f64s(row.peak_loss);
-    e.f64s(row.market_summary);
+    encode_row_fields(e, row);
     const bool series = with_series && row.series.has_value();
-    e.u8(series ? 1 : 0);
+    e.u8(series ? raw_series : no_series);
     if (series) {
         e.strs(row.series->vendor_names);
         e.strs(row.series->offer_names);
@@ -324,34 +412,46 @@ std::vector<std::byte> encode_row(const RunRow& row, bool with_series) {
     return e.take();
 }
 
+std::vector<std::byte> encode_row(const RunRow& row, const detail::SeriesPlacer& placer,
+                                  detail::ChunkEncoder& encoder) {
+    Encoder e;
+    encode_row_fields(e, row);
+    e.u8(row.series ? chunked_series : no_series);
+    if (row.series) encode_chunked_tables(e, *row.series, placer, encoder);
+    return e.take();
+}
+
+JournalRow decode_journal_row(std::span<const std::byte> payload) {
+    Decoder d(payload);
+    JournalRow out;
+    out.row = decode_row_fields(d);
+    switch (d.u8()) {
+        case no_series:
+            break;
+        case raw_series:
+            out.row.series = decode_raw_series(d);
+            break;
+        case chunked_series:
+            out.chunked_series = decode_chunked_tables(d);
+            break;
+        default:
+            throw DecodeError("the record's series are of an unknown kind");
+    }
+    d.expect_end();
+    return out;
+}
+
 RunRow decode_row(std::span<const std::byte> payload) {
     Decoder d(payload);
-    if (d.u8() != row_type) throw DecodeError("not a run record");
-    RunRow row;
-    row.run_id = d.i64();
-    row.replicate = d.i64();
-    row.seed = d.u64();
-    row.scenario = d.str();
-    row.parameter_values = d.f64s();
-    row.sobol_block = d.i32();
-    row.sobol_index = d.i32();
-    row.status = d.i32();
-    row.error = d.str();
-    row.wall_seconds = d.f64();
-    row.exit_turn = d.i32s();
-    row.exit_reason = d.i32s();
-    row.final_share = d.f64s();
-    row.cumulative_profit = d.f64s();
-    row.peak_loss = d.f64s();
-    row.market_summary = d.f64s();
-    if (d.u8() != 0) {
-        RunRecord series;
-        series.vendor_names = d.strs();
-        series.offer_names = d.strs();
-        series.offer_series = decode_tables(d);
-        series.vendor_series = decode_tables(d);
-        series.market_series = decode_tables(d);
-        row.series = std::move(series);
+    RunRow row = decode_row_fields(d);
+    switch (d.u8()) {
+        case no_series:
+            break;
+        case raw_series:
+            row.series = decode_raw_series(d);
+            break;
+        default:
+            throw DecodeError("the record's series are not raw series");
     }
     d.expect_end();
     return row;
@@ -400,7 +500,7 @@ ScanResult scan(int fd, const std::string& path,
         }
         try {
             if (!result.has_header) {
-                result.header = decode_header(payload);
+                result.header = decode_header(payload, &result.version);
                 result.has_header = true;
             } else {
                 on_row(offset, payload);

@@ -198,6 +198,31 @@ struct JournalEntry {
     std::uint64_t offset;
 };
 
+// The row's chunk of table `name` of group `g`, if the row carries its series as chunks.
+const journal::ChunkedTable* find_chunk(const journal::JournalRow& row, Group g, const std::string& name) {
+    const auto& tables = row.chunked_series;
+    const auto it = std::find_if(tables.begin(), tables.end(),
+                                 [&](const journal::ChunkedTable& t) { return t.group == g && t.name == name; });
+    return it == tables.end() ? nullptr : &*it;
+}
+
+// Every series table of the layout for the row last added: its chunk as the journal holds it,
+// or else its values placed on the union (NaN for a table the run lacks).
+void write_row_series(SweepWriter& writer, const SeriesLayout& layout, const detail::SeriesPlacer& placer,
+                      const journal::JournalRow& row, std::vector<double>& values) {
+    const RunRecord empty;
+    const RunRecord& run = row.row.series ? *row.row.series : empty;
+    for (const Group g : all_groups)
+        for (std::size_t k = 0; k < layout[g].size(); ++k) {
+            if (const auto* chunk = find_chunk(row, g, layout[g][k].name)) {
+                writer.write_chunk(g, k, chunk->chunk);
+                continue;
+            }
+            placer.place(run, g, layout[g][k].name, values);
+            writer.write_series(g, k, values);
+        }
+}
+
 }  // namespace
 
 void finalize_sweep(const std::string& journal_path, const std::string& out_path) {
@@ -214,21 +239,19 @@ void finalize_sweep(const std::string& journal_path, const std::string& out_path
     bool sobol = false;
     bool with_series = false;
     const auto scan = journal::scan(fd.get(), journal_path, [&](std::uint64_t offset, std::span<const std::byte> p) {
-        const RunRow row = journal::decode_row(p);
+        const journal::JournalRow decoded = journal::decode_journal_row(p);
+        const RunRow& row = decoded.row;
         index.push_back({row.run_id, offset});
         sobol = sobol || row.sobol_block >= 0 || row.sobol_index >= 0;
-        if (row.series) {
-            try {
-                for (const Group g : all_groups) {
-                    const auto& tables = g == detail::offer_group    ? row.series->offer_series
-                                         : g == detail::vendor_group ? row.series->vendor_series
-                                                                     : row.series->market_series;
-                    for (const auto& t : tables)
+        try {
+            if (row.series)
+                for (const Group g : all_groups)
+                    for (const auto& t : detail::tables_of(*row.series, g))
                         series_tables.add(g, t.name, t.units);
-                }
-            } catch (const InvalidInput& e) {
-                throw OutputError(fmt::format("journal '{}': {}", journal_path, e.what()));
-            }
+            for (const auto& t : decoded.chunked_series)
+                series_tables.add(static_cast<Group>(t.group), t.name, t.units);
+        } catch (const InvalidInput& e) {
+            throw OutputError(fmt::format("journal '{}': {}", journal_path, e.what()));
         }
     });
     if (!scan.has_header)
@@ -254,22 +277,15 @@ void finalize_sweep(const std::string& journal_path, const std::string& out_path
         std::vector<double> values;
         for (const auto& entry : index) {
             journal::read_record(fd.get(), journal_path, entry.offset, payload);
-            RunRow row;
+            journal::JournalRow decoded;
             try {
-                row = journal::decode_row(payload);
+                decoded = journal::decode_journal_row(payload);
             } catch (const journal::DecodeError& e) {
                 throw OutputError(fmt::format("journal '{}': the record at byte offset {} cannot be decoded: {}",
                                               journal_path, entry.offset, e.what()));
             }
-            writer.add(row);
-            if (!with_series) continue;
-            const RunRecord empty;
-            const RunRecord& run = row.series ? *row.series : empty;
-            for (const Group g : all_groups)
-                for (std::size_t k = 0; k < series_layout[g].size(); ++k) {
-                    placer.place(run, g, series_layout[g][k].name, values);
-                    writer.write_series(g, k, values);
-                }
+            writer.add(decoded.row);
+            if (with_series) write_row_series(writer, series_layout, placer, decoded, values);
         }
         writer.finish();
     });

@@ -48,6 +48,26 @@ void write_journal_start(const FileDescriptor& fd, const std::string& path, cons
     end = bytes.size();
 }
 
+// Chunk encoders for the threads appending at once: an append borrows one and gives it back.
+class EncoderPool {
+public:
+    std::unique_ptr<detail::ChunkEncoder> take() {
+        const std::lock_guard lock(mutex_);
+        if (free_.empty()) return std::make_unique<detail::ChunkEncoder>();
+        auto encoder = std::move(free_.back());
+        free_.pop_back();
+        return encoder;
+    }
+    void give_back(std::unique_ptr<detail::ChunkEncoder> encoder) {
+        const std::lock_guard lock(mutex_);
+        free_.push_back(std::move(encoder));
+    }
+
+private:
+    std::mutex mutex_;
+    std::vector<std::unique_ptr<detail::ChunkEncoder>> free_;
+};
+
 }  // namespace
 
 std::string sweep_journal_path(const std::string& out_path) {
@@ -58,6 +78,11 @@ struct SweepJournal::State {
     std::string path;
     SweepHeader header;
     detail::RowChecker checker{header};
+    detail::SeriesPlacer placer{header};
+    // Rows carry their series as filtered chunks (journal format 4). A journal begun in an
+    // earlier format keeps raw series, so that it stays one format throughout.
+    bool chunked_series = false;
+    EncoderPool encoders;
     FileDescriptor fd;
     std::uint64_t end = 0;         // bytes written
     std::uint64_t synced_end = 0;  // bytes known to be on disk
@@ -69,6 +94,15 @@ struct SweepJournal::State {
     std::condition_variable sync_done;
 
     State(std::string p, SweepHeader h) : path(std::move(p)), header(std::move(h)) {}
+
+    // The row's record payload. Thread-safe: each call compresses with an encoder of its own.
+    std::vector<std::byte> encode(const RunRow& row) {
+        if (!chunked_series) return journal::encode_row(row, header.series);
+        auto encoder = encoders.take();
+        auto payload = journal::encode_row(row, placer, *encoder);
+        encoders.give_back(std::move(encoder));
+        return payload;
+    }
 };
 
 SweepJournal::SweepJournal(std::unique_ptr<State> state) : state_(std::move(state)) {}
@@ -109,6 +143,7 @@ SweepJournal SweepJournal::create(const std::string& path, const SweepHeader& he
         lock_journal(state->fd, path);
         write_journal_start(state->fd, path, header, state->end);
         state->synced_end = state->end;
+        state->chunked_series = header.series;
     } catch (...) {
         state->fd.reset();
         (void)::unlink(path.c_str());
@@ -130,7 +165,7 @@ SweepJournal SweepJournal::resume(const std::string& path, const SweepHeader& he
 
     RunIdSet completed;
     const auto scan = journal::scan(state->fd.get(), path, [&](std::uint64_t offset, std::span<const std::byte> p) {
-        const RunRow row = journal::decode_row(p);
+        const RunRow row = journal::decode_journal_row(p).row;
         if (!completed.insert(row.run_id))
             throw OutputError(
                 fmt::format("journal '{}' records run {} twice (second at byte offset {})", path, row.run_id, offset));
@@ -142,6 +177,7 @@ SweepJournal SweepJournal::resume(const std::string& path, const SweepHeader& he
         state->dropped = scan.file_size;
         write_journal_start(state->fd, path, header, state->end);
         state->synced_end = state->end;
+        state->chunked_series = header.series;
         return SweepJournal(std::move(state));
     }
     if (const auto diff = detail::header_differences(scan.header, header, true); !diff.empty())
@@ -161,6 +197,7 @@ SweepJournal SweepJournal::resume(const std::string& path, const SweepHeader& he
     state->end = scan.clean_end;
     state->synced_end = scan.clean_end;
     state->completed = std::move(completed);
+    state->chunked_series = header.series && scan.version >= journal::chunked_series_version;
     return SweepJournal(std::move(state));
 }
 
@@ -192,7 +229,7 @@ void SweepJournal::append(const RunRow& row) {
     }
     std::vector<std::byte> record;
     try {
-        record = journal::frame(journal::encode_row(row, s.header.series));
+        record = journal::frame(s.encode(row));
     } catch (const journal::DecodeError& e) {
         throw OutputError(fmt::format("cannot append run {} to journal '{}': {}", row.run_id, s.path, e.what()));
     }

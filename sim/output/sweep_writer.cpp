@@ -38,6 +38,8 @@ std::unordered_map<std::string, std::size_t> index_of(const std::vector<std::str
     return index;
 }
 
+}  // namespace
+
 const std::vector<Table>& tables_of(const RunRecord& run, Group group) {
     switch (group) {
         case offer_group:
@@ -49,8 +51,6 @@ const std::vector<Table>& tables_of(const RunRecord& run, Group group) {
     }
     return run.market_series;
 }
-
-}  // namespace
 
 void validate_header(const SweepHeader& h) {
     if (h.kind != "batch" && h.kind != "sweep")
@@ -301,6 +301,8 @@ struct SweepWriter::Impl {
     Column<double> final_share, cumulative_profit, peak_loss;
     std::vector<Column<double>> market;
     std::array<std::vector<h5::Handle>, 3> series;
+    // Per group: whether its series datasets take filtered chunks as they are (see write_chunk).
+    std::array<bool, 3> direct_chunks{};
     // Dimension scales `run` (filled with the run ids when the rows are complete).
     std::vector<h5::Handle> run_scales;
     std::vector<std::int64_t> run_ids;
@@ -476,6 +478,7 @@ struct SweepWriter::Impl {
                     h5::set_attr(dataset.get(), "units", table.units);
                     series[g].push_back(std::move(dataset));
                 }
+                direct_chunks[g] = !series[g].empty() && takes_filtered_chunks(series[g].front().get(), chunk);
             }
         }
         const bool named = h.records_presentation();
@@ -522,6 +525,37 @@ struct SweepWriter::Impl {
         for (std::size_t i = 0; i < market.size(); ++i)
             market[i].push(row.market_summary[i]);
         ++added;
+    }
+
+    // Whether a dataset stores each row in one chunk through the pipeline filter_chunk
+    // reproduces (shuffle, deflate, Fletcher-32). Not so where the library lacks deflate or a
+    // row exceeds the largest chunk h5::Templates makes: chunks are then unfiltered and written
+    // as values.
+    static bool takes_filtered_chunks(hid_t dataset, const std::vector<hsize_t>& row_chunk) {
+        const h5::ChunkLayout layout = h5::chunk_layout(dataset);
+        const std::vector<H5Z_filter_t> pipeline{H5Z_FILTER_SHUFFLE, H5Z_FILTER_DEFLATE, H5Z_FILTER_FLETCHER32};
+        return layout.shape == row_chunk && layout.filters == pipeline;
+    }
+
+    void write_chunk(Group g, std::size_t index, const FilteredChunk& chunk) {
+        if (added == 0) throw InvalidInput("series written before any row");
+        const std::size_t count = static_cast<std::size_t>(header.turns) * columns[g];
+        if (count == 0) return;  // nothing stored
+        if (!direct_chunks[g]) {
+            std::vector<double> values;
+            try {
+                values = unfilter_chunk(chunk, count);
+            } catch (const ChunkError& e) {
+                throw InvalidInput(
+                    fmt::format("run {}: a series chunk of group {}: {}", run_ids.back(), group_names[g], e.what()));
+            }
+            write_series(g, index, values);
+            return;
+        }
+        const hsize_t row = added - 1;
+        const std::vector<hsize_t> offset =
+            g == market_group ? std::vector<hsize_t>{row, 0} : std::vector<hsize_t>{row, 0, 0};
+        h5::write_chunk(series[g].at(index).get(), offset, chunk.bytes, chunk.filter_mask);
     }
 
     void write_series(Group g, std::size_t index, std::span<const double> values) {
@@ -575,6 +609,10 @@ void SweepWriter::add(const RunRow& row) {
 
 void SweepWriter::write_series(Group group, std::size_t index, std::span<const double> values) {
     impl_->write_series(group, index, values);
+}
+
+void SweepWriter::write_chunk(Group group, std::size_t index, const FilteredChunk& chunk) {
+    impl_->write_chunk(group, index, chunk);
 }
 
 std::size_t SweepWriter::columns(Group group) const {

@@ -236,6 +236,18 @@ inline void write_strings_block(hid_t dataset, hsize_t first, std::span<const st
     Templates templates;
     write_strings_block(templates, dataset, first, values);
 }
+// Direct chunk write: stores `bytes` as the chunk whose first element is at `offset`, skipping
+// the dataset's filters; the bytes must be what the filter pipeline would make of the chunk
+// (detail::filter_chunk), with bit k of filter_mask set for each filter k it skipped. Reading
+// runs the pipeline backwards as for any chunk, checksum included.
+void write_chunk(hid_t dataset, const std::vector<hsize_t>& offset, std::span<const std::byte> bytes,
+                 std::uint32_t filter_mask);
+// A dataset's chunk shape (empty when not chunked) and the ids of its filters, in pipeline order.
+struct ChunkLayout {
+    std::vector<hsize_t> shape;
+    std::vector<H5Z_filter_t> filters;
+};
+ChunkLayout chunk_layout(hid_t dataset);
 template <class T>
 std::vector<T> read_all(hid_t dataset);
 template <class T>

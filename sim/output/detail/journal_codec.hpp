@@ -6,6 +6,7 @@
 // crc32 (zlib's, IEEE 802.3) covers the 4 length bytes and the payload. The first record's
 // payload is the header ('H'), every later one a run row ('R'). All integers little-endian.
 
+#include "sim/output/detail/chunk_filter.hpp"
 #include "sim/output/sweep_file.hpp"
 
 #include <array>
@@ -18,6 +19,10 @@
 #include <string>
 #include <vector>
 
+namespace pricewar::detail {
+class SeriesPlacer;
+}
+
 namespace pricewar::journal {
 
 inline constexpr std::array<std::byte, 8> file_magic{std::byte{'P'}, std::byte{'W'}, std::byte{'J'}, std::byte{'R'},
@@ -25,11 +30,14 @@ inline constexpr std::array<std::byte, 8> file_magic{std::byte{'P'}, std::byte{'
 inline constexpr std::array<std::byte, 4> record_magic{std::byte{'P'}, std::byte{'W'}, std::byte{'R'}, std::byte{'C'}};
 inline constexpr std::size_t frame_bytes = 12;  // magic + length + crc
 inline constexpr std::uint32_t max_payload_bytes = std::uint32_t{1} << 30;
-// 2: rows carry exit_reason; 3: the header carries display names, start_date and turn_days.
-inline constexpr std::uint32_t format_version = 3;
+// 2: rows carry exit_reason; 3: the header carries display names, start_date and turn_days;
+// 4: rows carry their series as the sweep file's filtered chunks (the header is that of 3).
+inline constexpr std::uint32_t format_version = 4;
 // The oldest version still read: a version 2 header decodes with the presentation fields empty
-// (SweepHeader::records_presentation() false); its rows are those of version 3.
+// (SweepHeader::records_presentation() false). Rows of versions 2 and 3 carry raw series.
 inline constexpr std::uint32_t oldest_readable_version = 2;
+// The first version whose rows carry filtered chunks instead of raw series.
+inline constexpr std::uint32_t chunked_series_version = 4;
 
 // zlib's CRC-32 of `data`, continuing from `crc` (0 to start).
 std::uint32_t crc32(std::span<const std::byte> data, std::uint32_t crc = 0);
@@ -40,11 +48,34 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// One series table of a run as the sweep file stores it: the run's row of the table's dataset
+// ([turns x union columns], NaN where the run has no value), as its filtered chunk.
+struct ChunkedTable {
+    std::uint8_t group = 0;  // detail::Group
+    std::string name;
+    std::string units;
+    detail::FilteredChunk chunk;
+};
+
+// A run record as decoded: series either raw (row.series, journal versions 2 and 3 and rows
+// between MPI ranks) or as chunks (version 4).
+struct JournalRow {
+    RunRow row;
+    std::vector<ChunkedTable> chunked_series;
+};
+
 // `version`: format_version, or an older readable one (tests write journals of older programs).
 std::vector<std::byte> encode_header(const SweepHeader& header, std::uint32_t version = format_version);
-// Series are stored only when with_series and row.series is set.
+// Series are stored raw, only when with_series and row.series is set (journal versions 2 and 3).
 std::vector<std::byte> encode_row(const RunRow& row, bool with_series);
-SweepHeader decode_header(std::span<const std::byte> payload);
+// Series, when row.series is set, are placed by `placer` (which must be of the journal's
+// header) and stored as filtered chunks made by `encoder`: the compression is done by the
+// appending thread instead of the one building the file.
+std::vector<std::byte> encode_row(const RunRow& row, const detail::SeriesPlacer& placer, detail::ChunkEncoder& encoder);
+// `version`, when given, receives the header's journal format version.
+SweepHeader decode_header(std::span<const std::byte> payload, std::uint32_t* version = nullptr);
+JournalRow decode_journal_row(std::span<const std::byte> payload);
+// A row whose series, if any, are raw; chunked series throw DecodeError.
 RunRow decode_row(std::span<const std::byte> payload);
 
 // The record (frame + payload) for a payload.
@@ -53,6 +84,7 @@ std::vector<std::byte> frame(std::span<const std::byte> payload);
 struct ScanResult {
     bool has_header = false;  // false: the process died while creating the journal
     SweepHeader header;
+    std::uint32_t version = 0;    // the header's journal format version
     std::uint64_t clean_end = 0;  // end of the last intact record
     std::uint64_t file_size = 0;  // clean_end < file_size: a torn last record
 };

@@ -1,6 +1,7 @@
 #pragma once
 // Pieces shared by the sweep journal, finalize and merge. Internal.
 
+#include "sim/output/detail/chunk_filter.hpp"
 #include "sim/output/detail/h5.hpp"
 #include "sim/output/sweep_file.hpp"
 
@@ -40,6 +41,9 @@ private:
 
 enum Group : std::size_t { offer_group = 0, vendor_group = 1, market_group = 2 };
 inline constexpr std::array<const char*, 3> group_names{"offer", "vendor", "market"};
+
+// The run's tables of one group.
+const std::vector<Table>& tables_of(const RunRecord& run, Group group);
 
 struct SeriesTable {
     std::string name;
@@ -84,6 +88,9 @@ public:
     void add(const RunRow& row);
     // values: [turns x columns] of table `index` of `group` for the row last added.
     void write_series(Group group, std::size_t index, std::span<const double> values);
+    // The same, as the filtered chunk of that row (detail::filter_chunk of the values), stored
+    // as it is where the dataset's chunks and filters are those the chunk was made for.
+    void write_chunk(Group group, std::size_t index, const FilteredChunk& chunk);
     [[nodiscard]] std::size_t columns(Group group) const;
     // Flushes the buffered rows; then closes every dataset. Must be called once after the last add().
     void finish();
