@@ -152,88 +152,6 @@ __attribute__((always_inline)) inline void AgentDemand::note_option(std::size_t 
     terms_.unused[i] = c >= kOutside ? 0.0f : -1.0f;
 }
 
-void AgentDemand::choose(int /*turn*/, const OfferBoard& board, DemandTotals& totals) {
-    forecast_sampled_ = false;
-    const std::size_t n = choice_.size();
-    const std::size_t m = board.price.size();
-    const std::size_t outside = m;
-    const double w = spec_.weight;
-    prepare(board);
-
-    // Pass 1: awareness (Bass diffusion), synchronous on last turn's active states.
-    // Active-neighbour counts are kept up to date as choices change (set_choice), so this
-    // pass costs O(1) per unaware developer.
-    const bool networked = graph_.edges() > 0;
-    const double market_active_share = n > 0 ? static_cast<double>(active_count_) / static_cast<double>(n) : 0.0;
-    for (std::size_t d = 0; d < n; ++d) {
-        if (choice_[d] != kUnaware) continue;
-        double neighbour_share = market_active_share;
-        if (networked) {
-            const auto degree = graph_.offsets[d + 1] - graph_.offsets[d];
-            neighbour_share =
-                degree > 0 ? static_cast<double>(active_neighbours_[d]) / static_cast<double>(degree) : 0.0;
-        }
-        const double hazard = spec_.p_innovation + spec_.p_imitation * neighbour_share;
-        if (awareness_uniform_() < hazard) choice_[d] = kNewAware;
-    }
-
-    // Pass 2: choice and requested usage.
-    std::size_t until_sample = 0;  // developers left before the next one sampled for surplus
-    std::fill_n(full_service_spend_.begin(), m, 0.0);
-    Counts counts;  // developers by state, option and vendor (used when counts_exact_)
-    // Pass 2 goes through the population in blocks: (a) who re-chooses, and the choice;
-    // (b) requested usage; (c) the totals, added in developer order.
-    for (std::size_t block = 0; block < n; block += kBlock) {
-        const std::size_t block_end = std::min(n, block + kBlock);
-        // (a1) Who re-chooses (or is sampled for surplus). A choice draws one uniform when some
-        // option is viable (value >= the lowest threshold); it is drawn here, right after the
-        // developer's re-evaluation draw, so the sequence of draws is that of one pass in
-        // developer order.
-        std::size_t listed = 0;
-        for (std::size_t d = block; d < block_end; ++d) {
-            const bool sampled_for_surplus = until_sample == 0;  // d % surplus_stride_ == 0
-            until_sample = sampled_for_surplus ? surplus_stride_ - 1 : until_sample - 1;
-            const int c = choice_[d];
-            note_option(d - block, c);  // a choice below updates it
-            if (c == kUnaware) continue;
-            const double value = traits_.value[d];
-            bool decide = false;
-            if (c == kNewAware) {
-                decide = true;
-            } else if (c == kInactive) {
-                decide = value >= opt_.min_threshold;
-            } else {
-                const auto opt = static_cast<std::size_t>(c == kOutside ? outside : static_cast<std::size_t>(c));
-                decide = value < opt_.threshold[opt] || opt_.penalty[opt] > 0.0 ||
-                         choice_uniform_() < traits_.reevaluate_prob[d];
-            }
-            if (!decide && !sampled_for_surplus) continue;
-            auto& entry = work_[listed++];
-            entry.developer = d;
-            entry.decide = decide;
-            entry.sampled = sampled_for_surplus;
-            entry.draw = decide && value >= opt_.min_threshold ? choice_uniform_() : 0.0;
-        }
-        choose_listed(block, listed, board, totals);  // (a2)
-        update_usage(block, block_end);               // (b)
-        if (counts_exact_)                            // (c)
-            add_totals<true>(block, block_end, totals, counts);
-        else
-            add_totals<false>(block, block_end, totals, counts);
-    }
-    if (counts_exact_) {
-        totals.unaware = static_cast<double>(counts.unaware) * w;
-        totals.aware_inactive = static_cast<double>(counts.inactive) * w;
-        totals.outside = static_cast<double>(counts.outside) * w;
-        totals.on_offers = static_cast<double>(counts.on_offers) * w;
-        for (std::size_t o = 0; o < m; ++o)
-            totals.developers[o] = static_cast<double>(counts.option[o]) * w;
-        for (std::size_t v = 0; v < totals.vendor_developers.size(); ++v)
-            totals.vendor_developers[v] = static_cast<double>(counts.vendor[v]) * w;
-    }
-    full_service_sums_ = quota_holders_ == 0;
-}
-
 // (a2) The listed developers of the block in order; the memory they will read (network row,
 // neighbours' states, traits) is fetched a few developers ahead. Cloned for AVX2 (no FMA, so
 // both clones round every operation the same way): the loops over options vectorise twice as
@@ -338,6 +256,88 @@ __attribute__((target_clones("avx2", "default"))) void AgentDemand::choose_liste
             note_option(d - block, c);
         }
     }
+}
+
+void AgentDemand::choose(int /*turn*/, const OfferBoard& board, DemandTotals& totals) {
+    forecast_sampled_ = false;
+    const std::size_t n = choice_.size();
+    const std::size_t m = board.price.size();
+    const std::size_t outside = m;
+    const double w = spec_.weight;
+    prepare(board);
+
+    // Pass 1: awareness (Bass diffusion), synchronous on last turn's active states.
+    // Active-neighbour counts are kept up to date as choices change (set_choice), so this
+    // pass costs O(1) per unaware developer.
+    const bool networked = graph_.edges() > 0;
+    const double market_active_share = n > 0 ? static_cast<double>(active_count_) / static_cast<double>(n) : 0.0;
+    for (std::size_t d = 0; d < n; ++d) {
+        if (choice_[d] != kUnaware) continue;
+        double neighbour_share = market_active_share;
+        if (networked) {
+            const auto degree = graph_.offsets[d + 1] - graph_.offsets[d];
+            neighbour_share =
+                degree > 0 ? static_cast<double>(active_neighbours_[d]) / static_cast<double>(degree) : 0.0;
+        }
+        const double hazard = spec_.p_innovation + spec_.p_imitation * neighbour_share;
+        if (awareness_uniform_() < hazard) choice_[d] = kNewAware;
+    }
+
+    // Pass 2: choice and requested usage.
+    std::size_t until_sample = 0;  // developers left before the next one sampled for surplus
+    std::fill_n(full_service_spend_.begin(), m, 0.0);
+    Counts counts;  // developers by state, option and vendor (used when counts_exact_)
+    // Pass 2 goes through the population in blocks: (a) who re-chooses, and the choice;
+    // (b) requested usage; (c) the totals, added in developer order.
+    for (std::size_t block = 0; block < n; block += kBlock) {
+        const std::size_t block_end = std::min(n, block + kBlock);
+        // (a1) Who re-chooses (or is sampled for surplus). A choice draws one uniform when some
+        // option is viable (value >= the lowest threshold); it is drawn here, right after the
+        // developer's re-evaluation draw, so the sequence of draws is that of one pass in
+        // developer order.
+        std::size_t listed = 0;
+        for (std::size_t d = block; d < block_end; ++d) {
+            const bool sampled_for_surplus = until_sample == 0;  // d % surplus_stride_ == 0
+            until_sample = sampled_for_surplus ? surplus_stride_ - 1 : until_sample - 1;
+            const int c = choice_[d];
+            note_option(d - block, c);  // a choice below updates it
+            if (c == kUnaware) continue;
+            const double value = traits_.value[d];
+            bool decide = false;
+            if (c == kNewAware) {
+                decide = true;
+            } else if (c == kInactive) {
+                decide = value >= opt_.min_threshold;
+            } else {
+                const auto opt = static_cast<std::size_t>(c == kOutside ? outside : static_cast<std::size_t>(c));
+                decide = value < opt_.threshold[opt] || opt_.penalty[opt] > 0.0 ||
+                         choice_uniform_() < traits_.reevaluate_prob[d];
+            }
+            if (!decide && !sampled_for_surplus) continue;
+            auto& entry = work_[listed++];
+            entry.developer = d;
+            entry.decide = decide;
+            entry.sampled = sampled_for_surplus;
+            entry.draw = decide && value >= opt_.min_threshold ? choice_uniform_() : 0.0;
+        }
+        choose_listed(block, listed, board, totals);  // (a2)
+        update_usage(block, block_end);               // (b)
+        if (counts_exact_)                            // (c)
+            add_totals<true>(block, block_end, totals, counts);
+        else
+            add_totals<false>(block, block_end, totals, counts);
+    }
+    if (counts_exact_) {
+        totals.unaware = static_cast<double>(counts.unaware) * w;
+        totals.aware_inactive = static_cast<double>(counts.inactive) * w;
+        totals.outside = static_cast<double>(counts.outside) * w;
+        totals.on_offers = static_cast<double>(counts.on_offers) * w;
+        for (std::size_t o = 0; o < m; ++o)
+            totals.developers[o] = static_cast<double>(counts.option[o]) * w;
+        for (std::size_t v = 0; v < totals.vendor_developers.size(); ++v)
+            totals.vendor_developers[v] = static_cast<double>(counts.vendor[v]) * w;
+    }
+    full_service_sums_ = quota_holders_ == 0;
 }
 
 namespace {
