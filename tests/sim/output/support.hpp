@@ -24,6 +24,11 @@ SweepHeader make_header(bool series, std::int64_t runs_planned = 30);
 // A deterministic row; every 7th run failed (no series), every 4th lacks vendor v2.
 RunRow make_row(const SweepHeader& header, std::int64_t run_id, bool sobol = false);
 
+// A journal as a pricewar writing journal format `version` leaves it: the header, then the
+// rows of make_row (versions this pricewar cannot write get the number patched in).
+void write_journal(const std::string& path, const SweepHeader& header, std::uint32_t version,
+                   const std::vector<std::int64_t>& run_ids);
+
 // 0, 1, ..., n - 1.
 std::vector<std::int64_t> ids(std::int64_t n);
 // An uninterrupted sweep: rows of make_row appended in the given order, then finalized.

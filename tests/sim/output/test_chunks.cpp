@@ -100,22 +100,6 @@ std::vector<double> read_row(hid_t dataset, hsize_t r, const std::vector<hsize_t
     return values;
 }
 
-// A journal as a pricewar of journal format `version` (2 or 3: raw series) leaves it.
-void write_old_journal(const std::string& path, const SweepHeader& header, std::uint32_t version,
-                       const std::vector<std::int64_t>& run_ids) {
-    std::vector<char> bytes(journal::file_magic.size());
-    std::memcpy(bytes.data(), journal::file_magic.data(), bytes.size());
-    const auto add = [&](const std::vector<std::byte>& payload) {
-        const auto record = journal::frame(payload);
-        const auto* p = reinterpret_cast<const char*>(record.data());
-        bytes.insert(bytes.end(), p, p + record.size());
-    };
-    add(journal::encode_header(header, version));
-    for (const auto id : run_ids)
-        add(journal::encode_row(make_row(header, id), header.series));
-    write_bytes(path, bytes);
-}
-
 // The payload of every run record of a journal.
 std::vector<std::vector<std::byte>> journal_rows(const std::string& path) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -327,7 +311,7 @@ TEST_CASE("chunks: a sweep from chunked rows equals the one from raw rows (forma
     const std::string chunked = dir.file("chunked.h5");
     build_sweep(chunked, header, ids(24));
     const std::string raw = dir.file("raw.h5");
-    write_old_journal(sweep_journal_path(raw), header, 3, ids(24));
+    write_journal(sweep_journal_path(raw), header, 3, ids(24));
     finalize_sweep(sweep_journal_path(raw), raw);
     CHECK(hdf5_differences(chunked, raw).empty());
     // Stored byte for byte as HDF5 stores what it filters itself.
@@ -344,7 +328,7 @@ TEST_CASE("chunks: a format 3 journal resumes with raw rows and finishes as befo
     std::vector<std::int64_t> first, rest;
     for (const auto id : ids(24))
         (id % 2 == 0 ? first : rest).push_back(id);
-    write_old_journal(sweep_journal_path(out), header, 3, first);
+    write_journal(sweep_journal_path(out), header, 3, first);
     {
         auto journal = SweepJournal::resume(sweep_journal_path(out), header);
         CHECK(journal.completed().size() == first.size());

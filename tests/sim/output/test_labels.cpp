@@ -21,28 +21,6 @@ using namespace pricewar::test;
 
 namespace {
 
-// A journal as a pricewar writing journal format `version` leaves it: the header, then the rows.
-void write_journal(const std::string& path, const SweepHeader& header, std::uint32_t version,
-                   const std::vector<std::int64_t>& run_ids) {
-    std::vector<char> bytes(journal::file_magic.size());
-    std::memcpy(bytes.data(), journal::file_magic.data(), bytes.size());
-    const auto add = [&](const std::vector<std::byte>& payload) {
-        const auto record = journal::frame(payload);
-        const auto* p = reinterpret_cast<const char*>(record.data());
-        bytes.insert(bytes.end(), p, p + record.size());
-    };
-    const auto written = std::clamp(version, journal::oldest_readable_version, journal::format_version);
-    auto payload = journal::encode_header(header, written);
-    if (version != written) {  // a version this pricewar cannot write: bytes 1..4, little-endian
-        for (std::size_t i = 0; i < 4; ++i)
-            payload[1 + i] = static_cast<std::byte>((version >> (8 * i)) & 0xFFU);
-    }
-    add(payload);
-    for (const auto id : run_ids)
-        add(journal::encode_row(make_row(header, id), header.series));
-    write_bytes(path, bytes);
-}
-
 SweepHeader without_labels(SweepHeader h) {
     h.vendor_display_names.clear();
     h.offer_display_names.clear();
