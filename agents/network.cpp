@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/erdos_renyi_generator.hpp>
-#include <boost/graph/small_world_generator.hpp>
 #include <boost/random/mersenne_twister.hpp>
 #include <boost/random/uniform_int_distribution.hpp>
 #include <utility>
@@ -82,6 +81,42 @@ CsrGraph build_none(std::int64_t n, const NoParams& /*unused*/, std::uint64_t /*
     return build_csr(n, [](auto&&) {});
 }
 
+// The edges Boost.Graph's small_world_iterator gives, drawn the same way from the same
+// generator: the lattice edge (0, 1) as it stands, then for every later lattice edge (source,
+// target) one uniform draw and, with probability `rewire`, a uniform vertex outside the
+// source's lattice window instead of the target. The iterator copies the 2.5 KiB Mersenne
+// Twister state twice per edge (its uniform_01 holds the generator by value); drawing in place
+// makes the network build several times faster with the same graph (tests/agents/test_network.cpp
+// compares the two).
+template <class Emit>
+void small_world_edges(std::int64_t n, std::int64_t k, double rewire, std::uint64_t seed, Emit&& emit) {
+    boost::random::mt19937 gen(static_cast<std::uint32_t>(seed ^ (seed >> 32)));
+    const auto nodes = static_cast<std::uint64_t>(n);
+    const auto half = static_cast<std::uint64_t>(k / 2);
+    boost::random::uniform_int_distribution<std::size_t> vertex(0, static_cast<std::size_t>(nodes - 1));
+    // Boost's uniform_01 over an integer generator: (draw - min) / (max - min + 1).
+    const double to_unit = 1.0 / (static_cast<double>((gen.max)() - (gen.min)()) + 1.0);
+    emit(std::int64_t{0}, std::int64_t{1});
+    std::uint64_t source = 0, target = 1;
+    for (;;) {
+        target = target + 1 == nodes ? 0 : target + 1;
+        if (target == (source + half + 1) % nodes) {
+            ++source;
+            target = (source + 1) % nodes;
+        }
+        if (source == nodes) return;
+        const double x = static_cast<double>(gen() - (gen.min)()) * to_unit;
+        std::uint64_t second = target;
+        if (x < rewire) {
+            const std::uint64_t lower = (source + nodes - half) % nodes, upper = (source + half) % nodes;
+            do {
+                second = vertex(gen);
+            } while ((second >= lower && second <= upper) || (upper < lower && (second >= lower || second <= upper)));
+        }
+        emit(static_cast<std::int64_t>(source), static_cast<std::int64_t>(second));
+    }
+}
+
 CsrGraph build_small_world(std::int64_t n, const SmallWorldParams& p, std::uint64_t seed) {
     auto k = static_cast<std::int64_t>(p.k);
     k = std::min<std::int64_t>(k, std::max<std::int64_t>(0, n - 1));
@@ -89,10 +124,7 @@ CsrGraph build_small_world(std::int64_t n, const SmallWorldParams& p, std::uint6
     const double rewire = p.rewire;
     return build_csr(n, [&](auto&& emit) {
         if (n < 3 || k == 0) return;
-        boost::random::mt19937 gen(static_cast<std::uint32_t>(seed ^ (seed >> 32)));
-        using Gen = boost::small_world_iterator<boost::random::mt19937, BoostGraph>;
-        for (Gen it(gen, static_cast<std::size_t>(n), static_cast<std::size_t>(k), rewire), end; it != end; ++it)
-            emit(static_cast<std::int64_t>(it->first), static_cast<std::int64_t>(it->second));
+        small_world_edges(n, k, rewire, seed, emit);
     });
 }
 
