@@ -66,6 +66,9 @@ AgentDemand::AgentDemand(const Scenario& sc, std::uint64_t seed)
     quota_.assign(n, 0.0f);
     usage_.assign(n, -1.0f);
     active_neighbours_.assign(n, 0);
+    // The snapshot matters only where the network term does.
+    if (spec_.peer_update == PeerUpdate::lagged && spec_.network_weight > 0.0 && graph_.edges() > 0)
+        peer_slot_.assign(n, 0);
     // Adding the weight k times gives exactly k * weight when the weight is a whole number and
     // every partial sum stays an integer a double holds exactly (below 2^53).
     counts_exact_ = spec_.weight >= 0.0 && spec_.weight == std::floor(spec_.weight) &&
@@ -97,7 +100,8 @@ std::size_t AgentDemand::state_bytes() const {
     const std::size_t n = choice_.size();
     return n * (traits_.bytes_per_developer() + sizeof(std::int16_t) * 2 + sizeof(std::uint64_t) + 2 * sizeof(float) +
                 sizeof(std::uint32_t)) +
-           graph_.offsets.size() * sizeof(std::int64_t) + graph_.targets.size() * sizeof(std::int32_t);
+           graph_.offsets.size() * sizeof(std::int64_t) + graph_.targets.size() * sizeof(std::int32_t) +
+           peer_slot_.size() * sizeof(std::uint8_t);
 }
 
 void AgentDemand::prepare(const OfferBoard& board) {
@@ -182,8 +186,14 @@ __attribute__((target_clones("avx2", "default"))) void AgentDemand::choose_liste
             std::fill_n(neighbours_on.begin(), board.vendors + 2, 0);
             const auto b = graph_.offsets[d], e = graph_.offsets[d + 1];
             degree = static_cast<int>(e - b);
-            for (auto k = b; k < e; ++k)  // a neighbour on no option counts in the last slot
-                ++neighbours_on[opt_.state_vendor[static_cast<std::size_t>(choice_[graph_.targets[k]] - kNewAware)]];
+            if (peer_slot_.empty()) {
+                for (auto k = b; k < e; ++k)  // a neighbour on no option counts in the last slot
+                    ++neighbours_on[opt_.state_vendor[static_cast<std::size_t>(choice_[graph_.targets[k]] -
+                                                                               kNewAware)]];
+            } else {
+                for (auto k = b; k < e; ++k)
+                    ++neighbours_on[peer_slot_[static_cast<std::size_t>(graph_.targets[k])]];
+            }
         }
         const double beta = traits_.quality_weight[d], alpha = traits_.price_weight[d], s = traits_.switching_cost[d];
         // Deterministic utility of each option without the developer-specific network
@@ -284,6 +294,10 @@ void AgentDemand::choose(int /*turn*/, const OfferBoard& board, DemandTotals& to
     }
 
     // Pass 2: choice and requested usage.
+    if (!peer_slot_.empty())  // lagged peers: the states as the turn's choices begin
+        for (std::size_t d = 0; d < n; ++d)
+            peer_slot_[d] =
+                static_cast<std::uint8_t>(opt_.state_vendor[static_cast<std::size_t>(choice_[d] - kNewAware)]);
     std::size_t until_sample = 0;  // developers left before the next one sampled for surplus
     std::fill_n(full_service_spend_.begin(), m, 0.0);
     Counts counts;  // developers by state, option and vendor (used when counts_exact_)
@@ -487,8 +501,13 @@ void AgentDemand::prefetch_developer(std::size_t d, int stage) const {
             __builtin_prefetch(graph_.targets.data() + graph_.offsets[d]);
         }
     } else if (row) {  // the neighbours' states (the row was fetched by stage 0)
-        for (auto k = graph_.offsets[d]; k < graph_.offsets[d + 1]; ++k)
-            __builtin_prefetch(choice_.data() + graph_.targets[static_cast<std::size_t>(k)]);
+        for (auto k = graph_.offsets[d]; k < graph_.offsets[d + 1]; ++k) {
+            const auto t = static_cast<std::size_t>(graph_.targets[static_cast<std::size_t>(k)]);
+            if (peer_slot_.empty())
+                __builtin_prefetch(choice_.data() + t);
+            else
+                __builtin_prefetch(peer_slot_.data() + t);
+        }
     }
 }
 

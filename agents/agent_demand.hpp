@@ -86,6 +86,10 @@ private:
     bool counts_exact_ = false;                     // developer totals may be taken as count x weight
     std::vector<float> usage_;                      // requested Mtok at the current option (-1: none)
     std::vector<std::uint32_t> active_neighbours_;  // neighbours on an offer or self-hosting
+    // With peer_update = lagged: each developer's vendor slot (Options::state_vendor) at the
+    // start of the turn's choices, which the network term counts instead of the live states.
+    std::vector<std::uint8_t> peer_slot_;
+    static_assert(kMaxVendors + 1 <= 255, "vendor slots must fit in a byte");
     std::int64_t active_count_ = 0;
     std::size_t surplus_stride_ = 1;
     UniformStream awareness_uniform_;

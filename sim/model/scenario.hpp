@@ -114,6 +114,8 @@ struct MarketSpec {
 
 enum class DemandMode { agent, mean_field };
 enum class PriceUtility { log, linear };
+// Which of its neighbours' choices a re-choosing agent sees (docs/model.md, "Choice").
+enum class PeerUpdate { sequential, lagged };
 
 struct DeveloperSpec {
     DemandMode mode = DemandMode::agent;
@@ -124,6 +126,7 @@ struct DeveloperSpec {
     std::string network = "small_world";
     std::map<std::string, double> network_params;           // declared by the generator
     double network_weight = 0.0;                            // gamma: weight of neighbours on a vendor
+    PeerUpdate peer_update = PeerUpdate::sequential;        // agent mode: this turn's or last turn's choices
     double initial_aware = 0.1;                             // share aware at turn 0
     double p_innovation = 0.01;                             // Bass external influence per turn
     double p_imitation = 0.3;                               // Bass internal influence per turn

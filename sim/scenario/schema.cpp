@@ -132,6 +132,9 @@ const Fields<DeveloperSpec>& developer_fields() {
                                    "parameters of the network generator (`pricewar list-keys` lists each)"));
         f.push_back(number<S>("network_weight", &S::network_weight, at_least(0), "util",
                               "gamma: weight of the share of neighbours on a vendor"));
+        f.push_back(choice<S>("peer_update", &S::peer_update, {"sequential", "lagged"},
+                              "agent mode: the network term counts neighbours' choices made so far this turn "
+                              "(developers choose in index order) or their choices of last turn"));
         f.push_back(number<S>("initial_aware", &S::initial_aware, closed(0, 1), "1", "share aware at turn 0"));
         f.push_back(number<S>("p_innovation", &S::p_innovation, closed(0, 1), "1/turn", "Bass external influence"));
         f.push_back(number<S>("p_imitation", &S::p_imitation, closed(0, 1), "1/turn", "Bass internal influence"));

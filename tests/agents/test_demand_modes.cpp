@@ -183,3 +183,36 @@ TEST_CASE("agent-mode forecasts: the vendor scope gives the vendor's offers exac
     CHECK(by_vendor[0].developers > by_market[0].developers);
     CHECK(by_vendor[1].developers < by_market[1].developers);
 }
+
+TEST_CASE("peer_update: in order, a strong network term cascades round the ring within a turn; lagged, it waits") {
+    // Every developer chooses at turn 0 between two identical offers (and self-hosting) on a
+    // ring where each neighbour on a vendor adds 10 utils. In index order, developer 1 sees
+    // developer 0's choice, developer 2 sees developer 1's, and so on: the whole ring follows
+    // developer 0 within the turn. With last turn's choices nobody is on anything yet, so the
+    // turn-0 choices are independent logit draws (docs/model.md, "Choice").
+    auto make = [](PeerUpdate update) {
+        auto sc = testing::logit_duopoly(strategy("static"), strategy("static"), 2);
+        auto& d = sc.developers;
+        d.mode = DemandMode::agent;
+        d.count = 2000;
+        d.network = "small_world";
+        d.network_params = {{"k", 2.0}, {"rewire", 0.0}};
+        d.network_weight = 5.0;  // gamma / mu / degree = 10 utils per neighbour
+        d.reevaluate_prob = Distribution::constant(0.0);
+        d.peer_update = update;
+        return sc;
+    };
+    const double n = 2000.0;
+    const double logit = std::exp(0.8) / (2.0 * std::exp(0.8) + 1.0);  // (2 - 1.8) / 0.25 against 0
+    for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+        INFO("seed " << seed);
+        const auto in_order = run_scenario(make(PeerUpdate::sequential), seed);
+        const auto lagged = run_scenario(make(PeerUpdate::lagged), seed);
+        const auto& in_order_devs = in_order.offer_series[outputs::offer_index("developers")];
+        const auto& lagged_devs = lagged.offer_series[outputs::offer_index("developers")];
+        const double a = in_order_devs.at(0, 0) / n, b = in_order_devs.at(0, 1) / n;
+        CHECK(std::max({a, b, 1.0 - a - b}) > 0.95);  // one option takes (nearly) the whole ring
+        CHECK(lagged_devs.at(0, 0) / n == doctest::Approx(logit).epsilon(0.06 / logit));
+        CHECK(lagged_devs.at(0, 1) / n == doctest::Approx(logit).epsilon(0.06 / logit));
+    }
+}
