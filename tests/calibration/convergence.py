@@ -13,8 +13,12 @@ group, and prints:
 3. log-rank tests of that first-exit time: every group against the default agent count, and
    all groups together.
 
+--lagged adds, for every agent count, a group whose agents see their neighbours' choices of
+last turn (developers.peer_update = "lagged") instead of those made earlier in the turn, and
+tests each against the same count in order.
+
     python3 tests/calibration/convergence.py PRICEWAR [REPLICATES] [--scenario NAME]
-        [--agents 2000 4000 ...] [--default 4000] [--no-mean-field]
+        [--agents 2000 4000 ...] [--default 4000] [--no-mean-field] [--lagged]
 """
 
 import argparse
@@ -63,16 +67,19 @@ def main():
     ap.add_argument("--agents", type=int, nargs="+", default=[2000, 4000, 8000, 16000, 32000])
     ap.add_argument("--default", type=int, default=4000)
     ap.add_argument("--no-mean-field", action="store_true")
+    ap.add_argument("--lagged", action="store_true")
     a = ap.parse_args()
-    groups = [(f"{n:,}", n, False) for n in a.agents]
+    groups = [(f"{n:,}", n, False, False) for n in a.agents]
+    if a.lagged:
+        groups += [(f"{n:,} lagged", n, False, True) for n in a.agents]
     if not a.no_mean_field:
-        groups.append(("mean field", None, True))
+        groups.append(("mean field", None, True, False))
     res = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for i, (label, n, mf) in enumerate(groups):
+        for i, (label, n, mf, lagged) in enumerate(groups):
             folder = os.path.join(tmp, str(i))
             os.mkdir(folder)
-            res[label] = cf.run(a.pricewar, a.scenario, a.replicates, folder, n, mf)
+            res[label] = cf.run(a.pricewar, a.scenario, a.replicates, folder, n, mf, lagged)
             print(f"ran {label}", file=sys.stderr, flush=True)
     seeds = [r["seed"] for r in res.values()]
     assert all((s == seeds[0]).all() for s in seeds), "the groups do not share their seeds"
@@ -89,6 +96,22 @@ def main():
             m, se = cf.mean_se(x)
             cells.append(f"{m:.3g} ({se:.2g})")
         print(f"| {label} | " + " | ".join(cells) + " |")
+
+    lagged = [k for k in res if k.endswith(" lagged") and k[:-len(" lagged")] in res]
+    if lagged:
+        print("\nLast turn's peer choices against this turn's, paired by seed: mean difference "
+              "(standard error of the differences)\n")
+        print(f"| agents | Δ startup survival t{turns} | Δ first startup exit by t{turns} | "
+              f"Δ avg price t{cf.TURN} | Δ total tokens t{cf.TURN} |")
+        print("|---|---|---|---|---|")
+        for label in lagged:
+            r, q = res[label], res[label[:-len(" lagged")]]
+            cells = []
+            for x, y in ((r["survival"], q["survival"]), (first_exit(r)[1], first_exit(q)[1]),
+                         (r["price"], q["price"]), (r["tokens"], q["tokens"])):
+                m, se = cf.mean_se(np.asarray(x, dtype=float) - np.asarray(y, dtype=float))
+                cells.append(f"{m:+.3g} ({se:.2g})")
+            print(f"| {label[:-len(' lagged')]} | " + " | ".join(cells) + " |")
 
     checkpoints = list(range(13, turns + 1, 13))
     print("\nMean share of startups still in the API market after turn t (standard error):\n")
@@ -124,13 +147,21 @@ def main():
     ref = f"{a.default:,}"
     keys = list(res)
     for i, label in enumerate(keys):
-        if label == ref or ref not in res:
+        if label == ref or ref not in res or label.endswith(" lagged"):
             continue
         j = keys.index(ref)
         lr = survival.logrank_test(np.concatenate([durations[i], durations[j]]),
                                    np.concatenate([events[i], events[j]]),
                                    [label] * len(durations[i]) + [ref] * len(durations[j]))
         print(f"| {label} vs {ref} | {lr.statistic:.2f} | {lr.df} | {lr.p_value:.3g} |")
+    for i, label in enumerate(keys):  # each lagged group against the same count in order
+        if not label.endswith(" lagged") or label[:-len(" lagged")] not in res:
+            continue
+        j = keys.index(label[:-len(" lagged")])
+        lr = survival.logrank_test(np.concatenate([durations[i], durations[j]]),
+                                   np.concatenate([events[i], events[j]]),
+                                   [label] * len(durations[i]) + [keys[j]] * len(durations[j]))
+        print(f"| {label} vs {keys[j]} | {lr.statistic:.2f} | {lr.df} | {lr.p_value:.3g} |")
     lr = survival.logrank_test(np.concatenate(durations), np.concatenate(events), labels)
     print(f"| all {len(keys)} groups | {lr.statistic:.2f} | {lr.df} | {lr.p_value:.3g} |")
     return 0

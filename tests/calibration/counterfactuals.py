@@ -36,10 +36,11 @@ ROWS = [("endogenous", "baseline"),
 TURN = 52
 
 
-def scenario_copy(name, tmp, agents, mean_field):
-    """The scenario file, or an edited copy with another agent count (same population)."""
+def scenario_copy(name, tmp, agents, mean_field, lagged=False):
+    """The scenario file, or an edited copy with another agent count (same population), in
+    mean-field mode, or with agents seeing their neighbours' choices of last turn."""
     path = os.path.join(SCENARIOS, name + ".toml")
-    if agents is None and not mean_field:
+    if agents is None and not mean_field and not lagged:
         return path
     text = open(path).read()
     count = int(float(re.search(r"^count = ([0-9.e+]+)", text, re.M).group(1)))
@@ -50,15 +51,19 @@ def scenario_copy(name, tmp, agents, mean_field):
                       flags=re.M)
     if mean_field:
         text = re.sub(r'^mode = "agent"', 'mode = "mean_field"', text, count=1, flags=re.M)
+    if lagged:
+        text, found = re.subn(r'^mode = "agent".*$', '\\g<0>\npeer_update = "lagged"', text, count=1,
+                              flags=re.M)
+        assert found == 1, f"{name}.toml has no agent-mode line to add peer_update after"
     # Counterfactual files include nothing: each is a complete scenario.
     out = os.path.join(tmp, name + ".toml")
     open(out, "w").write(text)
     return out
 
 
-def run(pricewar, name, replicates, tmp, agents, mean_field):
+def run(pricewar, name, replicates, tmp, agents, mean_field, lagged=False):
     out = os.path.join(tmp, name + ".h5")
-    subprocess.run([pricewar, "batch", scenario_copy(name, tmp, agents, mean_field), "-o", out,
+    subprocess.run([pricewar, "batch", scenario_copy(name, tmp, agents, mean_field, lagged), "-o", out,
                     "--replicates", str(replicates), "--jobs", "2", "--series"],
                    check=True, stdout=subprocess.DEVNULL)
     with h5py.File(out) as f:
