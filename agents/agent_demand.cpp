@@ -10,8 +10,11 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cmath>
+#include <future>
 #include <limits>
+#include <thread>
 #include <type_traits>
 
 namespace pricewar {
@@ -47,19 +50,39 @@ void DemandTotals::reset(std::size_t offers, std::size_t vendors) {
     unaware = aware_inactive = on_offers = outside = outside_mtok = consumer_surplus = switches = 0.0;
 }
 
-AgentDemand::AgentDemand(const Scenario& sc, std::uint64_t seed)
+AgentDemand::AgentDemand(const Scenario& sc, std::uint64_t seed, int threads)
     : spec_(sc.developers),
       kappa_(sc.market.kappa),
       log_ref_(std::log(sc.market.p_ref + sc.market.kappa)),
       rationing_penalty_(sc.market.rationing_penalty),
-      traits_(draw_traits(sc.developers, sc.developers.count, seed)),
       awareness_uniform_(seed, Stream::awareness),
-      choice_uniform_(seed, Stream::choice) {
+      choice_uniform_(seed, Stream::choice),
+      chunked_(sc.developers.peer_update == PeerUpdate::lagged),
+      seed_(seed) {
     const auto n = static_cast<std::size_t>(spec_.count);
+    if (chunked_) {
+        const std::size_t chunks = (n + kChunk - 1) / kChunk;
+        threads_ = static_cast<int>(std::clamp<std::size_t>(static_cast<std::size_t>(std::max(threads, 1)), 1,
+                                                            std::max<std::size_t>(chunks, 1)));
+        chunk_sums_.resize(chunks);
+    }
+    scratch_.resize(static_cast<std::size_t>(threads_));
     const auto* net = find_network(spec_.network);
     if (net == nullptr) throw std::invalid_argument("unknown network '" + spec_.network + "'");
-    graph_ = net->build(spec_.count, resolve_params(net->params, spec_.network_params),
-                        derive_seed(seed, static_cast<std::uint64_t>(Stream::network)));
+    // The network and the traits come from streams of their own: with threads to spare they
+    // are drawn at the same time.
+    auto build_network = [&] {
+        return net->build(spec_.count, resolve_params(net->params, spec_.network_params),
+                          derive_seed(seed, static_cast<std::uint64_t>(Stream::network)));
+    };
+    if (threads_ > 1) {
+        auto network = std::async(std::launch::async, build_network);
+        traits_ = draw_traits(sc.developers, sc.developers.count, seed);
+        graph_ = network.get();
+    } else {
+        traits_ = draw_traits(sc.developers, sc.developers.count, seed);
+        graph_ = build_network();
+    }
     choice_.assign(n, kUnaware);
     last_vendor_.assign(n, -1);
     joined_.assign(n, 0);
@@ -94,6 +117,8 @@ AgentDemand::AgentDemand(const Scenario& sc, std::uint64_t seed)
     const auto offers = sc.offer_index().size();
     if (offers + 1 > kMaxOptions) throw std::invalid_argument("too many offers for agent mode");
     if (sc.vendors.size() + 1 > kMaxVendors) throw std::invalid_argument("too many vendors for agent mode");
+    for (auto& c : chunk_sums_)  // sized once: the turn's passes allocate nothing
+        c.totals.reset(offers, sc.vendors.size());
 }
 
 std::size_t AgentDemand::state_bytes() const {
@@ -149,11 +174,11 @@ double AgentDemand::usage_at_from_log(std::size_t d, double p, double log_cost) 
     return q;
 }
 
-__attribute__((always_inline)) inline void AgentDemand::note_option(std::size_t i, int c) {
+__attribute__((always_inline)) inline void AgentDemand::note_option(Scratch& scratch, std::size_t i, int c) {
     const std::size_t opt = c >= 0 ? static_cast<std::size_t>(c) : opt_.count;  // count: the outside option
-    terms_.log_rel[i] = opt_.log_rel[opt];
-    terms_.price[i] = opt_.price[opt];
-    terms_.unused[i] = c >= kOutside ? 0.0f : -1.0f;
+    scratch.terms.log_rel[i] = opt_.log_rel[opt];
+    scratch.terms.price[i] = opt_.price[opt];
+    scratch.terms.unused[i] = c >= kOutside ? 0.0f : -1.0f;
 }
 
 // (a2) The listed developers of the block in order; the memory they will read (network row,
@@ -161,8 +186,10 @@ __attribute__((always_inline)) inline void AgentDemand::note_option(std::size_t 
 // both clones round every operation the same way): the loops over options vectorise twice as
 // wide.
 __attribute__((target_clones("avx2", "default"))) void AgentDemand::choose_listed(std::size_t block, std::size_t listed,
-                                                                                  const OfferBoard& board,
-                                                                                  DemandTotals& totals) {
+                                                                                  const OfferBoard& board, Sink& sink,
+                                                                                  Scratch& scratch) {
+    DemandTotals& totals = sink.totals;
+    const auto& work = scratch.work;
     const std::size_t m = board.price.size();
     const std::size_t outside = m;
     const int outside_vendor = board.vendors;
@@ -174,10 +201,10 @@ __attribute__((target_clones("avx2", "default"))) void AgentDemand::choose_liste
     const double inv_mu = 1.0 / mu;
     const double gamma = spec_.network_weight;
     for (std::size_t j = 0; j < listed; ++j) {
-        if (j + 8 < listed) prefetch_developer(work_[j + 8].developer, 0);
-        if (j + 4 < listed && work_[j + 4].decide) prefetch_developer(work_[j + 4].developer, 1);
-        const std::size_t d = work_[j].developer;
-        const bool decide = work_[j].decide, sampled_for_surplus = work_[j].sampled;
+        if (j + 8 < listed) prefetch_developer(work[j + 8].developer, 0);
+        if (j + 4 < listed && work[j + 4].decide) prefetch_developer(work[j + 4].developer, 1);
+        const std::size_t d = work[j].developer;
+        const bool decide = work[j].decide, sampled_for_surplus = work[j].sampled;
         int c = choice_[d];
         const double value = traits_.value[d];
         const int current_vendor = c >= 0 ? opt_.vendor[c] : (c == kOutside ? outside_vendor : last_vendor_[d]);
@@ -242,7 +269,7 @@ __attribute__((target_clones("avx2", "default"))) void AgentDemand::choose_liste
                 double sum = 0.0;
                 for (std::size_t o = 0; o <= m; ++o)
                     sum += u[o];
-                double target = work_[j].draw * sum;  // drawn in (a1): a choice among viable options
+                double target = work[j].draw * sum;  // drawn in (a1): a choice among viable options
                 std::size_t pick = m;
                 for (std::size_t o = 0; o <= m; ++o) {
                     if (u[o] <= 0.0) continue;
@@ -255,33 +282,24 @@ __attribute__((target_clones("avx2", "default"))) void AgentDemand::choose_liste
                 if (new_vendor != current_vendor && pick != outside) {
                     const std::uint64_t bit = std::uint64_t{1} << new_vendor;
                     const float granted = (joined_[d] & bit) != 0 ? 0.0f : static_cast<float>(board.free_quota[pick]);
-                    quota_holders_ += (granted > 0.0f ? 1 : 0) - (quota_[d] > 0.0f ? 1 : 0);
+                    sink.quota_holders += (granted > 0.0f ? 1 : 0) - (quota_[d] > 0.0f ? 1 : 0);
                     quota_[d] = granted;
                     joined_[d] |= bit;
                 }
                 c = pick == outside ? kOutside : static_cast<int>(pick);
                 last_vendor_[d] = static_cast<std::int16_t>(new_vendor);
             }
-            set_choice(d, static_cast<std::int16_t>(c));
-            note_option(d - block, c);
+            set_choice(d, static_cast<std::int16_t>(c), sink.active_count, sink.shared_neighbours);
+            note_option(scratch, d - block, c);
         }
     }
 }
 
-void AgentDemand::choose(int /*turn*/, const OfferBoard& board, DemandTotals& totals) {
-    forecast_sampled_ = false;
-    const std::size_t n = choice_.size();
-    const std::size_t m = board.price.size();
-    const std::size_t outside = m;
-    const double w = spec_.weight;
-    prepare(board);
-
-    // Pass 1: awareness (Bass diffusion), synchronous on last turn's active states.
-    // Active-neighbour counts are kept up to date as choices change (set_choice), so this
-    // pass costs O(1) per unaware developer.
+void AgentDemand::awareness(std::size_t first, std::size_t last, UniformStream& uniform, double market_active_share) {
+    // Bass diffusion, synchronous on last turn's active states. Active-neighbour counts are
+    // kept up to date as choices change (set_choice), so this costs O(1) per unaware developer.
     const bool networked = graph_.edges() > 0;
-    const double market_active_share = n > 0 ? static_cast<double>(active_count_) / static_cast<double>(n) : 0.0;
-    for (std::size_t d = 0; d < n; ++d) {
+    for (std::size_t d = first; d < last; ++d) {
         if (choice_[d] != kUnaware) continue;
         double neighbour_share = market_active_share;
         if (networked) {
@@ -290,31 +308,29 @@ void AgentDemand::choose(int /*turn*/, const OfferBoard& board, DemandTotals& to
                 degree > 0 ? static_cast<double>(active_neighbours_[d]) / static_cast<double>(degree) : 0.0;
         }
         const double hazard = spec_.p_innovation + spec_.p_imitation * neighbour_share;
-        if (awareness_uniform_() < hazard) choice_[d] = kNewAware;
+        if (uniform() < hazard) choice_[d] = kNewAware;
     }
+}
 
-    // Pass 2: choice and requested usage.
-    if (!peer_slot_.empty())  // lagged peers: the states as the turn's choices begin
-        for (std::size_t d = 0; d < n; ++d)
-            peer_slot_[d] =
-                static_cast<std::uint8_t>(opt_.state_vendor[static_cast<std::size_t>(choice_[d] - kNewAware)]);
-    std::size_t until_sample = 0;  // developers left before the next one sampled for surplus
-    std::fill_n(full_service_spend_.begin(), m, 0.0);
-    Counts counts;  // developers by state, option and vendor (used when counts_exact_)
-    // Pass 2 goes through the population in blocks: (a) who re-chooses, and the choice;
-    // (b) requested usage; (c) the totals, added in developer order.
-    for (std::size_t block = 0; block < n; block += kBlock) {
-        const std::size_t block_end = std::min(n, block + kBlock);
+void AgentDemand::choose_blocks(std::size_t first, std::size_t last, const OfferBoard& board, Sink& sink,
+                                Scratch& scratch, UniformStream& uniform) {
+    const std::size_t outside = board.price.size();
+    // Developers left before the next one sampled for surplus (d % surplus_stride_ == 0).
+    std::size_t until_sample = (surplus_stride_ - first % surplus_stride_) % surplus_stride_;
+    // Block by block: (a) who re-chooses, and the choice; (b) requested usage; (c) the totals,
+    // added in developer order.
+    for (std::size_t block = first; block < last; block += kBlock) {
+        const std::size_t block_end = std::min(last, block + kBlock);
         // (a1) Who re-chooses (or is sampled for surplus). A choice draws one uniform when some
         // option is viable (value >= the lowest threshold); it is drawn here, right after the
         // developer's re-evaluation draw, so the sequence of draws is that of one pass in
         // developer order.
         std::size_t listed = 0;
         for (std::size_t d = block; d < block_end; ++d) {
-            const bool sampled_for_surplus = until_sample == 0;  // d % surplus_stride_ == 0
+            const bool sampled_for_surplus = until_sample == 0;
             until_sample = sampled_for_surplus ? surplus_stride_ - 1 : until_sample - 1;
             const int c = choice_[d];
-            note_option(d - block, c);  // a choice below updates it
+            note_option(scratch, d - block, c);  // a choice below updates it
             if (c == kUnaware) continue;
             const double value = traits_.value[d];
             bool decide = false;
@@ -324,22 +340,118 @@ void AgentDemand::choose(int /*turn*/, const OfferBoard& board, DemandTotals& to
                 decide = value >= opt_.min_threshold;
             } else {
                 const auto opt = static_cast<std::size_t>(c == kOutside ? outside : static_cast<std::size_t>(c));
-                decide = value < opt_.threshold[opt] || opt_.penalty[opt] > 0.0 ||
-                         choice_uniform_() < traits_.reevaluate_prob[d];
+                decide =
+                    value < opt_.threshold[opt] || opt_.penalty[opt] > 0.0 || uniform() < traits_.reevaluate_prob[d];
             }
             if (!decide && !sampled_for_surplus) continue;
-            auto& entry = work_[listed++];
+            auto& entry = scratch.work[listed++];
             entry.developer = d;
             entry.decide = decide;
             entry.sampled = sampled_for_surplus;
-            entry.draw = decide && value >= opt_.min_threshold ? choice_uniform_() : 0.0;
+            entry.draw = decide && value >= opt_.min_threshold ? uniform() : 0.0;
         }
-        choose_listed(block, listed, board, totals);  // (a2)
-        update_usage(block, block_end);               // (b)
-        if (counts_exact_)                            // (c)
-            add_totals<true>(block, block_end, totals, counts);
+        choose_listed(block, listed, board, sink, scratch);  // (a2)
+        update_usage(scratch, block, block_end);             // (b)
+        if (counts_exact_)                                   // (c)
+            add_totals<true>(block, block_end, sink);
         else
-            add_totals<false>(block, block_end, totals, counts);
+            add_totals<false>(block, block_end, sink);
+    }
+}
+
+template <class Body>
+void AgentDemand::for_each_chunk(Body&& body) {
+    const std::size_t chunks = chunk_sums_.size();
+    const auto threads = static_cast<std::size_t>(threads_);
+    std::atomic<std::size_t> next{0};  // chunks go to whichever thread is free: the sums do not care
+    auto run = [&](std::size_t thread) {
+        for (std::size_t c = next++; c < chunks; c = next++)
+            body(c, thread);
+    };
+    if (threads <= 1) {
+        run(0);
+        return;
+    }
+    std::vector<std::jthread> helpers;  // a few per turn: thread start-up is microseconds
+    helpers.reserve(threads - 1);
+    for (std::size_t t = 1; t < threads; ++t)
+        helpers.emplace_back(run, t);
+    run(0);
+}
+
+UniformStream AgentDemand::chunk_stream(Stream stream, int turn, std::size_t chunk) const {
+    const std::uint64_t key = (static_cast<std::uint64_t>(static_cast<std::uint32_t>(turn)) << 32) | chunk;
+    return UniformStream(Rng(derive_seed(derive_seed(seed_, static_cast<std::uint64_t>(stream)), key)));
+}
+
+void AgentDemand::choose(int turn, const OfferBoard& board, DemandTotals& totals) {
+    forecast_sampled_ = false;
+    const std::size_t n = choice_.size();
+    const std::size_t m = board.price.size();
+    const double w = spec_.weight;
+    prepare(board);
+    const double market_active_share = n > 0 ? static_cast<double>(active_count_) / static_cast<double>(n) : 0.0;
+    Counts counts;  // developers by state, option and vendor (used when counts_exact_)
+    if (!chunked_) {
+        // Pass 1: awareness; pass 2: choice and requested usage, in developer order.
+        awareness(0, n, awareness_uniform_, market_active_share);
+        std::fill_n(full_service_spend_.begin(), m, 0.0);
+        Sink sink{totals, counts, full_service_spend_, quota_holders_, active_count_, false};
+        choose_blocks(0, n, board, sink, scratch_[0], choice_uniform_);
+    } else {
+        // Lagged peers: every developer's vendor slot as the turn's choices begin, then
+        // awareness; then the choices, which read the slots, never each other's new states.
+        for_each_chunk([&](std::size_t c, std::size_t /*thread*/) {
+            const std::size_t first = c * kChunk, last = std::min(n, first + kChunk);
+            if (!peer_slot_.empty())
+                for (std::size_t d = first; d < last; ++d)
+                    peer_slot_[d] =
+                        static_cast<std::uint8_t>(opt_.state_vendor[static_cast<std::size_t>(choice_[d] - kNewAware)]);
+            UniformStream uniform = chunk_stream(Stream::awareness, turn, c);
+            awareness(first, last, uniform, market_active_share);
+        });
+        for_each_chunk([&](std::size_t c, std::size_t thread) {
+            const std::size_t first = c * kChunk, last = std::min(n, first + kChunk);
+            ChunkSums& sums = chunk_sums_[c];
+            sums.totals.reset(m, totals.vendor_requested_mtok.size());
+            sums.counts = Counts{};
+            std::fill_n(sums.full_service_spend.begin(), m, 0.0);
+            sums.quota_holders = sums.active_count = 0;
+            Sink sink{sums.totals, sums.counts, sums.full_service_spend, sums.quota_holders, sums.active_count, true};
+            UniformStream uniform = chunk_stream(Stream::choice, turn, c);
+            choose_blocks(first, last, board, sink, scratch_[thread], uniform);
+        });
+        // The chunks' sums, in chunk order.
+        std::fill_n(full_service_spend_.begin(), m, 0.0);
+        for (const ChunkSums& s : chunk_sums_) {
+            const DemandTotals& t = s.totals;
+            for (std::size_t o = 0; o < m; ++o) {
+                totals.requested_mtok[o] += t.requested_mtok[o];
+                totals.developers[o] += t.developers[o];
+                full_service_spend_[o] += s.full_service_spend[o];
+            }
+            for (std::size_t v = 0; v < totals.vendor_requested_mtok.size(); ++v) {
+                totals.vendor_requested_mtok[v] += t.vendor_requested_mtok[v];
+                totals.vendor_developers[v] += t.vendor_developers[v];
+            }
+            totals.unaware += t.unaware;
+            totals.aware_inactive += t.aware_inactive;
+            totals.on_offers += t.on_offers;
+            totals.outside += t.outside;
+            totals.outside_mtok += t.outside_mtok;
+            totals.consumer_surplus += t.consumer_surplus;
+            totals.switches += t.switches;
+            counts.unaware += s.counts.unaware;
+            counts.inactive += s.counts.inactive;
+            counts.outside += s.counts.outside;
+            counts.on_offers += s.counts.on_offers;
+            for (std::size_t o = 0; o < m; ++o)
+                counts.option[o] += s.counts.option[o];
+            for (std::size_t v = 0; v < counts.vendor.size(); ++v)
+                counts.vendor[v] += s.counts.vendor[v];
+            quota_holders_ += s.quota_holders;
+            active_count_ += s.active_count;
+        }
     }
     if (counts_exact_) {
         totals.unaware = static_cast<double>(counts.unaware) * w;
@@ -388,7 +500,9 @@ __attribute__((target_clones("avx2", "default"))) void usage_kernel(std::size_t 
 }  // namespace
 
 template <bool Counted>
-void AgentDemand::add_totals(std::size_t first, std::size_t last, DemandTotals& totals, Counts& counts) {
+void AgentDemand::add_totals(std::size_t first, std::size_t last, Sink& sink) {
+    DemandTotals& totals = sink.totals;
+    Counts& counts = sink.counts;
     // In developer order, so every sum adds the same terms in the same order whatever the
     // blocks. Counted: developers are counted and the counts multiplied by the weight at the
     // end, which equals adding the weight once per developer (see counts_exact_).
@@ -416,7 +530,7 @@ void AgentDemand::add_totals(std::size_t first, std::size_t last, DemandTotals& 
             const auto vendor = static_cast<std::size_t>(opt_.vendor[opt]);
             const double q = usage_[d];
             totals.requested_mtok[opt] += w * q;
-            full_service_spend_[opt] += w * q * opt_.price[opt];
+            sink.full_service_spend[opt] += w * q * opt_.price[opt];
             totals.vendor_requested_mtok[vendor] += w * q;
             if constexpr (Counted) {
                 ++counts.on_offers;
@@ -431,24 +545,20 @@ void AgentDemand::add_totals(std::size_t first, std::size_t last, DemandTotals& 
     }
 }
 
-void AgentDemand::update_usage(std::size_t first, std::size_t last) {
+void AgentDemand::update_usage(const Scratch& scratch, std::size_t first, std::size_t last) {
     // Stored in single precision; totals use the stored value so that served tokens
     // (fraction x stored usage) add up exactly to the rationed capacity. Recomputed for every
     // developer on an option: the same value as before unless its price or the choice changed,
     // and a loop without branches (the option's terms noted by note_option) vectorises.
-    const UsageInputs in{traits_.base_usage.data() + first,
-                         traits_.elasticity.data() + first,
-                         traits_.budget.data() + first,
-                         terms_.unused.data(),
-                         terms_.log_rel.data(),
-                         terms_.price.data()};
+    const UsageInputs in{traits_.base_usage.data() + first, traits_.elasticity.data() + first,
+                         traits_.budget.data() + first,     scratch.terms.unused.data(),
+                         scratch.terms.log_rel.data(),      scratch.terms.price.data()};
     usage_kernel(last - first, in, usage_.data() + first, budgets_);
 }
 
 void AgentDemand::serve(const OfferBoard& board, std::span<const double> fraction, DemandTotals& totals) {
     forecast_sampled_ = false;
     const std::size_t n = choice_.size();
-    const double w = spec_.weight;
     // Full service and no free quota left: every developer is served its request and pays for
     // all of it. The pass below would then add the same terms in the same order as choose()
     // did, so its sums are taken from there (bit for bit) and the pass is skipped.
@@ -465,13 +575,39 @@ void AgentDemand::serve(const OfferBoard& board, std::span<const double> fractio
         }
         return;
     }
-    for (std::size_t d = 0; d < n; ++d) {
+    if (!chunked_) {
+        serve_range(0, n, board, fraction, totals, quota_holders_);
+        return;
+    }
+    const std::size_t m = board.price.size();
+    for_each_chunk([&](std::size_t c, std::size_t /*thread*/) {
+        ChunkSums& sums = chunk_sums_[c];
+        for (auto* v : {&sums.totals.served_mtok, &sums.totals.free_mtok, &sums.totals.paid_mtok, &sums.totals.spend})
+            std::fill_n(v->begin(), m, 0.0);
+        sums.quota_holders = 0;
+        serve_range(c * kChunk, std::min(n, (c + 1) * kChunk), board, fraction, sums.totals, sums.quota_holders);
+    });
+    for (const ChunkSums& s : chunk_sums_) {  // in chunk order
+        for (std::size_t o = 0; o < m; ++o) {
+            totals.served_mtok[o] += s.totals.served_mtok[o];
+            totals.free_mtok[o] += s.totals.free_mtok[o];
+            totals.paid_mtok[o] += s.totals.paid_mtok[o];
+            totals.spend[o] += s.totals.spend[o];
+        }
+        quota_holders_ += s.quota_holders;
+    }
+}
+
+void AgentDemand::serve_range(std::size_t first, std::size_t last, const OfferBoard& board,
+                              std::span<const double> fraction, DemandTotals& totals, std::int64_t& quota_holders) {
+    const double w = spec_.weight;
+    for (std::size_t d = first; d < last; ++d) {
         const int c = choice_[d];
         if (c < 0) continue;
         const double served = fraction[board.vendor[c]] * usage_[d];
         const double free = std::min<double>(served, quota_[d]);
         const float left = static_cast<float>(quota_[d] - free);
-        if (quota_[d] > 0.0f && !(left > 0.0f)) --quota_holders_;
+        if (quota_[d] > 0.0f && !(left > 0.0f)) --quota_holders;
         quota_[d] = left;
         const double paid = served - free;
         totals.served_mtok[c] += w * served;
@@ -485,7 +621,7 @@ void AgentDemand::release_vendor(int vendor, const OfferBoard& board) {
     forecast_sampled_ = false;
     for (std::size_t d = 0; d < choice_.size(); ++d)
         if (choice_[d] >= 0 && board.vendor[choice_[d]] == vendor)
-            set_choice(d, kInactive);  // last_vendor_ keeps the exited vendor
+            set_choice(d, kInactive, active_count_, false);  // last_vendor_ keeps the exited vendor
 }
 
 void AgentDemand::prefetch_developer(std::size_t d, int stage) const {
@@ -511,14 +647,22 @@ void AgentDemand::prefetch_developer(std::size_t d, int stage) const {
     }
 }
 
-void AgentDemand::set_choice(std::size_t d, std::int16_t c) {
+void AgentDemand::set_choice(std::size_t d, std::int16_t c, std::int64_t& active_count, bool shared_neighbours) {
     const bool was = choice_[d] >= kOutside, now = c >= kOutside;
     choice_[d] = c;
     if (was == now) return;
-    active_count_ += now ? 1 : -1;
+    active_count += now ? 1 : -1;
     for (auto k = graph_.offsets[d]; k < graph_.offsets[d + 1]; ++k) {
         auto& count = active_neighbours_[static_cast<std::size_t>(graph_.targets[k])];
-        count = now ? count + 1 : count - 1;
+        if (shared_neighbours) {  // whole-number additions: the same counts in any order
+            std::atomic_ref<std::uint32_t> shared(count);
+            if (now)
+                shared.fetch_add(1, std::memory_order_relaxed);
+            else
+                shared.fetch_sub(1, std::memory_order_relaxed);
+        } else {
+            count = now ? count + 1 : count - 1;
+        }
     }
 }
 

@@ -23,7 +23,9 @@ public:
     static constexpr std::int16_t kNewAware = -4;  // became aware this turn: must choose
     static constexpr std::size_t kStates = 4;      // negative states, kNewAware to kOutside
 
-    AgentDemand(const Scenario& scenario, std::uint64_t seed);
+    // threads: how many threads the turn's passes may use when agents see last turn's peer
+    // choices (developers.peer_update = "lagged"); the results do not depend on it.
+    AgentDemand(const Scenario& scenario, std::uint64_t seed, int threads = 1);
 
     void choose(int turn, const OfferBoard& board, DemandTotals& totals) override;
     void serve(const OfferBoard& board, std::span<const double> served_fraction, DemandTotals& totals) override;
@@ -46,27 +48,76 @@ private:
         std::array<int, kMaxOptions + kStates> state_vendor{};  // see prepare()
     };
     void prepare(const OfferBoard& board);
-    // Every change of a developer's state goes through here: keeps the active-neighbour
-    // counts and the active total exact.
-    void set_choice(std::size_t developer, std::int16_t choice);
-    // Software prefetch for a developer about to be processed: stage 0 its row and traits,
-    // stage 1 its neighbours' states.
-    void prefetch_developer(std::size_t developer, int stage) const;
-    // Pass 2 (a2): the choices of the developers listed in work_ for the block starting at `block`.
-    void choose_listed(std::size_t block, std::size_t listed, const OfferBoard& board, DemandTotals& totals);
     static constexpr std::size_t kBlock = 1024;  // developers per block of the choice pass
-    // Requested usage of developers [first, last) at their current option.
-    void update_usage(std::size_t first, std::size_t last);
+    // With lagged peers the population is processed in chunks of this many developers, each
+    // with its own random streams and sums, added in chunk order: chunks can run on any
+    // thread in any order and the results stay the same.
+    static constexpr std::size_t kChunk = 16 * kBlock;
     struct Counts {
         std::int64_t unaware = 0, inactive = 0, outside = 0, on_offers = 0;
         std::array<std::int64_t, kMaxOptions> option{};
         std::array<std::int64_t, kMaxVendors> vendor{};
     };
+    // Developers of the current block that re-choose or are sampled for surplus.
+    struct Work {
+        std::size_t developer = 0;
+        bool decide = false, sampled = false;
+        double draw = 0.0;  // the choice's uniform draw (when it has a viable option)
+    };
+    // Per developer of the current block: its option's log relative price and price, and -1
+    // when it is on no option (0 otherwise).
+    struct OptionTerms {
+        std::array<double, kBlock> log_rel{}, price{};
+        std::array<float, kBlock> unused{};
+    };
+    // One thread's working memory for a block.
+    struct Scratch {
+        std::array<Work, kBlock> work{};
+        OptionTerms terms;
+    };
+    // Where a pass adds its sums and counts: the turn's totals, or (lagged peers) its chunk's.
+    struct Sink {
+        DemandTotals& totals;
+        Counts& counts;
+        std::array<double, kMaxOptions>& full_service_spend;
+        std::int64_t& quota_holders;
+        std::int64_t& active_count;
+        bool shared_neighbours;  // other threads update active_neighbours_ too
+    };
+    struct ChunkSums {
+        DemandTotals totals;
+        Counts counts;
+        std::array<double, kMaxOptions> full_service_spend{};
+        std::int64_t quota_holders = 0, active_count = 0;  // changes during the pass
+    };
+    // Every change of a developer's state goes through here: keeps the active-neighbour
+    // counts and the active total exact.
+    void set_choice(std::size_t developer, std::int16_t choice, std::int64_t& active_count, bool shared_neighbours);
+    // Software prefetch for a developer about to be processed: stage 0 its row and traits,
+    // stage 1 its neighbours' states.
+    void prefetch_developer(std::size_t developer, int stage) const;
+    // Pass 1 (awareness) for developers [first, last).
+    void awareness(std::size_t first, std::size_t last, UniformStream& uniform, double market_active_share);
+    // Pass 2 for developers [first, last) (first a multiple of kBlock), block by block.
+    void choose_blocks(std::size_t first, std::size_t last, const OfferBoard& board, Sink& sink, Scratch& scratch,
+                       UniformStream& uniform);
+    // Pass 2 (a2): the choices of the developers listed in scratch.work for the block starting at `block`.
+    void choose_listed(std::size_t block, std::size_t listed, const OfferBoard& board, Sink& sink, Scratch& scratch);
+    // Requested usage of developers [first, last) at their current option.
+    void update_usage(const Scratch& scratch, std::size_t first, std::size_t last);
     // Pass 2 (c): the totals of developers [first, last).
     template <bool Counted>
-    void add_totals(std::size_t first, std::size_t last, DemandTotals& totals, Counts& counts);
+    void add_totals(std::size_t first, std::size_t last, Sink& sink);
     // Notes the usage terms of developer block + i's option (c: its state) for update_usage.
-    void note_option(std::size_t i, int c);
+    void note_option(Scratch& scratch, std::size_t i, int c);
+    // Serving developers [first, last): served, free and paid tokens and spend into `out`.
+    void serve_range(std::size_t first, std::size_t last, const OfferBoard& board, std::span<const double> fraction,
+                     DemandTotals& out, std::int64_t& quota_holders);
+    // Calls body(chunk, thread) for every chunk of the population, on up to threads_ threads.
+    template <class Body>
+    void for_each_chunk(Body&& body);
+    // Random stream of one chunk in one turn (lagged peers), under a component's stream.
+    [[nodiscard]] UniformStream chunk_stream(Stream stream, int turn, std::size_t chunk) const;
     [[nodiscard]] double usage_at(std::size_t developer, double price) const;
     // The same with log(price + kappa) given (computed once per offer by the forecasts).
     [[nodiscard]] double usage_at_from_log(std::size_t developer, double price, double log_cost) const;
@@ -95,20 +146,12 @@ private:
     UniformStream awareness_uniform_;
     UniformStream choice_uniform_;
     Options opt_;
-    // Developers of the current block that re-choose or are sampled for surplus.
-    struct Work {
-        std::size_t developer = 0;
-        bool decide = false, sampled = false;
-        double draw = 0.0;  // the choice's uniform draw (when it has a viable option)
-    };
-    std::array<Work, kBlock> work_{};
-    // Per developer of the current block: its option's log relative price and price, and -1
-    // when it is on no option (0 otherwise).
-    struct OptionTerms {
-        std::array<double, kBlock> log_rel{}, price{};
-        std::array<float, kBlock> unused{};
-    };
-    OptionTerms terms_;
+    std::vector<Scratch> scratch_;  // one per thread
+    // Lagged peers: chunks, random streams and sums per chunk.
+    bool chunked_ = false;
+    int threads_ = 1;
+    std::uint64_t seed_ = 0;
+    std::vector<ChunkSums> chunk_sums_;
     // Sums for serve() when every vendor serves in full and nobody has free quota left
     // (valid when full_service_sums_ was set by the last choose()).
     std::array<double, kMaxOptions> full_service_spend_{};

@@ -5,9 +5,9 @@
 
 namespace pricewar {
 
-std::unique_ptr<DemandModel> make_demand_model(const Scenario& scenario, std::uint64_t seed) {
+std::unique_ptr<DemandModel> make_demand_model(const Scenario& scenario, std::uint64_t seed, int threads) {
     if (scenario.developers.mode == DemandMode::mean_field) return std::make_unique<MeanFieldDemand>(scenario, seed);
-    return std::make_unique<AgentDemand>(scenario, seed);
+    return std::make_unique<AgentDemand>(scenario, seed, threads);
 }
 
 }  // namespace pricewar

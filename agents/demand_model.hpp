@@ -58,7 +58,7 @@ public:
     [[nodiscard]] virtual std::size_t state_bytes() const = 0;
 };
 
-// Factory: agent or mean-field mode per the scenario.
-std::unique_ptr<DemandModel> make_demand_model(const Scenario& scenario, std::uint64_t seed);
+// Factory: agent or mean-field mode per the scenario. threads: see AgentDemand.
+std::unique_ptr<DemandModel> make_demand_model(const Scenario& scenario, std::uint64_t seed, int threads = 1);
 
 }  // namespace pricewar

@@ -21,6 +21,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "agents/strategy.hpp"
@@ -152,7 +153,10 @@ void declare_run(Options& o) {
     declare_seed(o, "seed of the run (default: the scenario's seed)");
     o.named.add_options()("turns", po::value<int>()->value_name("N"), "a shorter horizon, in turns")(
         "set", po::value<std::vector<std::string>>()->composing()->value_name("KEY=VALUE"),
-        "override a scenario value by its dotted path (repeatable)")("quiet,q", "no summary table");
+        "override a scenario value by its dotted path (repeatable)")("quiet,q", "no summary table")(
+        "threads", po::value<int>()->value_name("N"),
+        "threads for the developers' passes when agents see last turn's peer choices "
+        "(developers.peer_update = \"lagged\"); the results do not depend on it (default: the machine's cores)");
     declare_force(o);
 }
 
@@ -166,6 +170,8 @@ int run_run(const po::variables_map& vm, const Context&) {
             throw UsageError(fmt::format("--turns must be in [1, {}] (got {})", max_turns, turns));
         options.turns = turns;
     }
+    options.threads = vm.count("threads") ? positive(vm, "threads")
+                                          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
     const bool force = vm.count("force") > 0;
     if (vm.count("output")) check_output(vm["output"].as<std::string>(), force);
     const RunRecord record = simulate_file(vm["scenario"].as<std::string>(), options);

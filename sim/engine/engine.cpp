@@ -27,7 +27,7 @@ double central_value(const Distribution& d) {
 }
 }  // namespace
 
-Simulation::Simulation(Scenario scenario, std::uint64_t seed)
+Simulation::Simulation(Scenario scenario, std::uint64_t seed, int threads)
     : sc_(with_seed(std::move(scenario), seed)),
       seed_(seed),
       offer_index_(sc_.offer_index()),
@@ -71,7 +71,7 @@ Simulation::Simulation(Scenario scenario, std::uint64_t seed)
     }
     for (std::size_t v = 0; v < vendors_.size(); ++v)
         initial_quality_.push_back(best_quality(v));
-    demand_ = make_demand_model(sc_, seed_);
+    demand_ = make_demand_model(sc_, seed_, threads);
     oracle_ = [this](int offer, double price, ForecastScope scope, std::vector<DemandForecast>& out) {
         demand_->forecast(board_, offer, price, scope, out);
     };
@@ -544,9 +544,9 @@ std::vector<Scalar> summary_schema(const Scenario& scenario) {
     return recorder.record().market_summary;
 }
 
-RunRecord run_scenario(const Scenario& scenario, std::uint64_t seed) {
+RunRecord run_scenario(const Scenario& scenario, std::uint64_t seed, int threads) {
     if (is_repeated_game(scenario)) return run_repeated_game(scenario, seed);
-    Simulation sim(scenario, seed);
+    Simulation sim(scenario, seed, threads);
     return sim.run();
 }
 

@@ -37,8 +37,9 @@ struct OfferState {
 
 class Simulation {
 public:
-    // The scenario is copied; seed overrides scenario.seed.
-    Simulation(Scenario scenario, std::uint64_t seed);
+    // The scenario is copied; seed overrides scenario.seed. threads: how many threads the
+    // developers' passes may use (agent mode with lagged peers only); results do not depend on it.
+    Simulation(Scenario scenario, std::uint64_t seed, int threads = 1);
     ~Simulation();
     Simulation(const Simulation&) = delete;
     Simulation& operator=(const Simulation&) = delete;
@@ -110,7 +111,7 @@ private:
 };
 
 // One whole run: the market turn loop, or the learning kernel for a repeated game.
-RunRecord run_scenario(const Scenario& scenario, std::uint64_t seed);
+RunRecord run_scenario(const Scenario& scenario, std::uint64_t seed, int threads = 1);
 
 // Names and units of the market summary scalars run_scenario reports for this scenario
 // (every value 0), without running it.

@@ -99,6 +99,7 @@ class UniformStream {
 public:
     static constexpr std::size_t kBatch = 256;
     UniformStream(std::uint64_t seed, Stream stream) : rng_(seed, stream) {}
+    explicit UniformStream(const Rng& rng) : rng_(rng) {}
     double operator()() {
         if (next_ == kBatch) refill();
         return batch_[next_++];

@@ -33,7 +33,7 @@ RunRecord simulate(Scenario sc, const SimulateOptions& options) {
     }
     const std::uint64_t seed = options.seed.value_or(sc.seed);
     const std::string resolved = resolved_toml(sc);
-    RunRecord record = run_scenario(sc, seed);
+    RunRecord record = run_scenario(sc, seed, options.threads);
     record.resolved_toml = resolved;
     return record;
 }

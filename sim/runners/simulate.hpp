@@ -19,6 +19,7 @@ struct SimulateOptions {
     std::optional<std::uint64_t> seed;   // default: the scenario's seed
     std::vector<std::string> overrides;  // KEY=VALUE, as --set
     std::optional<int> turns;            // a shorter horizon: events after it never happen
+    int threads = 1;                     // for agents with lagged peers; results do not depend on it
 };
 
 inline constexpr int max_turns = kMaxTurns;  // sim/model/checks.hpp
