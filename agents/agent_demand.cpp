@@ -1,6 +1,6 @@
 // Agent-mode developers (docs/model.md, "Developers"): Bass awareness on a network, logit choice
 // with switching cost, network influence and a rationing penalty, the self-host outside
-// option, and intensive-margin usage. State is structure-of-arrays; the turn loops
+// option, and intensive-margin usage. State is structure-of-arrays; the loops over developers
 // allocate nothing.
 
 #include "agents/agent_demand.hpp"
@@ -384,6 +384,40 @@ UniformStream AgentDemand::chunk_stream(Stream stream, int turn, std::size_t chu
     return UniformStream(Rng(derive_seed(derive_seed(seed_, static_cast<std::uint64_t>(stream)), key)));
 }
 
+// The chunks' sums (lagged peers), in chunk order.
+void AgentDemand::add_chunk_sums(std::size_t m, DemandTotals& totals, Counts& counts) {
+    std::fill_n(full_service_spend_.begin(), m, 0.0);
+    for (const ChunkSums& s : chunk_sums_) {
+        const DemandTotals& t = s.totals;
+        for (std::size_t o = 0; o < m; ++o) {
+            totals.requested_mtok[o] += t.requested_mtok[o];
+            totals.developers[o] += t.developers[o];
+            full_service_spend_[o] += s.full_service_spend[o];
+        }
+        for (std::size_t v = 0; v < totals.vendor_requested_mtok.size(); ++v) {
+            totals.vendor_requested_mtok[v] += t.vendor_requested_mtok[v];
+            totals.vendor_developers[v] += t.vendor_developers[v];
+        }
+        totals.unaware += t.unaware;
+        totals.aware_inactive += t.aware_inactive;
+        totals.on_offers += t.on_offers;
+        totals.outside += t.outside;
+        totals.outside_mtok += t.outside_mtok;
+        totals.consumer_surplus += t.consumer_surplus;
+        totals.switches += t.switches;
+        counts.unaware += s.counts.unaware;
+        counts.inactive += s.counts.inactive;
+        counts.outside += s.counts.outside;
+        counts.on_offers += s.counts.on_offers;
+        for (std::size_t o = 0; o < m; ++o)
+            counts.option[o] += s.counts.option[o];
+        for (std::size_t v = 0; v < counts.vendor.size(); ++v)
+            counts.vendor[v] += s.counts.vendor[v];
+        quota_holders_ += s.quota_holders;
+        active_count_ += s.active_count;
+    }
+}
+
 void AgentDemand::choose(int turn, const OfferBoard& board, DemandTotals& totals) {
     forecast_sampled_ = false;
     const std::size_t n = choice_.size();
@@ -421,37 +455,7 @@ void AgentDemand::choose(int turn, const OfferBoard& board, DemandTotals& totals
             UniformStream uniform = chunk_stream(Stream::choice, turn, c);
             choose_blocks(first, last, board, sink, scratch_[thread], uniform);
         });
-        // The chunks' sums, in chunk order.
-        std::fill_n(full_service_spend_.begin(), m, 0.0);
-        for (const ChunkSums& s : chunk_sums_) {
-            const DemandTotals& t = s.totals;
-            for (std::size_t o = 0; o < m; ++o) {
-                totals.requested_mtok[o] += t.requested_mtok[o];
-                totals.developers[o] += t.developers[o];
-                full_service_spend_[o] += s.full_service_spend[o];
-            }
-            for (std::size_t v = 0; v < totals.vendor_requested_mtok.size(); ++v) {
-                totals.vendor_requested_mtok[v] += t.vendor_requested_mtok[v];
-                totals.vendor_developers[v] += t.vendor_developers[v];
-            }
-            totals.unaware += t.unaware;
-            totals.aware_inactive += t.aware_inactive;
-            totals.on_offers += t.on_offers;
-            totals.outside += t.outside;
-            totals.outside_mtok += t.outside_mtok;
-            totals.consumer_surplus += t.consumer_surplus;
-            totals.switches += t.switches;
-            counts.unaware += s.counts.unaware;
-            counts.inactive += s.counts.inactive;
-            counts.outside += s.counts.outside;
-            counts.on_offers += s.counts.on_offers;
-            for (std::size_t o = 0; o < m; ++o)
-                counts.option[o] += s.counts.option[o];
-            for (std::size_t v = 0; v < counts.vendor.size(); ++v)
-                counts.vendor[v] += s.counts.vendor[v];
-            quota_holders_ += s.quota_holders;
-            active_count_ += s.active_count;
-        }
+        add_chunk_sums(m, totals, counts);
     }
     if (counts_exact_) {
         totals.unaware = static_cast<double>(counts.unaware) * w;

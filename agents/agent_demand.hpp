@@ -116,6 +116,8 @@ private:
     // Calls body(chunk, thread) for every chunk of the population, on up to threads_ threads.
     template <class Body>
     void for_each_chunk(Body&& body);
+    // Adds the chunks' sums of a turn's choices to the turn's, in chunk order (lagged peers).
+    void add_chunk_sums(std::size_t offers, DemandTotals& totals, Counts& counts);
     // Random stream of one chunk in one turn (lagged peers), under a component's stream.
     [[nodiscard]] UniformStream chunk_stream(Stream stream, int turn, std::size_t chunk) const;
     [[nodiscard]] double usage_at(std::size_t developer, double price) const;
