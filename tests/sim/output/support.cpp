@@ -409,12 +409,17 @@ std::vector<std::int64_t> ids(std::int64_t n) {
     return out;
 }
 
-void build_sweep(const std::string& out, const SweepHeader& header, const std::vector<std::int64_t>& run_ids,
-                 bool sobol) {
+void journal_rows(const std::string& out, const SweepHeader& header, const std::vector<std::int64_t>& run_ids,
+                  bool sobol) {
     auto journal = SweepJournal::create(sweep_journal_path(out), header);
     for (const auto id : run_ids)
         journal.append(make_row(header, id, sobol));
     journal.close();
+}
+
+void build_sweep(const std::string& out, const SweepHeader& header, const std::vector<std::int64_t>& run_ids,
+                 bool sobol) {
+    journal_rows(out, header, run_ids, sobol);
     finalize_sweep(sweep_journal_path(out), out);
 }
 

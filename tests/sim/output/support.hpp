@@ -31,6 +31,10 @@ void write_journal(const std::string& path, const SweepHeader& header, std::uint
 
 // 0, 1, ..., n - 1.
 std::vector<std::int64_t> ids(std::int64_t n);
+// The journal of sweep file `out` holding the rows of make_row in the given order, closed and
+// not finalized.
+void journal_rows(const std::string& out, const SweepHeader& header, const std::vector<std::int64_t>& run_ids,
+                  bool sobol = false);
 // An uninterrupted sweep: rows of make_row appended in the given order, then finalized.
 void build_sweep(const std::string& out, const SweepHeader& header, const std::vector<std::int64_t>& run_ids,
                  bool sobol = false);

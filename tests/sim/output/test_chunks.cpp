@@ -245,11 +245,7 @@ TEST_CASE("chunks: journal rows carry filtered chunks; rows between ranks stay r
     ScratchDir dir;
     const SweepHeader header = make_header(true, 12);
     const std::string out = dir.file("sweep.h5");
-    {
-        auto journal = SweepJournal::create(sweep_journal_path(out), header);
-        for (const auto id : ids(12))
-            journal.append(make_row(header, id));
-    }
+    journal_rows(out, header, ids(12));
     const detail::SeriesPlacer placer(header);
     for (const auto& payload : journal_rows(sweep_journal_path(out))) {
         const journal::JournalRow decoded = journal::decode_journal_row(payload);

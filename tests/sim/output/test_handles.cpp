@@ -41,12 +41,7 @@ TEST_CASE("no HDF5 identifier outlives a call, whether it succeeds or fails") {
 
     const SweepHeader header = make_header(true, 9);
     for (int shard = 0; shard < 3; ++shard) {
-        const std::string out = dir.file("shard" + std::to_string(shard) + ".h5");
-        auto journal = SweepJournal::create(sweep_journal_path(out), header);
-        for (std::int64_t id = shard; id < 9; id += 3)
-            journal.append(make_row(header, id));
-        journal.close();
-        finalize_sweep(sweep_journal_path(out), out);
+        build_sweep(dir.file("shard" + std::to_string(shard) + ".h5"), header, {shard, shard + 3, shard + 6});
     }
     merge_sweep_files({dir.file("shard0.h5"), dir.file("shard1.h5"), dir.file("shard2.h5")}, dir.file("merged.h5"));
     (void)read_sweep_file(dir.file("merged.h5"));

@@ -238,11 +238,7 @@ TEST_CASE("sweep file: a full disk during finalize keeps the journal and leaves 
     ScratchDir dir;
     const SweepHeader header = make_header(true, 200);
     const std::string out = dir.file("sweep.h5");
-    {
-        auto journal = SweepJournal::create(sweep_journal_path(out), header);
-        for (const auto id : ids(200))
-            journal.append(make_row(header, id));
-    }
+    journal_rows(out, header, ids(200));
     const auto journal_bytes = read_bytes(sweep_journal_path(out));
     const auto result = run_in_child([&](std::string& message) {
         std::signal(SIGXFSZ, SIG_IGN);
