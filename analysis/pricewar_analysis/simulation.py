@@ -91,7 +91,15 @@ def _check_seed(seed) -> Optional[int]:
     return int(seed)
 
 
-def _run_bytes(scenario, seed, overrides, turns, name) -> bytes:
+def _check_threads(threads) -> int:
+    if threads is None:
+        return os.cpu_count() or 1
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+        raise ValueError(f"threads must be an integer >= 1 (got {threads!r})")
+    return threads
+
+
+def _run_bytes(scenario, seed, overrides, turns, name, threads=1) -> bytes:
     native = native_module()
     if isinstance(scenario, os.PathLike):
         scenario = os.fspath(scenario)
@@ -102,7 +110,7 @@ def _run_bytes(scenario, seed, overrides, turns, name) -> bytes:
         raise ValueError(f"turns must be an integer (got {turns!r})")
     try:
         return native.run_file_bytes(scenario, is_text, name, _check_seed(seed), _overrides(overrides),
-                                     turns)
+                                     turns, threads)
     except native.ScenarioError as err:
         raise ScenarioError(str(err)) from None
 
@@ -115,19 +123,23 @@ def _load(data: bytes, label: str) -> "_io.RunData":
 
 def simulate(scenario: Union[str, os.PathLike], seed: Optional[int] = None,
              overrides: Optional[Union[Mapping[str, object], Sequence[str]]] = None,
-             turns: Optional[int] = None, name: str = "<scenario>") -> "_io.RunData":
+             turns: Optional[int] = None, name: str = "<scenario>",
+             threads: Optional[int] = None) -> "_io.RunData":
     """Run one scenario and return its RunData (what ``load_run`` gives for the run file).
 
     scenario: a scenario file's path, or its TOML text (``name`` then names it in errors).
     seed: the run's seed (default: the scenario's ``seed``).
     overrides: ``{"dotted.key": value}`` or ``["dotted.key=value", ...]``, as ``--set``.
     turns: a shorter horizon.
+    threads: as ``pricewar run --threads`` (default: the CPUs); used by agents that see their
+    neighbours' choices of last turn (``developers.peer_update = "lagged"``); the result does
+    not depend on it.
 
     Raises ScenarioError (a ValueError) with the one-line ``FILE:LINE:COL: KEY: problem``
     message on bad input, as ``pricewar run`` prints it.
     """
     label = os.fspath(scenario) if not isinstance(scenario, str) or not _looks_like_toml(scenario) else name
-    return _load(_run_bytes(scenario, seed, overrides, turns, name), label)
+    return _load(_run_bytes(scenario, seed, overrides, turns, name, _check_threads(threads)), label)
 
 
 def simulate_batch(scenario: Union[str, os.PathLike], replicates: int = 1, seed: Optional[int] = None,

@@ -28,11 +28,12 @@ using namespace pricewar;
 // h5py calls it under the GIL.
 py::bytes run_file_bytes(const std::string& scenario, bool is_text, const std::string& name,
                          std::optional<std::uint64_t> seed, std::vector<std::string> overrides,
-                         std::optional<int> turns) {
+                         std::optional<int> turns, int threads) {
     SimulateOptions options;
     options.seed = seed;
     options.overrides = std::move(overrides);
     options.turns = turns;
+    options.threads = threads;
     RunRecord record;
     {
         py::gil_scoped_release release;
@@ -57,8 +58,9 @@ PYBIND11_MODULE(_native, m) {
     py::register_exception<OutputError>(m, "OutputError", PyExc_RuntimeError);
     m.def("run_file_bytes", &run_file_bytes, py::arg("scenario"), py::arg("is_text"), py::arg("name"),
           py::arg("seed") = py::none(), py::arg("overrides") = std::vector<std::string>{},
-          py::arg("turns") = py::none(),
-          "Runs a scenario (a file path, or TOML text when is_text) and returns the run file's bytes.");
+          py::arg("turns") = py::none(), py::arg("threads") = 1,
+          "Runs a scenario (a file path, or TOML text when is_text) and returns the run file's bytes. threads: "
+          "for agents with lagged peer choices; the result does not depend on it.");
     m.def(
         "replicate_seed", [](std::uint64_t master, std::uint64_t run_id) { return derive_seed(master, run_id); },
         py::arg("master"), py::arg("run_id"), "The seed `pricewar batch` gives run `run_id` of master seed `master`.");

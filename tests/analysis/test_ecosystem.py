@@ -337,6 +337,18 @@ class Package(unittest.TestCase):
                 pa.simulate(DEFAULT, seed=-1)
             with self.assertRaises(ValueError):
                 pa.simulate(DEFAULT, turns=0)
+            with self.assertRaises(ValueError):
+                pa.simulate(DEFAULT, threads=0)
+
+    def test_simulate_threads_do_not_change_the_run(self):
+        # 40,000 agents with lagged peer choices are three chunks, which threads share.
+        import pricewar_analysis as pa
+        options = dict(seed=3, turns=15, overrides={"developers.count": 40000, "developers.weight": 2.25,
+                                                    "developers.peer_update": "lagged"})
+        one, three = pa.simulate(DEFAULT, threads=1, **options), pa.simulate(DEFAULT, threads=3, **options)
+        for name in ("cash", "tokens", "developers"):
+            np.testing.assert_array_equal(one.vendor_series[name], three.vendor_series[name])
+        np.testing.assert_array_equal(one.market["consumer_surplus"], three.market["consumer_surplus"])
 
     def test_simulate_batch_equals_pricewar_batch(self):
         import pricewar_analysis as pa
